@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything svideo needs on a fresh Debian machine; re-running is cheap (stamps skip done work).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# System packages: media tools for ingest and post-processing, speech for the demo clip.
+APT_PACKAGES=(ffmpeg)
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""
+  [ "$(id -u)" = 0 ] || SUDO=sudo
+  echo "setup: apt-get install ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Python: a virtualenv at .venv from the pinned lock.
+want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
+if [ ! -f .venv/.svideo-stamp ] || [ "$(cat .venv/.svideo-stamp)" != "$want" ]; then
+  echo "setup: python packages into .venv"
+  [ -x .venv/bin/python ] || python3 -m venv .venv
+  .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+  echo "$want" > .venv/.svideo-stamp
+fi
+
+# Node: the pinned CDK CLI and a Node release jsii supports, from the npm registry.
+if [ ! -f node_modules/.svideo-stamp ] || ! cmp -s package-lock.json node_modules/.svideo-stamp; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  cp package-lock.json node_modules/.svideo-stamp
+fi

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# The whole gate: lint, types, then every test tier. pytest's "no tests" (exit 5) is a failure here.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+source scripts/env.sh
+set -e
+echo "== ruff"; ruff check .
+echo "== mypy"; mypy shared services infra local
+echo "== pytest"
+set +e
+pytest "$@"
+rc=$?
+if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
+exit "$rc"

@@ -1,0 +1,118 @@
+"""The local cloud object: the gateway on a loopback port, the services behind it, and their shared state."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import boto3
+from botocore.client import BaseClient
+from botocore.config import Config
+
+from local.contracts import LambdaInvoker, LocalService, TargetDelivery, TaskRunner
+from local.gateway import Gateway, InternalHandler
+
+log = logging.getLogger("svideo.local")
+
+DEFAULT_PORT = 4566
+ACCOUNT_ID = "123456789012"  # moto's default account: every ARN the local cloud prints carries it
+CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
+
+
+class LocalCloud:
+    """Holds the gateway and the parts that need each other (Lambda runtime, task runner, target delivery).
+
+    Parts are attached by `local.wiring.build_cloud`; tests may build a cloud with only the parts they need.
+    """
+
+    def __init__(self, state_dir: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+                 region: str = "us-east-1") -> None:
+        self.state_dir = state_dir
+        self.host = host
+        self.port = port
+        self.region = region
+        self.account_id = ACCOUNT_ID
+        self.gateway = Gateway(default_region=region)
+        self.lambdas: LambdaInvoker | None = None
+        self.tasks: TaskRunner | None = None
+        self.targets: TargetDelivery | None = None
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._started: list[LocalService] = []
+
+    @property
+    def endpoint(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def child_env(self) -> dict[str, str]:
+        """The environment a process needs to use this cloud with a plain boto3 client."""
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint,
+            "AWS_ACCESS_KEY_ID": CREDENTIALS["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": CREDENTIALS["aws_secret_access_key"],
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
+        }
+
+    def client(self, service: str) -> BaseClient:
+        return _client(self.endpoint, self.region, service)
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    def add_service(self, service: LocalService) -> None:
+        self.gateway.add_service(service)
+
+    def add_internal_route(self, method: str, path: str, handler: InternalHandler) -> None:
+        self.gateway.add_internal_route(method, path, handler)
+
+    def start(self) -> None:
+        from moto.moto_server.werkzeug_app import MotoRequestHandler
+        from werkzeug.serving import make_server
+
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self._server = make_server(self.host, self.port, self.gateway, threaded=True,
+                                   request_handler=MotoRequestHandler)
+        self.port = self._server.server_address[1]  # port 0 means "any free port" (tests)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
+        self._thread.start()
+        for service in self.gateway.services():
+            service.start()
+            self._started.append(service)
+        log.info("local cloud serving on %s", self.endpoint)
+
+    def stop(self) -> None:
+        for service in reversed(self._started):
+            try:
+                service.stop()
+            except Exception:
+                log.exception("stopping %s failed", type(service).__name__)
+        self._started.clear()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    def __enter__(self) -> LocalCloud:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+@cache
+def _client(endpoint: str, region: str, service: str) -> BaseClient:
+    # The cloud's own calls to itself: no retries hiding bugs, short timeouts so nothing hangs.
+    os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
+    return boto3.session.Session().client(
+        service, endpoint_url=endpoint, region_name=region,
+        config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60),
+        **CREDENTIALS,
+    )

@@ -33,3 +33,6 @@ if [ ! -f node_modules/.svideo-stamp ] || ! cmp -s package-lock.json node_module
   npm ci --no-audit --no-fund --loglevel=error
   cp package-lock.json node_modules/.svideo-stamp
 fi
+
+# Lambda layer: pre-downloaded Graviton wheels, so synth and the infra tests stay offline.
+bash scripts/lambda_deps.sh

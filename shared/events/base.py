@@ -61,7 +61,7 @@ def max_json_bytes(limit: int) -> Any:
 
 
 # Ids: UUIDs, ULIDs, IVS-style `st-...` and slug ids all pass; spaces, slashes and empty strings do not.
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["vid-01HZX3"])]
+Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
 VideoId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["vid-01HZX3K9"])]
 ChannelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["ch-7f3a9c"])]
 OwnerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["4f1c2b7e-0d1a"])]
@@ -133,14 +133,18 @@ class ContractModel(BaseModel):
 class Meta(ContractModel):
     """Carried by every svideo detail: contract version, correlation id and when the fact happened (UTC)."""
 
-    version: Literal["1"] = SCHEMA_VERSION
+    version: Literal["1"]
     correlation_id: Identifier
     occurred_at: UtcDatetime
 
     @classmethod
     def now(cls, correlation_id: str | None = None) -> Meta:
         """A fresh block; pass the incoming event's correlation id to keep one id along a chain of events."""
-        return cls(correlation_id=correlation_id or str(uuid.uuid4()), occurred_at=datetime.now(UTC))
+        return cls(
+            version=SCHEMA_VERSION,
+            correlation_id=correlation_id or str(uuid.uuid4()),
+            occurred_at=datetime.now(UTC),
+        )
 
 
 class EventDetail(ContractModel):

@@ -163,7 +163,8 @@ def _check_space(workdir: Path, needed: int, limits: Limits) -> None:
         raise ProcessingError(
             ReasonCode.INSUFFICIENT_SPACE,
             f"the recording needs about {needed / 1e6:.0f} MB of scratch space, only "
-            f"{available / 1e6:.0f} MB available (budget {limits.tmp_budget_bytes / 1e6:.0f} MB, free {free / 1e6:.0f} MB)",
+            f"{available / 1e6:.0f} MB available "
+            f"(budget {limits.tmp_budget_bytes / 1e6:.0f} MB, free {free / 1e6:.0f} MB)",
         )
 
 
@@ -196,7 +197,7 @@ def process_recording(
     workdir: Path,
     limits: Limits | None = None,
 ) -> ProcessResult:
-    """Stitch the recording into `<output_prefix>/video.mp4`, a poster and thumbnails (policies: module doc)."""
+    """Stitch the recording into `<output_prefix>/video.mp4`, a poster and thumbnails (see module doc)."""
     limits = limits or Limits()
     keys = output_keys(request, limits.thumbnail_count)
     earlier = _read_marker(storage, request, keys["marker"])

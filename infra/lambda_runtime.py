@@ -1,4 +1,4 @@
-"""The Lambda runtime every service function and the dependencies layer target (no CDK import: setup reads it)."""
+"""The Lambda runtime that functions and the dependencies layer target (no CDK import: setup reads it)."""
 
 from pathlib import Path
 

@@ -1,0 +1,40 @@
+"""The svideo CDK app: `cdk synth` runs `python -m infra.app`; offline, no AWS account, no Docker."""
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+
+from infra.nag import add_nag_gate
+from infra.naming import PROJECT
+from infra.stacks.core_stack import CoreStack
+
+ASSET_METADATA = "aws:cdk:enable-asset-metadata"
+StackFactory = Callable[..., cdk.Stack]
+
+# One line per stack: (stable id for `cdk deploy <id>`, class taking (scope, id, *, stage, env)).
+STACKS: list[tuple[str, StackFactory]] = [
+    ("CoreStack", CoreStack),
+]
+
+
+def build_app(outdir: str | None = None, context: dict[str, Any] | None = None) -> cdk.App:
+    # Asset paths in the template metadata: the local cloud maps each function to its staged code with them.
+    app = cdk.App(outdir=outdir, context={ASSET_METADATA: True, **(context or {})})
+    stage = str(app.node.try_get_context("stage") or "dev")
+    env = cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=os.getenv("CDK_DEFAULT_REGION"))
+    for stack_id, factory in STACKS:
+        factory(app, stack_id, stage=stage, env=env)
+    cdk.Tags.of(app).add("project", PROJECT)
+    cdk.Tags.of(app).add("stage", stage)
+    add_nag_gate(app)
+    return app
+
+
+def main() -> None:
+    build_app().synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Docker-free Lambda packaging: each function's code, and one dependencies layer per stack."""
+
+import hashlib
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_lambda as lambda_
+from constructs import Construct
+
+from infra.lambda_runtime import (
+    PYTHON_VERSION,
+    REPO_ROOT,
+    REQUIREMENTS,
+    WHEEL_PLATFORMS,
+    WHEELS_DIR,
+    WHEELS_STAMP,
+    wheels_stamp,
+)
+
+RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_" + PYTHON_VERSION.replace(".", "_"))
+ARCHITECTURE = lambda_.Architecture.ARM_64
+LAYER_ID = "DependenciesLayer"
+_SKIPPED_PARTS = {"tests", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
+_SKIPPED_SUFFIXES = {".pyc", ".pyo"}
+
+
+def _code_files(service: str) -> list[Path]:
+    """Repo-relative paths of what a service's function ships: shared/ and services/<service>/."""
+    service_dir = Path("services", service)
+    if not (REPO_ROOT / service_dir).is_dir():
+        raise ValueError(f"no such service directory: {service_dir}")
+    # The package markers between services/ and the service, so `services.<service>` imports.
+    files = [p / "__init__.py" for p in [service_dir, *service_dir.parents][1:-1]]
+    for root in (Path("shared"), service_dir):
+        for path in sorted((REPO_ROOT / root).rglob("*")):
+            relative = path.relative_to(REPO_ROOT)
+            skipped = _SKIPPED_PARTS.intersection(relative.parts) or any(
+                part.endswith(".egg-info") for part in relative.parts
+            )
+            if path.is_file() and not skipped and path.suffix not in _SKIPPED_SUFFIXES:
+                files.append(relative)
+    return [f for f in files if (REPO_ROOT / f).is_file()]
+
+
+def _digest(files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for relative in files:
+        digest.update(str(relative).encode() + b"\0" + (REPO_ROOT / relative).read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@jsii.implements(cdk.ILocalBundling)
+class _CopyFiles:
+    """Copies a fixed list of repo files into the asset: what Docker bundling would do, without Docker."""
+
+    def __init__(self, files: list[Path]) -> None:
+        self._files = files
+
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        for relative in self._files:
+            target = Path(output_dir, relative)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO_ROOT / relative, target)
+        return True
+
+
+@jsii.implements(cdk.ILocalBundling)
+class _InstallWheels:
+    """Installs requirements-lambda.txt from the pre-downloaded wheel cache into <asset>/python (offline)."""
+
+    def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
+        platforms = [arg for platform in WHEEL_PLATFORMS for arg in ("--platform", platform)]
+        subprocess.run(
+            [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
+             "--find-links", str(WHEELS_DIR), "--no-deps", "--only-binary=:all:", "--no-compile",
+             "--implementation", "cp", "--python-version", PYTHON_VERSION, *platforms,
+             "--target", str(Path(output_dir, "python")), "-r", str(REQUIREMENTS)],
+            check=True,
+        )  # fmt: skip
+        return True
+
+
+def service_code(service: str) -> lambda_.Code:
+    """The function code asset for one service, re-bundled only when its files change."""
+    files = _code_files(service)
+    return lambda_.Code.from_asset(
+        str(REPO_ROOT / "services" / service),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=_digest(files),
+        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_CopyFiles(files)),
+    )
+
+
+def dependencies_layer(scope: Construct) -> lambda_.ILayerVersion:
+    """The stack's one third-party dependencies layer, created on first use."""
+    stack = cdk.Stack.of(scope)
+    existing = stack.node.try_find_child(LAYER_ID)
+    if isinstance(existing, lambda_.LayerVersion):
+        return existing
+    if not WHEELS_STAMP.is_file() or WHEELS_STAMP.read_text().strip() != wheels_stamp():
+        raise RuntimeError(
+            f"Lambda layer wheels missing or stale in {WHEELS_DIR.relative_to(REPO_ROOT)}: run `make setup`"
+        )
+    return lambda_.LayerVersion(
+        stack,
+        LAYER_ID,
+        description="svideo third-party Python dependencies (requirements-lambda.txt)",
+        compatible_runtimes=[RUNTIME],
+        compatible_architectures=[ARCHITECTURE],
+        code=lambda_.Code.from_asset(
+            str(WHEELS_DIR),
+            asset_hash_type=cdk.AssetHashType.CUSTOM,
+            asset_hash=hashlib.sha256(wheels_stamp().encode()).hexdigest(),
+            bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_InstallWheels()),
+        ),
+    )

@@ -1,0 +1,35 @@
+"""The well-known names stacks share instead of cross-stack exports: one stack deploys without the others."""
+
+from enum import StrEnum
+
+PROJECT = "svideo"
+METRICS_NAMESPACE = PROJECT
+
+
+def resource_name(stage: str, *parts: str) -> str:
+    """A physical name unique per stage: `resource_name("dev", "events", "dlq")` → `dev-svideo-events-dlq`."""
+    return "-".join([stage, PROJECT, *parts])
+
+
+def bus_name(stage: str) -> str:
+    return resource_name(stage)
+
+
+def schema_registry_name(stage: str) -> str:
+    return resource_name(stage)
+
+
+class CoreParameter(StrEnum):
+    """SSM parameters the core stack publishes for the service stacks."""
+
+    BUS_NAME = "core/bus-name"
+    BUS_ARN = "core/bus-arn"
+    DLQ_ARN = "core/dlq-arn"
+    DLQ_URL = "core/dlq-url"
+    SCHEMA_REGISTRY_NAME = "core/schema-registry-name"
+    ARCHIVE_NAME = "core/archive-name"
+
+
+def parameter_name(stage: str, key: str) -> str:
+    """The SSM path of a shared value: `/svideo/<stage>/<key>`."""
+    return f"/{PROJECT}/{stage}/{key.strip('/')}"

@@ -1,0 +1,134 @@
+"""The core stack: the event bus every service publishes to, its archive, schemas and shared DLQ."""
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_eventschemas as eventschemas
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.nag import acknowledge
+from infra.naming import CoreParameter, bus_name, parameter_name, resource_name, schema_registry_name
+
+ARCHIVE_RETENTION = cdk.Duration.days(90)
+DLQ_RETENTION = cdk.Duration.days(14)
+
+
+class CoreStack(cdk.Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        schemas: Mapping[str, Mapping[str, Any]] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            scope, construct_id, description="svideo core: event bus, archive, schemas, DLQ", **kwargs
+        )
+        self.stage = stage
+        self.bus = self._bus()
+        self.dlq = self._dead_letter_queue()
+        registry = self._schema_registry(self._registry_schemas() if schemas is None else schemas)
+        self._publish(
+            {
+                CoreParameter.BUS_NAME: self.bus.event_bus_name,
+                CoreParameter.BUS_ARN: self.bus.event_bus_arn,
+                CoreParameter.DLQ_ARN: self.dlq.queue_arn,
+                CoreParameter.DLQ_URL: self.dlq.queue_url,
+                CoreParameter.SCHEMA_REGISTRY_NAME: registry.attr_registry_name,
+                CoreParameter.ARCHIVE_NAME: resource_name(stage, "archive"),
+            }
+        )
+
+    def _bus(self) -> events.EventBus:
+        bus = events.EventBus(self, "Bus", event_bus_name=bus_name(self.stage))
+        bus.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="OnlyThisAccountPutsEvents",
+                principals=[iam.AccountRootPrincipal()],
+                actions=["events:PutEvents"],
+                resources=[bus.event_bus_arn],
+            )
+        )
+        # Everything on the bus (svideo.* and forwarded aws.ivs events) is kept for replay.
+        bus.archive(
+            "Archive",
+            archive_name=resource_name(self.stage, "archive"),
+            description="Every event on the svideo bus, for replay",
+            event_pattern=events.EventPattern(account=[self.account]),
+            retention=ARCHIVE_RETENTION,
+        )
+        return bus
+
+    def _dead_letter_queue(self) -> sqs.Queue:
+        # SSE-SQS, not the AWS-managed KMS key: EventBridge cannot send to a queue encrypted with aws/sqs.
+        dlq = sqs.Queue(
+            self,
+            "EventsDeadLetterQueue",
+            queue_name=resource_name(self.stage, "events", "dlq"),
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=DLQ_RETENTION,
+        )
+        # Rules of this bus, in whichever stack owns them, may dead-letter here.
+        dlq.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="RulesOfTheBusDeadLetterHere",
+                principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                actions=["sqs:SendMessage"],
+                resources=[dlq.queue_arn],
+                conditions={
+                    "ArnLike": {
+                        "aws:SourceArn": self.format_arn(
+                            service="events", resource="rule", resource_name=f"{self.bus.event_bus_name}/*"
+                        )
+                    }
+                },
+            )
+        )
+        acknowledge(
+            dlq,
+            "AwsSolutions-SQS3",
+            "This queue is itself the dead-letter queue of EventBridge rule targets that other stacks own.",
+        )
+        return dlq
+
+    def _registry_schemas(self) -> Mapping[str, Mapping[str, Any]]:
+        from shared.events.schemas import registry_schemas
+
+        return registry_schemas()
+
+    def _schema_registry(self, schemas: Mapping[str, Mapping[str, Any]]) -> eventschemas.CfnRegistry:
+        registry = eventschemas.CfnRegistry(
+            self,
+            "SchemaRegistry",
+            registry_name=schema_registry_name(self.stage),
+            description="svideo event schemas (OpenAPI 3), generated from the pydantic models in shared/",
+        )
+        for name, document in sorted(schemas.items()):
+            eventschemas.CfnSchema(
+                self,
+                f"Schema-{name}",
+                registry_name=registry.attr_registry_name,
+                schema_name=name,
+                type="OpenApi3",
+                content=json.dumps(document, sort_keys=True),
+            )
+        return registry
+
+    def _publish(self, values: Mapping[CoreParameter, str]) -> None:
+        for key, value in values.items():
+            ssm.StringParameter(
+                self,
+                f"Parameter-{key.value}",
+                parameter_name=parameter_name(self.stage, key.value),
+                string_value=value,
+                description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
+            )

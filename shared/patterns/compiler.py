@@ -164,16 +164,11 @@ class Leaf:
         elif raw is MISSING or kind is dict:
             values = ()
         else:
-            if self.exists_true or self.value_matches(raw):
-                return True
-            return False
+            return bool(self.exists_true or self.value_matches(raw))
         if values:
             if self.exists_true:
                 return True
-            for value in values:
-                if self.value_matches(value):
-                    return True
-            return False
+            return any(self.value_matches(value) for value in values)
         # No leaf here: only absence can match, and absence is judged on the whole event.
         return self.exists_false and not leaf_values(root, self.path)
 
@@ -194,6 +189,7 @@ class Node:
         self.alternatives = alternatives
 
     def matches(self, obj: dict[str, Any] | None, root: dict[str, Any]) -> bool:
+        raw: Any
         for key, leaf in self.leaves:
             raw = obj.get(key, MISSING) if obj is not None else MISSING
             if not leaf.matches(raw, root):
@@ -210,16 +206,15 @@ class Node:
                     return False
             elif not child.matches(None, root):
                 return False
-        for group in self.alternatives:
-            if not any(branch.matches(obj, root) for branch in group):
-                return False
-        return True
+        return all(any(branch.matches(obj, root) for branch in group) for group in self.alternatives)
 
 
 class CompiledPattern:
     """A validated pattern; immutable, so one instance can serve many threads."""
 
     __slots__ = ("_root", "source")
+    _root: Node
+    source: str
 
     def __init__(self, source: str, root: Node) -> None:
         object.__setattr__(self, "source", source)
@@ -307,7 +302,9 @@ def _compile_object(spec: Any, path: Path, display: str, *, inside_or: bool) -> 
             alternatives.append(_compile_or(value, path, here))
             continue
         if inside_or and key in OPERATORS:
-            raise InvalidPatternError(here, f'"{key}" is an operator name and cannot be a field name inside $or')
+            raise InvalidPatternError(
+                here, f'"{key}" is an operator name and cannot be a field name inside $or'
+            )
         if isinstance(value, dict):
             children.append((key, _compile_object(value, (*path, key), here, inside_or=inside_or)))
         elif isinstance(value, list):
@@ -360,7 +357,9 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
                 tests.append(test)
         else:
             raise InvalidPatternError(
-                here, f"match values must be strings, numbers, true, false, null or operators, got {_json_kind(item)}"
+                here,
+                "match values must be strings, numbers, true, false, null or operators, "
+                f"got {_json_kind(item)}",
             )
     return Leaf(
         path,
@@ -418,7 +417,9 @@ def _compile_operator(spec: dict[str, Any], here: str) -> tuple[str, ValueTest]:
 
 def _string_argument(argument: Any, here: str, operator: str) -> str:
     if not isinstance(argument, str):
-        raise InvalidPatternError(here, f"{operator} match pattern must be a string, got {_json_kind(argument)}")
+        raise InvalidPatternError(
+            here, f"{operator} match pattern must be a string, got {_json_kind(argument)}"
+        )
     return argument
 
 
@@ -461,7 +462,9 @@ def _wildcard_regex(text: str, here: str) -> re.Pattern[str]:
             previous_star = False
         elif char == "*":
             if previous_star:
-                raise InvalidPatternError(here, 'wildcard: consecutive wildcard characters ("**") are not allowed')
+                raise InvalidPatternError(
+                    here, 'wildcard: consecutive wildcard characters ("**") are not allowed'
+                )
             parts.append(".*")
             position += 1
             previous_star = True
@@ -501,7 +504,9 @@ def _numeric_test(argument: Any, here: str) -> ValueTest:
     if len(argument) != 4:
         raise InvalidPatternError(here, "numeric: too many elements in range expression")
     if bound >= upper:
-        raise InvalidPatternError(here, f"numeric: the lower bound {bound} must be below the upper bound {upper}")
+        raise InvalidPatternError(
+            here, f"numeric: the lower bound {bound} must be below the upper bound {upper}"
+        )
     low_open, high_open = first == ">", upper_operator == "<"
 
     def in_range(v: Any) -> bool:
@@ -565,7 +570,9 @@ def _anything_but_positive(argument: Any, here: str) -> ValueTest:
             # The user guide: anything-but takes a single prefix or suffix, not a list.
             text = _string_argument(inner, here, f"anything-but/{operator}")
             if not text:
-                raise InvalidPatternError(here, f"anything-but/{operator}: an empty {operator} is not allowed")
+                raise InvalidPatternError(
+                    here, f"anything-but/{operator}: an empty {operator} is not allowed"
+                )
             return _affix(operator, text, ignore_case=False)
         if operator == "equals-ignore-case":
             folded = frozenset(item.lower() for item in _string_list(inner, here, operator))

@@ -98,7 +98,9 @@ class PatternIndex:
                 return self._snapshot
             entries = sorted(self._entries.values())
             conjuncts = {
-                entry[1]: [(path, {_index_key(v) for v in values}) for path, values in entry[2].exact_conjuncts()]
+                entry[1]: [
+                    (path, {_index_key(v) for v in values}) for path, values in entry[2].exact_conjuncts()
+                ]
                 for entry in entries
             }
             popularity: Counter[tuple[Path, Any]] = Counter(
@@ -113,13 +115,17 @@ class PatternIndex:
                     continue
                 # The leaf whose buckets hold the fewest patterns makes the smallest candidate set.
                 path, keys = min(
-                    options, key=lambda option: (sum(popularity[(option[0], k)] for k in option[1]), len(option[1]))
+                    options,
+                    key=lambda option: (sum(popularity[(option[0], k)] for k in option[1]), len(option[1])),
                 )
                 table = by_path.setdefault(path, {})
                 for key in keys:
                     table.setdefault(key, []).append(entry)
             snapshot = _Snapshot(
-                {path: {key: tuple(bucket) for key, bucket in table.items()} for path, table in by_path.items()},
+                {
+                    path: {key: tuple(bucket) for key, bucket in table.items()}
+                    for path, table in by_path.items()
+                },
                 tuple(unindexed),
             )
             self._snapshot = snapshot

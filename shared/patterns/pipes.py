@@ -28,9 +28,7 @@ _UNSUPPORTED_IN_PIPES = frozenset({"prefix", "suffix", "equals-ignore-case", "wi
 _NOT_JSON = object()
 
 
-def matches_pipe_record(
-    pattern: dict[str, Any] | str, record: dict[str, Any], source: PipeSource
-) -> bool:
+def matches_pipe_record(pattern: dict[str, Any] | str, record: dict[str, Any], source: PipeSource) -> bool:
     """True when a Pipes filter ``pattern`` keeps ``record`` from an SQS/Kinesis/DynamoDB source."""
     if source not in _DATA_FIELD:
         raise ValueError(f'source must be "sqs", "kinesis" or "dynamodb", got {source!r}')

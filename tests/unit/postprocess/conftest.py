@@ -17,8 +17,6 @@ from services.postprocess.models import Limits, ProcessRequest
 from tests.media import make_ivs_recording
 from tests.unit.postprocess.support import OUTPUT, RECORDINGS, SMALL, RecordingStorage, Scene
 
-__all__ = ["OUTPUT"]
-
 
 @pytest.fixture(scope="session")
 def ffmpeg() -> Ffmpeg:

@@ -68,8 +68,7 @@ def test_given_a_canonical_payload_when_parsed_strictly_then_it_fits_its_model_a
 
 def test_given_the_registry_when_listing_canonical_files_then_every_event_type_has_one() -> None:
     covered = {
-        model_for(e["source"], e["detail-type"])
-        for e in (json.loads(p.read_text()) for p in CANONICAL_FILES)
+        model_for(e["source"], e["detail-type"]) for e in (json.loads(p.read_text()) for p in CANONICAL_FILES)
     }
 
     assert set(ALL_MODELS) - covered == set()

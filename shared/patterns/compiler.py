@@ -110,6 +110,7 @@ class Leaf:
         "match_true",
         "numbers",
         "path",
+        "prefixes",
         "strings",
         "tests",
     )
@@ -122,8 +123,11 @@ class Leaf:
         literals: tuple[bool, bool, bool],
         tests: tuple[ValueTest, ...],
         exists: tuple[bool, bool],
+        prefixes: tuple[str, ...] = (),
     ) -> None:
         self.path = path
+        # Set only when every alternative of the leaf is a case-sensitive prefix.
+        self.prefixes = prefixes
         self.strings = strings
         self.numbers = numbers
         self.match_true, self.match_false, self.match_null = literals
@@ -233,11 +237,18 @@ class CompiledPattern:
 
     def exact_conjuncts(self) -> list[tuple[Path, list[Any]]]:
         """Leaves every match needs, made of plain values only: what an index can key on."""
-        found: list[tuple[Path, list[Any]]] = []
+        return [(leaf.path, leaf.exact_values()) for leaf in self._required_leaves() if leaf.exact_only]
+
+    def prefix_conjuncts(self) -> list[tuple[Path, tuple[str, ...]]]:
+        """Leaves every match needs, made of case-sensitive prefixes only."""
+        return [(leaf.path, leaf.prefixes) for leaf in self._required_leaves() if leaf.prefixes]
+
+    def _required_leaves(self) -> list[Leaf]:
+        found: list[Leaf] = []
         pending = [self._root]
         while pending:
             node = pending.pop()
-            found.extend((leaf.path, leaf.exact_values()) for _, leaf in node.leaves if leaf.exact_only)
+            found.extend(leaf for _, leaf in node.leaves)
             pending.extend(child for _, child in node.children)
         return found
 
@@ -338,6 +349,7 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
     literals = [False, False, False]
     exists = [False, False]
     tests: list[ValueTest] = []
+    prefixes: list[str] = []
     for item in values:
         if item is True:
             literals[0] = True
@@ -355,6 +367,8 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
                 exists[0 if test is _EXISTS else 1] = True
             else:
                 tests.append(test)
+                if operator == "prefix" and isinstance(item[operator], str):
+                    prefixes.append(item[operator])
         else:
             raise InvalidPatternError(
                 here,
@@ -368,6 +382,7 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
         (literals[0], literals[1], literals[2]),
         tuple(tests),
         (exists[0], exists[1]),
+        tuple(prefixes) if len(prefixes) == len(values) else (),
     )
 
 

@@ -1,8 +1,9 @@
 """Many patterns against one event: look up candidates by exact values, evaluate only those.
 
 Each pattern is filed under one of its exact-value leaves (``source``, ``detail-type``,
-``detail.plugin`` ...), the one whose bucket is smallest across the index, so an event only
-evaluates the patterns whose key value it carries plus the few patterns with no exact leaf.
+``detail.plugin`` ...) or prefix-only leaves, the one whose buckets are smallest across the index,
+so an event only evaluates the patterns whose key value it carries plus the few patterns with no
+such leaf. Candidates are then evaluated in full, so the index never changes an answer.
 The lookup tables are rebuilt lazily after add/remove and published as one immutable snapshot,
 so ``match`` never takes a lock on the hot path.
 """
@@ -20,7 +21,12 @@ _Entry = tuple[int, str, CompiledPattern]
 
 class _Snapshot(NamedTuple):
     by_path: dict[Path, dict[Any, tuple[_Entry, ...]]]
+    by_prefix: dict[Path, tuple[tuple[int, ...], dict[str, tuple[_Entry, ...]]]]
     unindexed: tuple[_Entry, ...]
+
+
+# An index option: (kind, path, keys); kind is "exact" (keys are _index_key values) or "prefix".
+_Option = tuple[str, Path, frozenset[Any]]
 
 
 def _index_key(value: Any) -> Any:
@@ -44,7 +50,7 @@ class PatternIndex:
         self._lock = threading.Lock()
         self._entries: dict[str, _Entry] = {}
         self._sequence = 0
-        self._snapshot: _Snapshot | None = _Snapshot({}, ())
+        self._snapshot: _Snapshot | None = _Snapshot({}, {}, ())
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -83,6 +89,13 @@ class PatternIndex:
                 bucket = table.get(_index_key(value))
                 if bucket is not None:
                     groups.append(bucket)
+        for path, (lengths, prefixes) in snapshot.by_prefix.items():
+            for value in leaf_values(event, path):
+                if type(value) is str:
+                    for length in lengths:
+                        bucket = prefixes.get(value[:length])
+                        if bucket is not None:
+                            groups.append(bucket)
         if not groups:
             return []
         if len(groups) == 1:
@@ -97,36 +110,51 @@ class PatternIndex:
             if self._snapshot is not None:
                 return self._snapshot
             entries = sorted(self._entries.values())
-            conjuncts = {
-                entry[1]: [
-                    (path, {_index_key(v) for v in values}) for path, values in entry[2].exact_conjuncts()
-                ]
-                for entry in entries
-            }
-            popularity: Counter[tuple[Path, Any]] = Counter(
-                (path, key) for options in conjuncts.values() for path, keys in options for key in keys
+            options = {entry[1]: _options(entry[2]) for entry in entries}
+            popularity: Counter[tuple[str, Path, Any]] = Counter(
+                (kind, path, key)
+                for choices in options.values()
+                for kind, path, keys in choices
+                for key in keys
             )
-            by_path: dict[Path, dict[Any, list[_Entry]]] = {}
+
+            def cost(option: _Option) -> tuple[int, int, bool]:
+                kind, path, keys = option
+                return sum(popularity[(kind, path, key)] for key in keys), len(keys), kind != "exact"
+
+            exact: dict[Path, dict[Any, list[_Entry]]] = {}
+            prefixed: dict[Path, dict[str, list[_Entry]]] = {}
             unindexed: list[_Entry] = []
             for entry in entries:
-                options = conjuncts[entry[1]]
-                if not options:
+                choices = options[entry[1]]
+                if not choices:
                     unindexed.append(entry)
                     continue
                 # The leaf whose buckets hold the fewest patterns makes the smallest candidate set.
-                path, keys = min(
-                    options,
-                    key=lambda option: (sum(popularity[(option[0], k)] for k in option[1]), len(option[1])),
-                )
-                table = by_path.setdefault(path, {})
+                kind, path, keys = min(choices, key=cost)
+                table: dict[Any, list[_Entry]] = (exact if kind == "exact" else prefixed).setdefault(path, {})
                 for key in keys:
                     table.setdefault(key, []).append(entry)
             snapshot = _Snapshot(
+                {path: _frozen(table) for path, table in exact.items()},
                 {
-                    path: {key: tuple(bucket) for key, bucket in table.items()}
-                    for path, table in by_path.items()
+                    path: (tuple(sorted({len(prefix) for prefix in table})), _frozen(table))
+                    for path, table in prefixed.items()
                 },
                 tuple(unindexed),
             )
             self._snapshot = snapshot
             return snapshot
+
+
+def _options(compiled: CompiledPattern) -> list[_Option]:
+    found: list[_Option] = [
+        ("exact", path, frozenset(_index_key(value) for value in values))
+        for path, values in compiled.exact_conjuncts()
+    ]
+    found.extend(("prefix", path, frozenset(prefixes)) for path, prefixes in compiled.prefix_conjuncts())
+    return found
+
+
+def _frozen(table: dict[Any, list[_Entry]]) -> dict[Any, tuple[_Entry, ...]]:
+    return {key: tuple(bucket) for key, bucket in table.items()}

@@ -158,3 +158,18 @@ def test_given_concurrent_match_and_updates_when_running_then_results_stay_consi
     for thread in readers:
         thread.join()
     assert failures == []
+
+
+def test_given_prefix_rules_when_indexed_then_filed_by_prefix_and_still_exact() -> None:
+    index = PatternIndex()
+    for name in ("titles", "transcript", "avatars"):
+        index.add(
+            name, {"source": [{"prefix": f"svideo.plugin.{name}"}], "detail-type": ["Plugin.Completed"]}
+        )
+    index.add("any-plugin", {"source": [{"prefix": ""}], "detail-type": ["Plugin.Completed"]})
+    event = {"source": "svideo.plugin.transcript", "detail-type": "Plugin.Completed"}
+    assert index.match(event) == ["transcript", "any-plugin"]
+    assert index.match({**event, "source": 5}) == []
+    snapshot = index._snapshot
+    assert snapshot is not None
+    assert ("source",) in snapshot.by_prefix

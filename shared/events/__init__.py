@@ -1,5 +1,74 @@
 """svideo's event contract v1: detail models, the envelope, the registry of event types, the publisher.
 
-Models are the source of truth; docs/events.md is the catalog and shared/events/schemas.py exports them to
-the EventBridge Schema Registry.
+Models are the source of truth; docs/events.md is the catalog and `shared.events.schemas` exports them to
+the EventBridge Schema Registry (imported on its own, by the CDK app).
 """
+
+from shared.events.aws import IvsRecordingStateChange, IvsStreamStateChange, TranscribeJobStateChange
+from shared.events.base import STRICT, AwsEventDetail, EventDetail, Meta, SvideoEvent
+from shared.events.channel import (
+    BroadcastEnded,
+    BroadcastStarted,
+    ChannelCreated,
+    ChannelDeleted,
+    RecordingEnded,
+    StreamKeyRotated,
+)
+from shared.events.envelope import Envelope
+from shared.events.generative import AvatarsGenerated, TitlesGenerated, TranscriptCompleted
+from shared.events.plugins import LifecycleCompleted, PluginCompleted, PluginInvoked
+from shared.events.postprocess import VideoProcessed, VideoProcessingFailed
+from shared.events.publisher import DetailTooLargeError, EventPublisher, Publisher, PublishError
+from shared.events.registry import (
+    ALL_MODELS,
+    EVENT_TYPES,
+    EventContractError,
+    EventValidationError,
+    UnknownEventTypeError,
+    model_for,
+    parse_detail,
+    parse_event,
+)
+from shared.events.video import TitleSelected, TitlesRegenerateRequested, VideoPublished, VideoStatusChanged
+
+__all__ = [
+    "ALL_MODELS",
+    "EVENT_TYPES",
+    "STRICT",
+    "AvatarsGenerated",
+    "AwsEventDetail",
+    "BroadcastEnded",
+    "BroadcastStarted",
+    "ChannelCreated",
+    "ChannelDeleted",
+    "DetailTooLargeError",
+    "Envelope",
+    "EventContractError",
+    "EventDetail",
+    "EventPublisher",
+    "EventValidationError",
+    "IvsRecordingStateChange",
+    "IvsStreamStateChange",
+    "LifecycleCompleted",
+    "Meta",
+    "PluginCompleted",
+    "PluginInvoked",
+    "PublishError",
+    "Publisher",
+    "RecordingEnded",
+    "StreamKeyRotated",
+    "SvideoEvent",
+    "TitleSelected",
+    "TitlesGenerated",
+    "TitlesRegenerateRequested",
+    "TranscribeJobStateChange",
+    "TranscriptCompleted",
+    "UnknownEventTypeError",
+    "VideoProcessed",
+    "VideoProcessingFailed",
+    "VideoPublished",
+    "VideoStatusChanged",
+    "model_for",
+    "parse_detail",
+    "parse_event",
+]

@@ -7,10 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from shared.events.base import Meta
 from shared.events.channel import ChannelCreated
+from shared.events.envelope import Envelope
 from shared.events.plugins import PluginCompleted
+from shared.events.postprocess import VideoProcessed
 from shared.events.registry import (
     ALL_MODELS,
     EVENT_TYPES,
@@ -304,3 +308,24 @@ def test_given_a_failure_status_without_reason_then_it_is_refused() -> None:
 
     with pytest.raises(EventValidationError, match="needs a `reason`"):
         parse_event(raw)
+
+
+def test_given_the_catalog_page_then_it_lists_every_event_type() -> None:
+    catalog = (EVENTS_DIR.parents[1] / "docs" / "events.md").read_text()
+
+    assert [
+        m.detail_type for m in ALL_MODELS if f"| `{m.detail_type}` | `{m.__name__}` |" not in catalog
+    ] == []
+
+
+def test_given_powertools_parser_when_an_envelope_model_is_used_then_the_detail_is_typed_and_tolerant() -> (
+    None
+):
+    raw = canonical("Video.Processed")
+    raw["detail"]["added_later"] = True
+
+    envelope = parse(event=raw, model=Envelope[VideoProcessed])
+
+    assert isinstance(envelope, EventBridgeModel)
+    assert envelope.detail.media.width == 1280
+    assert envelope.detail_type == "Video.Processed"

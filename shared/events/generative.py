@@ -23,7 +23,7 @@ class Generation(ContractModel):
     """Which model and prompt produced an artefact, and what it cost in tokens (0 where not applicable)."""
 
     model_id: str = Field(min_length=1, max_length=200, examples=["anthropic.claude-3-haiku-20240307-v1:0"])
-    prompt_version: str = Field(pattern=r"^[A-Za-z0-9._-]{1,64}$", examples=["titles/v3"])
+    prompt_version: str = Field(pattern=r"^[A-Za-z0-9._/-]{1,64}$", examples=["titles/v3"])
     input_tokens: TokenCount = 0
     output_tokens: TokenCount = 0
 

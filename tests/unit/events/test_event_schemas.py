@@ -1,6 +1,7 @@
 """Schema Registry export: valid OpenAPI 3.0 and draft 4, no 2020-12 leftovers, examples round-trip."""
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,10 @@ def test_given_two_exports_when_one_is_mutated_then_the_other_is_unchanged() -> 
 
     assert second["svideo.video@Video.Published"]["info"]["title"] == "svideo.video@Video.Published"
     assert json.dumps(registry_schemas(), sort_keys=True) == json.dumps(second, sort_keys=True)
+
+
+def test_given_the_export_then_every_schema_name_fits_the_registry_name_rules() -> None:
+    # Registry schema names: at most 385 of letters, '.', '-', '_' and '@'.
+    names = registry_schemas(include_aws=True)
+
+    assert [name for name in names if not re.fullmatch(r"[A-Za-z._@-]{1,385}", name)] == []

@@ -135,7 +135,10 @@ class EventPublisher:
         return self._client
 
     def publish(self, *details: EventDetail, resources: Sequence[str] = ()) -> list[str]:
-        """Send every detail (all are validated and size-checked before the first call); returns event ids."""
+        """Send every detail (all are size-checked before the first call); returns their event ids in order.
+
+        AWS-shaped details (`aws.*`) are accepted for the local ingest; EventBridge itself refuses them.
+        """
         trace_header = os.environ.get(TRACE_HEADER_ENV)
         entries = [
             build_entry(detail, self.bus_name, resources, trace_header, self.max_detail_bytes)

@@ -44,6 +44,7 @@ MARKER_NAME = "_SUCCESS.json"
 MP4_VIDEO_CODECS = frozenset({"h264"})  # what every browser plays from an MP4
 MP4_AUDIO_CODECS = frozenset({"aac", "mp3"})
 TS_PACKET = 188
+FRAME_WORKERS = 2
 _TS_SYNC = 0x47
 _CHUNK = TS_PACKET * 4096
 
@@ -361,11 +362,16 @@ def _produce(
         poster_at, thumb_ats = frame_times(probed.duration_ms / 1000, limits.thumbnail_count)
         frames = [("poster", poster_at, limits.poster_width)]
         frames += [(f"thumb{i}", at, limits.thumbnail_width) for i, at in enumerate(thumb_ats)]
-        for name, at, width in frames:
+
+        def extract(frame: tuple[str, float, int]) -> None:
+            name, at, width = frame
             target = scratch / f"{name}.jpg"
             ffmpeg.frame(mp4, target, at_s=at, width=width, timeout=limits.frame_timeout_s)
             if not target.is_file() or target.stat().st_size == 0:
                 raise ProcessingError(ReasonCode.FFMPEG_FAILED, f"no frame could be extracted at {at:.2f} s")
+
+        # Each extraction is one short seek-and-decode process; two at a time use both cores of a small task.
+        _parallel(extract, frames, FRAME_WORKERS)
 
     uploads = [(keys["mp4"], mp4, "video/mp4")]
     uploads += [(keys[name], scratch / f"{name}.jpg", "image/jpeg") for name, _, _ in frames]

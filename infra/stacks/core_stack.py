@@ -132,3 +132,21 @@ class CoreStack(cdk.Stack):
                 string_value=value,
                 description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
             )
+
+
+def import_bus(scope: Construct, stage: str) -> events.IEventBus:
+    """The core bus, by its well-known name, for a stack that deploys on its own."""
+    return events.EventBus.from_event_bus_name(scope, "CoreBus", bus_name(stage))
+
+
+def import_events_dead_letter_queue(scope: Construct, stage: str) -> sqs.IQueue:
+    """The shared DLQ for rule targets, by its well-known name (its policy already admits the bus's rules)."""
+    name = resource_name(stage, "events", "dlq")
+    return sqs.Queue.from_queue_attributes(
+        scope,
+        "CoreEventsDeadLetterQueue",
+        queue_arn=cdk.Stack.of(scope).format_arn(
+            service="sqs", resource=name, arn_format=cdk.ArnFormat.NO_RESOURCE_NAME
+        ),
+        queue_name=name,
+    )

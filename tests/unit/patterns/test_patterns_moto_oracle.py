@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from moto.events.models import EventPattern
-from test_patterns_docs import CASES as DOC_CASES
-from test_patterns_semantics import CASES as EDGE_CASES
+from tests.unit.patterns.test_patterns_docs import CASES as DOC_CASES
+from tests.unit.patterns.test_patterns_semantics import CASES as EDGE_CASES
 
 from shared.patterns import matches
 

@@ -32,8 +32,11 @@ EC2_EVENT = {
     "detail": {"instance-id": "i-0123456789", "state": "RUNNING"},
 }
 PATHS = {"timestamp": "$.time", "instance": "$.detail.instance-id", "state": "$.detail.state"}
-RULE = RuleContext(rule_arn="arn:aws:events:us-east-2:123456789012:rule/example", rule_name="example",
-                   ingestion_time="2015-11-11T21:29:54Z")
+RULE = RuleContext(
+    rule_arn="arn:aws:events:us-east-2:123456789012:rule/example",
+    rule_name="example",
+    ingestion_time="2015-11-11T21:29:54Z",
+)
 
 
 def transform(template: str, paths: dict[str, str] | None = None, event: dict | None = None) -> str | None:
@@ -51,8 +54,10 @@ def test_given_simple_string_template_when_rendered_then_values_are_inserted_ins
 
 
 def test_given_string_with_escaped_quotes_when_rendered_then_escapes_are_kept():
-    assert (transform('"instance \\"<instance>\\" is in <state>"')
-            == '"instance \\"i-0123456789\\" is in RUNNING"')
+    assert (
+        transform('"instance \\"<instance>\\" is in <state>"')
+        == '"instance \\"i-0123456789\\" is in RUNNING"'
+    )
 
 
 def test_given_simple_json_with_bare_placeholders_when_rendered_then_strings_are_auto_quoted():
@@ -61,22 +66,31 @@ def test_given_simple_json_with_bare_placeholders_when_rendered_then_strings_are
 
 
 def test_given_json_with_strings_and_variables_when_rendered_then_both_forms_work():
-    template = ('{\n "instance" : <instance>,\n "state": "<state>",\n'
-                ' "instanceStatus": "instance \\"<instance>\\" is in <state>"\n}')
+    template = (
+        '{\n "instance" : <instance>,\n "state": "<state>",\n'
+        ' "instanceStatus": "instance \\"<instance>\\" is in <state>"\n}'
+    )
     assert json.loads(transform(template) or "") == {
-        "instance": "i-0123456789", "state": "RUNNING",
-        "instanceStatus": 'instance "i-0123456789" is in RUNNING'}
+        "instance": "i-0123456789",
+        "state": "RUNNING",
+        "instanceStatus": 'instance "i-0123456789" is in RUNNING',
+    }
 
 
 def test_given_json_mixing_variables_and_static_values_when_rendered_then_array_holds_quoted_string():
     template = '{\n  "instance" : <instance>,\n  "state": [ 9, <state>, true ],\n  "Transformed" : "Yes"\n}'
     assert json.loads(transform(template) or "") == {
-        "instance": "i-0123456789", "state": [9, "RUNNING", True], "Transformed": "Yes"}
+        "instance": "i-0123456789",
+        "state": [9, "RUNNING", True],
+        "Transformed": "Yes",
+    }
 
 
 def test_given_reserved_variables_in_json_when_rendered_then_rule_and_original_event_appear():
-    template = ('{"instance" : <instance>, "state": <state>, "ruleArn" : <aws.events.rule-arn>,'
-                ' "ruleName" : <aws.events.rule-name>, "originalEvent" : <aws.events.event>}')
+    template = (
+        '{"instance" : <instance>, "state": <state>, "ruleArn" : <aws.events.rule-arn>,'
+        ' "ruleName" : <aws.events.rule-name>, "originalEvent" : <aws.events.event>}'
+    )
     rendered = json.loads(transform(template) or "")
     assert rendered["ruleArn"] == "arn:aws:events:us-east-2:123456789012:rule/example"
     assert rendered["ruleName"] == "example"
@@ -91,8 +105,10 @@ def test_given_reserved_variable_in_a_string_when_rendered_then_it_is_inserted_r
 
 
 def test_given_missing_path_inside_a_string_when_rendered_then_it_renders_as_nothing():
-    rendered = transform('"Event of <detail-type> type, info <command>"',
-                         paths={"detail-type": "$.detail-type", "command": "$.detail.notinmessage"})
+    rendered = transform(
+        '"Event of <detail-type> type, info <command>"',
+        paths={"detail-type": "$.detail-type", "command": "$.detail.notinmessage"},
+    )
     assert rendered == '"Event of EC2 Instance State-change Notification type, info "'
 
 
@@ -107,15 +123,20 @@ def test_given_object_variable_inside_a_string_when_rendered_then_its_internal_q
 
 
 def test_given_object_variable_as_a_json_value_when_rendered_then_it_is_inlined():
-    rendered = transform('{"detail": <detail>, "resources": <resources>}',
-                         paths={"detail": "$.detail", "resources": "$.resources"})
+    rendered = transform(
+        '{"detail": <detail>, "resources": <resources>}',
+        paths={"detail": "$.detail", "resources": "$.resources"},
+    )
     assert json.loads(rendered or "") == {"detail": EC2_EVENT["detail"], "resources": EC2_EVENT["resources"]}
 
 
 def test_given_numbers_and_booleans_when_rendered_then_they_stay_literal():
     event = {**EC2_EVENT, "detail": {"n": 3, "ok": True, "none": None}}
-    rendered = transform('{"n": <n>, "ok": <ok>, "none": <none>, "s": "n=<n>"}',
-                         paths={"n": "$.detail.n", "ok": "$.detail.ok", "none": "$.detail.none"}, event=event)
+    rendered = transform(
+        '{"n": <n>, "ok": <ok>, "none": <none>, "s": "n=<n>"}',
+        paths={"n": "$.detail.n", "ok": "$.detail.ok", "none": "$.detail.none"},
+        event=event,
+    )
     assert json.loads(rendered or "") == {"n": 3, "ok": True, "none": None, "s": "n=3"}
 
 
@@ -139,10 +160,13 @@ def test_given_plain_text_template_when_rendered_then_values_are_inserted_raw():
 
 
 def test_given_undefined_placeholder_when_put_targets_validates_then_aws_message_is_raised():
-    with pytest.raises(TargetInputInvalid,
-                       match=r"InputTemplate for target t contains invalid placeholder notdefinedkey\."):
-        transform('"Event of <detail-type> type, with not defined key <notdefinedkey>"',
-                  paths={"detail-type": "$.detail-type"})
+    with pytest.raises(
+        TargetInputInvalid, match=r"InputTemplate for target t contains invalid placeholder notdefinedkey\."
+    ):
+        transform(
+            '"Event of <detail-type> type, with not defined key <notdefinedkey>"',
+            paths={"detail-type": "$.detail-type"},
+        )
 
 
 def test_given_input_and_input_path_when_put_targets_validates_then_only_one_is_allowed():
@@ -158,15 +182,18 @@ def test_given_more_than_100_paths_when_put_targets_validates_then_it_is_rejecte
 
 def test_given_bracket_notation_path_when_put_targets_validates_then_it_is_rejected():
     with pytest.raises(TargetInputInvalid):
-        validate_target_input({"Id": "t", "InputTransformer": {"InputPathsMap": {"a": "$['detail']"},
-                                                               "InputTemplate": "<a>"}})
+        validate_target_input(
+            {"Id": "t", "InputTransformer": {"InputPathsMap": {"a": "$['detail']"}, "InputTemplate": "<a>"}}
+        )
 
 
 def test_given_input_paths_when_rendered_then_output_matches_recorded_aws_bodies():
     target = {"Id": "t", "InputPath": "$.detail.state"}
     assert render_target_input(target, EC2_EVENT, RULE) == '"RUNNING"'
-    assert json.loads(render_target_input({"Id": "t", "InputPath": "$.detail"}, EC2_EVENT, RULE) or "") \
+    assert (
+        json.loads(render_target_input({"Id": "t", "InputPath": "$.detail"}, EC2_EVENT, RULE) or "")
         == EC2_EVENT["detail"]
+    )
     assert render_target_input({"Id": "t", "InputPath": "$.detail.nothing"}, EC2_EVENT, RULE) is None
     assert render_target_input({"Id": "t", "Input": '{"fixed": 1}'}, EC2_EVENT, RULE) == '{"fixed": 1}'
 
@@ -179,25 +206,37 @@ def test_given_array_index_and_wildcard_paths_when_extracted_then_values_are_fou
 # ---------------------------------------------------------------- Pipes
 
 
-PIPE_CONTEXT = {"pipe-arn": "arn:aws:pipe:us-east-1:123456789012:pipe/example", "pipe-name": "example",
-                "source-arn": "arn:aws:sqs:us-east-1:123456789012:q", "target-arn": "arn:t",
-                "ingestion-time": "2015-11-11T21:29:54Z"}
+PIPE_CONTEXT = {
+    "pipe-arn": "arn:aws:pipe:us-east-1:123456789012:pipe/example",
+    "pipe-name": "example",
+    "source-arn": "arn:aws:sqs:us-east-1:123456789012:q",
+    "target-arn": "arn:t",
+    "ingestion-time": "2015-11-11T21:29:54Z",
+}
 
 
 def test_given_the_pipes_guide_example_when_rendered_then_output_matches():
-    template = ('{\n  "instance" : <$.detail.instance-id>,\n  "state": <$.detail.state>,\n'
-                '  "pipeArn" : <aws.pipes.pipe-arn>,\n  "pipeName" : <aws.pipes.pipe-name>,\n'
-                '  "originalEvent" : <aws.pipes.event.json>\n}')
+    template = (
+        '{\n  "instance" : <$.detail.instance-id>,\n  "state": <$.detail.state>,\n'
+        '  "pipeArn" : <aws.pipes.pipe-arn>,\n  "pipeName" : <aws.pipes.pipe-name>,\n'
+        '  "originalEvent" : <aws.pipes.event.json>\n}'
+    )
     rendered = json.loads(render_pipe_template(template, EC2_EVENT, PIPE_CONTEXT))
-    assert rendered == {"instance": "i-0123456789", "state": "RUNNING",
-                        "pipeArn": "arn:aws:pipe:us-east-1:123456789012:pipe/example", "pipeName": "example",
-                        "originalEvent": EC2_EVENT}
+    assert rendered == {
+        "instance": "i-0123456789",
+        "state": "RUNNING",
+        "pipeArn": "arn:aws:pipe:us-east-1:123456789012:pipe/example",
+        "pipeName": "example",
+        "originalEvent": EC2_EVENT,
+    }
 
 
 def test_given_sqs_record_with_json_body_when_rendered_then_body_fields_are_addressable():
     record = {"messageId": "m1", "body": json.dumps({"key": "v", "n": 2}), "attributes": {"SenderId": "s1"}}
-    assert render_pipe_template('{"k": <$.body.key>, "n": <$.body.n>}', record, PIPE_CONTEXT) \
+    assert (
+        render_pipe_template('{"k": <$.body.key>, "n": <$.body.n>}', record, PIPE_CONTEXT)
         == '{"k": "v", "n": 2}'
+    )
     assert render_pipe_template('{"body": <$.body>}', record, PIPE_CONTEXT) == '{"body": {"key":"v","n":2}}'
     assert render_pipe_template('"Hello, <$.attributes.SenderId>"', record, PIPE_CONTEXT) == '"Hello, s1"'
     assert render_pipe_template("Hello, sender", record, PIPE_CONTEXT) == "Hello, sender"

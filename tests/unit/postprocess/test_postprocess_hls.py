@@ -60,7 +60,9 @@ def test_given_a_malformed_or_unsupported_media_playlist_when_parsed_then_invali
     assert caught.value.reason_code is ReasonCode.INVALID_PLAYLIST
 
 
-@pytest.mark.parametrize("uri", ["../../../../other/0.ts", "/abs/0.ts", "s3://bucket/0.ts", "https://evil/0.ts"])
+@pytest.mark.parametrize(
+    "uri", ["../../../../other/0.ts", "/abs/0.ts", "s3://bucket/0.ts", "https://evil/0.ts"]
+)
 def test_given_an_entry_outside_the_recording_when_resolved_then_refused(uri: str) -> None:
     with pytest.raises(ProcessingError) as caught:
         resolve("rec/media/hls/720p30/playlist.m3u8", uri, within="rec")

@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-# Make the repository root importable until pyproject's pytest options set ``pythonpath``.
-if str(Path(__file__).resolve().parents[3]) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-
 import boto3
+import pytest
 from moto import mock_aws
 
 RECORDINGS = "svideo-recordings"

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-# Make the repository root importable until pyproject's pytest options set ``pythonpath``.
-if str(Path(__file__).resolve().parents[3]) not in sys.path:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
 from services.postprocess.ffmpeg import Ffmpeg
 from services.postprocess.models import Limits, ProcessRequest

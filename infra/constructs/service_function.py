@@ -11,7 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constructs.packaging import ARCHITECTURE, RUNTIME, dependencies_layer, service_code
-from infra.nag import acknowledge
+from infra.nag import acknowledge, ignore_lint
 from infra.naming import METRICS_NAMESPACE
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
@@ -96,6 +96,12 @@ class ServiceFunction(Construct):
             snap_start=lambda_.SnapStartConf.ON_PUBLISHED_VERSIONS if snap_start else None,
         )
         self.version = self.function.current_version
+        if dead_letter_queue is None:
+            ignore_lint(
+                self.dead_letter_queue, "ES6000", "A dead-letter queue has no dead-letter queue of its own."
+            )
+        ignore_lint(self.function, "WS1004", "Logs go to LoggingConfig.LogGroup, which has a retention.")
+        ignore_lint(self.function, "W3005", "CDK makes the function wait for its role's policies on purpose.")
         if snap_start:
             cdk.Annotations.of(self.function).acknowledge_warning(
                 "@aws-cdk/aws-lambda:snapStartRequirePublish",

@@ -12,7 +12,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
-from infra.nag import acknowledge
+from infra.nag import acknowledge, ignore_lint
 from infra.naming import CoreParameter, bus_name, parameter_name, resource_name, schema_registry_name
 
 ARCHIVE_RETENTION = cdk.Duration.days(90)
@@ -98,6 +98,7 @@ class CoreStack(cdk.Stack):
             "AwsSolutions-SQS3",
             "This queue is itself the dead-letter queue of EventBridge rule targets that other stacks own.",
         )
+        ignore_lint(dlq, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
         return dlq
 
     def _registry_schemas(self) -> Mapping[str, Mapping[str, Any]]:

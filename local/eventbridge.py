@@ -456,14 +456,14 @@ class EventBridgeService:
         if policy is not None:
             attempts = policy.get("MaximumRetryAttempts")
             age = policy.get("MaximumEventAgeInSeconds")
-            if attempts is not None and not 0 <= int(attempts) <= 185:
+            if attempts is not None and not (isinstance(attempts, int) and 0 <= attempts <= 185):
                 raise AwsError(
                     "ValidationException",
                     "1 validation error detected: Value at "
                     "'targets.member.retryPolicy.maximumRetryAttempts' failed to satisfy constraint: "
                     "Member must have value between 0 and 185",
                 )
-            if age is not None and not 60 <= int(age) <= 86400:
+            if age is not None and not (isinstance(age, int) and 60 <= age <= 86400):
                 raise AwsError(
                     "ValidationException",
                     "1 validation error detected: Value at "
@@ -1101,8 +1101,11 @@ def _redacted(parameters: dict[str, Any]) -> dict[str, Any]:
 
 
 def _page(items: list[Any], key: str, body: dict[str, Any]) -> dict[str, Any]:
-    start = int(body.get("NextToken") or 0)
-    size = int(body.get("Limit") or 100)
+    try:
+        start = int(body.get("NextToken") or 0)
+        size = int(body.get("Limit") or 100)
+    except (TypeError, ValueError) as exc:
+        raise AwsError("ValidationException", "NextToken or Limit is not valid.") from exc
     result: dict[str, Any] = {key: items[start : start + size]}
     if start + size < len(items):
         result["NextToken"] = str(start + size)

@@ -89,7 +89,10 @@ def parse_expression(text: str, timezone: str | None = None, *, rate_time_scale:
         raise InvalidExpression(f"Invalid timezone: {timezone}") from exc
     text = text.strip()
     if match := _AT.match(text):
-        local = datetime.fromisoformat(match.group(1)).replace(tzinfo=zone)
+        try:
+            local = datetime.fromisoformat(match.group(1)).replace(tzinfo=zone)
+        except ValueError as exc:
+            raise InvalidExpression(f"Invalid date in {text}") from exc
         return Expression("at", text, zone, at=local.astimezone(UTC))
     if match := _RATE.match(text):
         value, unit = int(match.group(1)), match.group(2)
@@ -405,7 +408,12 @@ class SchedulerService:
         window = body.get("FlexibleTimeWindow")
         if not isinstance(window, dict) or window.get("Mode") not in ("OFF", "FLEXIBLE"):
             raise AwsError("ValidationException", "FlexibleTimeWindow with Mode OFF or FLEXIBLE is required.")
-        if window["Mode"] == "FLEXIBLE" and not 1 <= int(window.get("MaximumWindowInMinutes") or 0) <= 1440:
+        if (
+            window["Mode"] == "FLEXIBLE"
+            and not 1
+            <= _integer(window.get("MaximumWindowInMinutes") or 0, 0, "MaximumWindowInMinutes")
+            <= 1440
+        ):
             raise AwsError("ValidationException", "MaximumWindowInMinutes must be between 1 and 1440.")
         if body.get("State", "ENABLED") not in ("ENABLED", "DISABLED"):
             raise AwsError("ValidationException", "State must be ENABLED or DISABLED.")
@@ -415,9 +423,13 @@ class SchedulerService:
         if not isinstance(target, dict) or not target.get("Arn") or not target.get("RoleArn"):
             raise AwsError("ValidationException", "Target with Arn and RoleArn is required.")
         policy = target.get("RetryPolicy") or {}
-        if not 0 <= int(policy.get("MaximumRetryAttempts", 0)) <= 185:
+        if not 0 <= _integer(policy.get("MaximumRetryAttempts", 0), 0, "MaximumRetryAttempts") <= 185:
             raise AwsError("ValidationException", "MaximumRetryAttempts must be between 0 and 185.")
-        if not 60 <= int(policy.get("MaximumEventAgeInSeconds", 86400)) <= 86400:
+        if (
+            not 60
+            <= _integer(policy.get("MaximumEventAgeInSeconds", 86400), 0, "MaximumEventAgeInSeconds")
+            <= 86400
+        ):
             raise AwsError("ValidationException", "MaximumEventAgeInSeconds must be between 60 and 86400.")
         dlq = (target.get("DeadLetterConfig") or {}).get("Arn")
         if dlq is not None and not str(dlq).startswith("arn:aws:sqs:"):
@@ -634,10 +646,17 @@ def _epoch(value: Any) -> float | None:
 
 
 def _page(items: list[dict[str, Any]], key: str, request: AwsRequest) -> dict[str, Any]:
-    start = int(request.query_one("NextToken") or 0)
-    size = int(request.query_one("MaxResults") or 100)
+    start = _integer(request.query_one("NextToken"), 0, "NextToken")
+    size = _integer(request.query_one("MaxResults"), 100, "MaxResults")
     page = items[start : start + size]
     result: dict[str, Any] = {key: page}
     if start + size < len(items):
         result["NextToken"] = str(start + size)
     return result
+
+
+def _integer(value: Any, default: int, name: str) -> int:
+    try:
+        return int(value) if value not in (None, "") else default
+    except (TypeError, ValueError) as exc:
+        raise AwsError("ValidationException", f"{name} is not valid.") from exc

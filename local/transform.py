@@ -111,7 +111,8 @@ def validate_target_input(target: Mapping[str, Any]) -> None:
     given = [name for name in ("Input", "InputPath", "InputTransformer") if target.get(name) is not None]
     if len(given) > 1:
         raise TargetInputInvalid(
-            f"Only one of Input, InputPath, or InputTransformer must be provided for target {target_id}.")
+            f"Only one of Input, InputPath, or InputTransformer must be provided for target {target_id}."
+        )
     if "Input" in given:
         try:
             json.loads(target["Input"])
@@ -133,19 +134,23 @@ def validate_input_transformer(target_id: str, transformer: Mapping[str, Any]) -
         raise TargetInputInvalid(f"InputPathsMap for target {target_id} must be a map.")
     if len(paths) > MAX_INPUT_PATHS:
         raise TargetInputInvalid(
-            f"InputPathsMap for target {target_id} has more than {MAX_INPUT_PATHS} entries.")
+            f"InputPathsMap for target {target_id} has more than {MAX_INPUT_PATHS} entries."
+        )
     for name, path in paths.items():
         if name.lower().startswith("aws.") or name in EVENTS_PREDEFINED:
             raise TargetInputInvalid(
                 f"InputPathsMap for target {target_id} contains invalid key {name}: "
-                "keys starting with aws. are reserved.")
+                "keys starting with aws. are reserved."
+            )
         if not isinstance(path, str) or not is_valid_path(path):
             raise TargetInputInvalid(
-                f"InputPathsMap for target {target_id} contains invalid JSONPath {path} for key {name}.")
+                f"InputPathsMap for target {target_id} contains invalid JSONPath {path} for key {name}."
+            )
     for placeholder in _PLACEHOLDER.findall(template):
         if placeholder not in paths and placeholder not in EVENTS_PREDEFINED:
             raise TargetInputInvalid(
-                f"InputTemplate for target {target_id} contains invalid placeholder {placeholder}.")
+                f"InputTemplate for target {target_id} contains invalid placeholder {placeholder}."
+            )
 
 
 # ---------------------------------------------------------------- rendering
@@ -180,8 +185,11 @@ def render_target_input(target: Mapping[str, Any], event: Mapping[str, Any], rul
 
 
 def _events_predefined(event: Mapping[str, Any], rule: RuleContext) -> dict[str, Any]:
-    without_detail = {("detailType" if key == "detail-type" else key): value
-                      for key, value in event.items() if key != "detail"}
+    without_detail = {
+        ("detailType" if key == "detail-type" else key): value
+        for key, value in event.items()
+        if key != "detail"
+    }
     without_detail["time"] = rule.ingestion_time
     return {
         "aws.events.rule-arn": rule.rule_arn,
@@ -210,7 +218,7 @@ def render_template(template: str, variables: Mapping[str, Any]) -> str:
                 position = match.end()
                 continue
         if in_string and char == "\\" and position + 1 < length:
-            out.append(template[position:position + 2])
+            out.append(template[position : position + 2])
             position += 2
             continue
         if char == '"':

@@ -1,4 +1,4 @@
-"""Synthesize once per session (about 5 s and 0.5 GB each): the real app, and a scratch stack for the constructs."""
+"""Synthesized once per session (about 5 s, 0.5 GB each): the real app, and a scratch constructs stack."""
 
 import json
 from dataclasses import dataclass

@@ -1,4 +1,4 @@
-"""cdk-nag AwsSolutions is a real gate: the app passes it, a bad stack does not, every acknowledgement says why."""
+"""cdk-nag AwsSolutions is a real gate: the app passes, a bad stack does not, acknowledgements say why."""
 
 import json
 from pathlib import Path

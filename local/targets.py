@@ -80,6 +80,7 @@ class TargetDispatcher:
     def __init__(self, cloud: Any, *, workers: int = 4, time_scale: float = 0.01) -> None:
         self._cloud = cloud
         self._events: EventPutter | None = None
+        self._queue_urls: dict[str, str] = {}  # queue ARN -> URL, saving one call per SQS delivery
         self.deliveries = DeliveryQueue(cloud, self, workers=workers, time_scale=time_scale)
         self.log_deliveries: list[
             tuple[str, str]
@@ -140,7 +141,10 @@ class TargetDispatcher:
     def _sqs(self, arn: str, target: dict[str, Any], payload: str) -> None:
         sqs = self._cloud.client("sqs")
         account, name = arn.split(":")[4], arn.split(":")[5]
-        url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+        url = self._queue_urls.get(arn)
+        if url is None:
+            url = sqs.get_queue_url(QueueName=name, QueueOwnerAWSAccountId=account)["QueueUrl"]
+            self._queue_urls[arn] = url
         message: dict[str, Any] = {"QueueUrl": url, "MessageBody": payload}
         group = (target.get("SqsParameters") or {}).get("MessageGroupId")
         if name.endswith(".fifo"):
@@ -152,7 +156,11 @@ class TargetDispatcher:
                 )
             message["MessageGroupId"] = group
             message["MessageDeduplicationId"] = uuid.uuid4().hex  # EventBridge passes the event id
-        sqs.send_message(**message)
+        try:
+            sqs.send_message(**message)
+        except ClientError:
+            self._queue_urls.pop(arn, None)  # the queue may have been deleted: look it up again next time
+            raise
 
     def _event_bus(self, arn: str, target: dict[str, Any], payload: str, source_arn: str | None) -> None:
         if self._events is None:

@@ -7,7 +7,7 @@ from typing import Any
 from aws_cdk.assertions import Match
 
 from infra.naming import CoreParameter, parameter_name
-from infra.stacks.core_stack import ARCHIVE_RETENTION, DLQ_RETENTION
+from infra.stacks.core_stack import ARCHIVE_RETENTION
 from shared.events.schemas import registry_schemas
 from shared.patterns import matches
 from tests.infra.conftest import Synthesized
@@ -64,7 +64,7 @@ def test_given_the_shared_dlq_then_it_is_encrypted_keeps_14_days_and_refuses_pla
         {
             "QueueName": "dev-svideo-events-dlq",
             "SqsManagedSseEnabled": True,
-            "MessageRetentionPeriod": DLQ_RETENTION.to_seconds(),
+            "MessageRetentionPeriod": 14 * 24 * 3600,
         },
     )
     template.has_resource_properties(

@@ -165,8 +165,16 @@ class NginxProcess:
                 return sum(1 for client in node.iter("client") if client.find("publishing") is None)
         return 0
 
-    def drop_publisher(self, stream: str) -> bool:
-        return self.http(f"/control/drop/publisher?app={APPLICATION}&name={stream}") is not None
+    def drop_publisher(self, stream: str, *, within: float = 3.0) -> bool:
+        """Retries while nginx reports no publisher: the publish may still be in its on_publish callback."""
+        deadline = time.monotonic() + within
+        while True:
+            dropped = self.http(f"/control/drop/publisher?app={APPLICATION}&name={stream}")
+            if dropped is not None and dropped.strip() not in ("", "0"):
+                return True
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.1)
 
     def drop_subscribers(self, stream: str) -> bool:
         return self.http(f"/control/drop/subscriber?app={APPLICATION}&name={stream}") is not None

@@ -1,4 +1,4 @@
-"""Lambda on the local cloud through boto3: Invoke sync and async, Tail logs, timeouts, crashes, memory, errors."""
+"""Lambda on the local cloud through boto3: Invoke sync and async, Tail logs, timeouts, crashes, errors."""
 
 from __future__ import annotations
 

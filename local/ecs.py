@@ -104,9 +104,8 @@ class EcsService:
                 "failures": [
                     {
                         "arn": definition["taskDefinitionArn"],
-                        "reason": f"LOCAL_NO_COMMAND: no container of this task definition ({names}) has a command "
-                        "or "
-                        "entryPoint; the local cloud runs commands, it does not build or pull images",
+                        "reason": f"LOCAL_NO_COMMAND: no container of this task definition ({names}) has "
+                        "a command or entryPoint; the local cloud runs commands, it does not build images",
                     }
                 ],
             }

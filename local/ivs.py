@@ -2,10 +2,10 @@
 
 moto's IVS knows channels only; this service owns channels, stream keys, recording configurations, streams and
 stream sessions, and runs the local ingest (`local.ingest`). Addresses it hands out:
-- `ingestEndpoint` = `127.0.0.1:<rtmp port>`: publish to `rtmp://<ingestEndpoint>/app/<stream key>` (plain RTMP;
-  AWS's is `rtmps://<ingestEndpoint>:443/app/`).
-- `playbackUrl` = `http://127.0.0.1:<http port>/live/<channel id>.m3u8`: live HLS while the channel is live, 404
-  otherwise (as IVS).
+- `ingestEndpoint` = `127.0.0.1:<rtmp port>`: publish to `rtmp://<ingestEndpoint>/app/<stream key>`
+  (plain RTMP; AWS's is `rtmps://<ingestEndpoint>:443/app/`).
+- `playbackUrl` = `http://127.0.0.1:<http port>/live/<channel id>.m3u8`: live HLS while the channel is live,
+  404 otherwise (as IVS).
 """
 
 from __future__ import annotations
@@ -83,25 +83,45 @@ class RecordingConfiguration:
     tags: dict[str, str] = field(default_factory=dict)
 
     def settings(self) -> RecordingSettings:
-        interval = self.thumbnail["targetIntervalSeconds"] if self.thumbnail["recordingMode"] == "INTERVAL" else None
+        interval = (
+            self.thumbnail["targetIntervalSeconds"] if self.thumbnail["recordingMode"] == "INTERVAL" else None
+        )
         extra: tuple[str, ...] = ()
         if self.rendition["renditionSelection"] == "CUSTOM":
-            extra = tuple(sorted(set(self.rendition.get("renditions", [])), key=RENDITION_HEIGHTS.__getitem__,
-                                 reverse=True))
+            extra = tuple(
+                sorted(
+                    set(self.rendition.get("renditions", [])), key=RENDITION_HEIGHTS.__getitem__, reverse=True
+                )
+            )
         return RecordingSettings(
-            bucket=self.bucket, reconnect_window_seconds=self.reconnect_window_seconds,
-            thumbnail_interval_seconds=interval, thumbnail_storage=tuple(self.thumbnail.get("storage", [])),
-            thumbnail_resolution=self.thumbnail.get("resolution") or None, extra_renditions=extra)
+            bucket=self.bucket,
+            reconnect_window_seconds=self.reconnect_window_seconds,
+            thumbnail_interval_seconds=interval,
+            thumbnail_storage=tuple(self.thumbnail.get("storage", [])),
+            thumbnail_resolution=self.thumbnail.get("resolution") or None,
+            extra_renditions=extra,
+        )
 
     def shape(self) -> dict[str, Any]:
-        return {"arn": self.arn, "name": self.name, "destinationConfiguration": {"s3": {"bucketName": self.bucket}},
-                "state": "ACTIVE", "tags": dict(self.tags), "thumbnailConfiguration": dict(self.thumbnail),
-                "recordingReconnectWindowSeconds": self.reconnect_window_seconds,
-                "renditionConfiguration": dict(self.rendition)}
+        return {
+            "arn": self.arn,
+            "name": self.name,
+            "destinationConfiguration": {"s3": {"bucketName": self.bucket}},
+            "state": "ACTIVE",
+            "tags": dict(self.tags),
+            "thumbnailConfiguration": dict(self.thumbnail),
+            "recordingReconnectWindowSeconds": self.reconnect_window_seconds,
+            "renditionConfiguration": dict(self.rendition),
+        }
 
     def summary(self) -> dict[str, Any]:
-        return {"arn": self.arn, "name": self.name, "destinationConfiguration": {"s3": {"bucketName": self.bucket}},
-                "state": "ACTIVE", "tags": dict(self.tags)}
+        return {
+            "arn": self.arn,
+            "name": self.name,
+            "destinationConfiguration": {"s3": {"bucketName": self.bucket}},
+            "state": "ACTIVE",
+            "tags": dict(self.tags),
+        }
 
 
 def _not_found(what: str, arn: str) -> AwsError:
@@ -121,18 +141,22 @@ def _page(items: list[Any], body: dict[str, Any], default_size: int = 50) -> tup
     size = int(body.get("maxResults") or default_size)
     if not 1 <= size <= 100:
         raise _validation("maxResults must be between 1 and 100")
-    page = items[start:start + size]
+    page = items[start : start + size]
     following = start + size
-    return page, (base64.urlsafe_b64encode(str(following).encode()).decode() if following < len(items) else None)
+    return page, (
+        base64.urlsafe_b64encode(str(following).encode()).decode() if following < len(items) else None
+    )
 
 
 class IvsService:
     """The IVS API (signing name "ivs") plus the ingest. `IvsService(cloud, rtmp_port=1935, http_port=8935)`;
     port 0 picks a free port (tests)."""
 
-    signing_names = ("ivs",)
+    signing_names: tuple[str, ...] = ("ivs",)
 
-    def __init__(self, cloud: Any, *, rtmp_port: int = DEFAULT_RTMP_PORT, http_port: int = DEFAULT_HTTP_PORT) -> None:
+    def __init__(
+        self, cloud: Any, *, rtmp_port: int = DEFAULT_RTMP_PORT, http_port: int = DEFAULT_HTTP_PORT
+    ) -> None:
         self._cloud = cloud
         self._lock = threading.RLock()
         self._channels: dict[str, Channel] = {}
@@ -140,31 +164,46 @@ class IvsService:
         self._configs: dict[str, RecordingConfiguration] = {}
         self._callback_token = secrets.token_urlsafe(16)  # only our nginx knows the callback URL
         self.ingest = Ingest(
-            cloud.state_dir / "ingest", account_id=cloud.account_id, host="127.0.0.1",
-            rtmp_port=rtmp_port or free_port(), http_port=http_port or free_port(),
-            s3=lambda: cloud.client("s3"), put_events=self._put_events)
+            cloud.state_dir / "ingest",
+            account_id=cloud.account_id,
+            host="127.0.0.1",
+            rtmp_port=rtmp_port or free_port(),
+            http_port=http_port or free_port(),
+            s3=lambda: cloud.client("s3"),
+            put_events=self._put_events,
+        )
         cloud.add_internal_route("POST", "/_svideo/ivs/on_publish", self._on_publish)
         cloud.add_internal_route("POST", "/_svideo/ivs/on_publish_done", self._on_publish_done)
         self._operations: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-            "/CreateChannel": self._create_channel, "/GetChannel": self._get_channel,
-            "/BatchGetChannel": self._batch_get_channel, "/ListChannels": self._list_channels,
-            "/UpdateChannel": self._update_channel, "/DeleteChannel": self._delete_channel,
-            "/CreateStreamKey": self._create_stream_key, "/GetStreamKey": self._get_stream_key,
-            "/BatchGetStreamKey": self._batch_get_stream_key, "/ListStreamKeys": self._list_stream_keys,
+            "/CreateChannel": self._create_channel,
+            "/GetChannel": self._get_channel,
+            "/BatchGetChannel": self._batch_get_channel,
+            "/ListChannels": self._list_channels,
+            "/UpdateChannel": self._update_channel,
+            "/DeleteChannel": self._delete_channel,
+            "/CreateStreamKey": self._create_stream_key,
+            "/GetStreamKey": self._get_stream_key,
+            "/BatchGetStreamKey": self._batch_get_stream_key,
+            "/ListStreamKeys": self._list_stream_keys,
             "/DeleteStreamKey": self._delete_stream_key,
             "/CreateRecordingConfiguration": self._create_recording_configuration,
             "/GetRecordingConfiguration": self._get_recording_configuration,
             "/ListRecordingConfigurations": self._list_recording_configurations,
             "/DeleteRecordingConfiguration": self._delete_recording_configuration,
-            "/GetStream": self._get_stream, "/ListStreams": self._list_streams, "/StopStream": self._stop_stream,
-            "/ListStreamSessions": self._list_stream_sessions, "/GetStreamSession": self._get_stream_session,
+            "/GetStream": self._get_stream,
+            "/ListStreams": self._list_streams,
+            "/StopStream": self._stop_stream,
+            "/ListStreamSessions": self._list_stream_sessions,
+            "/GetStreamSession": self._get_stream_session,
         }
 
-    # -- LocalService ------------------------------------------------------------------------------------------
+    # -- LocalService --------------------------------------------------------------------------------------
     def start(self) -> None:
         base = f"{self._cloud.endpoint}/_svideo/ivs"
-        self.ingest.start(on_publish_url=f"{base}/on_publish?token={self._callback_token}",
-                          on_publish_done_url=f"{base}/on_publish_done?token={self._callback_token}")
+        self.ingest.start(
+            on_publish_url=f"{base}/on_publish?token={self._callback_token}",
+            on_publish_done_url=f"{base}/on_publish_done?token={self._callback_token}",
+        )
 
     def stop(self) -> None:
         self.ingest.stop()
@@ -174,8 +213,11 @@ class IvsService:
             return self._json(self._tags(request))
         operation = self._operations.get(request.path)
         if operation is None or request.method != "POST":
-            raise AwsError("UnknownOperationException", f"IVS operation {request.method} {request.path} is not "
-                           "supported by the local cloud", 400)
+            raise AwsError(
+                "UnknownOperationException",
+                f"IVS operation {request.method} {request.path} is not supported by the local cloud",
+                400,
+            )
         with self._lock:
             return self._json(operation(request.json()))
 
@@ -190,24 +232,44 @@ class IvsService:
         if response.get("FailedEntryCount"):
             log.warning("the default bus refused IVS events: %s", response.get("Entries"))
 
-    # -- channels ----------------------------------------------------------------------------------------------
+    # -- channels ------------------------------------------------------------------------------------------
     def _channel_shape(self, channel: Channel) -> dict[str, Any]:
-        return {"arn": channel.arn, "name": channel.name, "latencyMode": channel.latency_mode, "type": channel.type,
-                "recordingConfigurationArn": channel.recording_configuration_arn,
-                "ingestEndpoint": self.ingest.ingest_endpoint, "playbackUrl": self.ingest.playback_url(channel.id),
-                "authorized": channel.authorized, "tags": dict(channel.tags),
-                "insecureIngest": channel.insecure_ingest, "preset": channel.preset,
-                "srt": {"endpoint": self.ingest.ingest_endpoint, "passphrase": ""},
-                "playbackRestrictionPolicyArn": "", "containerFormat": "TS",
-                "multitrackInputConfiguration": {"enabled": False, "policy": "ALLOW",
-                                                 "maximumResolution": "FULL_HD"}}
+        return {
+            "arn": channel.arn,
+            "name": channel.name,
+            "latencyMode": channel.latency_mode,
+            "type": channel.type,
+            "recordingConfigurationArn": channel.recording_configuration_arn,
+            "ingestEndpoint": self.ingest.ingest_endpoint,
+            "playbackUrl": self.ingest.playback_url(channel.id),
+            "authorized": channel.authorized,
+            "tags": dict(channel.tags),
+            "insecureIngest": channel.insecure_ingest,
+            "preset": channel.preset,
+            "srt": {"endpoint": self.ingest.ingest_endpoint, "passphrase": ""},
+            "playbackRestrictionPolicyArn": "",
+            "containerFormat": "TS",
+            "multitrackInputConfiguration": {
+                "enabled": False,
+                "policy": "ALLOW",
+                "maximumResolution": "FULL_HD",
+            },
+        }
 
     @staticmethod
     def _channel_summary(channel: Channel) -> dict[str, Any]:
-        return {"arn": channel.arn, "name": channel.name, "latencyMode": channel.latency_mode,
-                "authorized": channel.authorized, "recordingConfigurationArn": channel.recording_configuration_arn,
-                "tags": dict(channel.tags), "insecureIngest": channel.insecure_ingest, "type": channel.type,
-                "preset": channel.preset, "playbackRestrictionPolicyArn": ""}
+        return {
+            "arn": channel.arn,
+            "name": channel.name,
+            "latencyMode": channel.latency_mode,
+            "authorized": channel.authorized,
+            "recordingConfigurationArn": channel.recording_configuration_arn,
+            "tags": dict(channel.tags),
+            "insecureIngest": channel.insecure_ingest,
+            "type": channel.type,
+            "preset": channel.preset,
+            "playbackRestrictionPolicyArn": "",
+        }
 
     def _channel(self, arn: Any) -> Channel:
         if not isinstance(arn, str) or not arn:
@@ -220,8 +282,11 @@ class IvsService:
     def _apply_channel_fields(self, channel: Channel, body: dict[str, Any]) -> None:
         if "name" in body:
             name = body["name"]
-            if not isinstance(name, str) or len(name) > 128 or any(
-                    not (c.isalnum() or c in "-_") for c in name):
+            if (
+                not isinstance(name, str)
+                or len(name) > 128
+                or any(not (c.isalnum() or c in "-_") for c in name)
+            ):
                 raise _validation("name must match [a-zA-Z0-9-_]* and be at most 128 characters")
             channel.name = name
         if "latencyMode" in body:
@@ -245,9 +310,18 @@ class IvsService:
 
     def _create_channel(self, body: dict[str, Any]) -> dict[str, Any]:
         channel_id = random_id(12)
-        channel = Channel(arn=self._cloud.arn("ivs", f"channel/{channel_id}"), id=channel_id, name="",
-                          latency_mode="LOW", type="STANDARD", recording_configuration_arn="", authorized=False,
-                          insecure_ingest=False, preset="", tags=self._validated_tags(body.get("tags") or {}))
+        channel = Channel(
+            arn=self._cloud.arn("ivs", f"channel/{channel_id}"),
+            id=channel_id,
+            name="",
+            latency_mode="LOW",
+            type="STANDARD",
+            recording_configuration_arn="",
+            authorized=False,
+            insecure_ingest=False,
+            preset="",
+            tags=self._validated_tags(body.get("tags") or {}),
+        )
         self._apply_channel_fields(channel, body)
         self._channels[channel.arn] = channel
         key = self._new_stream_key(channel, {})
@@ -262,19 +336,32 @@ class IvsService:
             if arn in self._channels:
                 channels.append(self._channel_shape(self._channels[arn]))
             else:
-                errors.append({"arn": arn, "code": "ResourceNotFoundException", "message": "channel not found"})
+                errors.append(
+                    {"arn": arn, "code": "ResourceNotFoundException", "message": "channel not found"}
+                )
         return {"channels": channels, "errors": errors}
 
     def _list_channels(self, body: dict[str, Any]) -> dict[str, Any]:
-        channels = [c for c in self._channels.values()
-                    if (not body.get("filterByName") or c.name == body["filterByName"])
-                    and (not body.get("filterByRecordingConfigurationArn")
-                         or c.recording_configuration_arn == body["filterByRecordingConfigurationArn"])]
+        channels = [
+            c
+            for c in self._channels.values()
+            if (not body.get("filterByName") or c.name == body["filterByName"])
+            and (
+                not body.get("filterByRecordingConfigurationArn")
+                or c.recording_configuration_arn == body["filterByRecordingConfigurationArn"]
+            )
+        ]
         if body.get("filterByName") and body.get("filterByRecordingConfigurationArn"):
-            raise AwsError("ConflictException", "filterByName and filterByRecordingConfigurationArn cannot be "
-                           "used together", 409)
+            raise AwsError(
+                "ConflictException",
+                "filterByName and filterByRecordingConfigurationArn cannot be used together",
+                409,
+            )
         page, token = _page(channels, body)
-        return {"channels": [self._channel_summary(c) for c in page], **({"nextToken": token} if token else {})}
+        return {
+            "channels": [self._channel_summary(c) for c in page],
+            **({"nextToken": token} if token else {}),
+        }
 
     def _update_channel(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("arn"))
@@ -286,17 +373,23 @@ class IvsService:
     def _delete_channel(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("arn"))
         if self.ingest.live_stream(channel.arn) is not None:
-            raise AwsError("ConflictException", "a live channel cannot be deleted; stop the stream first", 409)
+            raise AwsError(
+                "ConflictException", "a live channel cannot be deleted; stop the stream first", 409
+            )
         del self._channels[channel.arn]
         for key in [k for k in self._keys.values() if k.channel_arn == channel.arn]:
             del self._keys[key.arn]
         return {}
 
-    # -- stream keys -------------------------------------------------------------------------------------------
+    # -- stream keys ---------------------------------------------------------------------------------------
     def _new_stream_key(self, channel: Channel, tags: dict[str, str]) -> StreamKey:
         key_id = random_id(12)
-        key = StreamKey(arn=self._cloud.arn("ivs", f"stream-key/{key_id}"),
-                        value=f"sk_{self._cloud.region}_{random_id(30)}", channel_arn=channel.arn, tags=tags)
+        key = StreamKey(
+            arn=self._cloud.arn("ivs", f"stream-key/{key_id}"),
+            value=f"sk_{self._cloud.region}_{random_id(30)}",
+            channel_arn=channel.arn,
+            tags=tags,
+        )
         self._keys[key.arn] = key
         return key
 
@@ -315,10 +408,16 @@ class IvsService:
     def _create_stream_key(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
         if any(k.channel_arn == channel.arn for k in self._keys.values()):
-            raise AwsError("ServiceQuotaExceededException", "a channel has at most one stream key; delete the "
-                           "current one to rotate it", 402)
-        return {"streamKey": self._key_shape(self._new_stream_key(channel, self._validated_tags(body.get("tags")
-                                                                                                  or {})))}
+            raise AwsError(
+                "ServiceQuotaExceededException",
+                "a channel has at most one stream key; delete the current one to rotate it",
+                402,
+            )
+        return {
+            "streamKey": self._key_shape(
+                self._new_stream_key(channel, self._validated_tags(body.get("tags") or {}))
+            )
+        }
 
     def _get_stream_key(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"streamKey": self._key_shape(self._key(body.get("arn")))}
@@ -329,27 +428,36 @@ class IvsService:
             if arn in self._keys:
                 keys.append(self._key_shape(self._keys[arn]))
             else:
-                errors.append({"arn": arn, "code": "ResourceNotFoundException", "message": "stream key not found"})
+                errors.append(
+                    {"arn": arn, "code": "ResourceNotFoundException", "message": "stream key not found"}
+                )
         return {"streamKeys": keys, "errors": errors}
 
     def _list_stream_keys(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
         keys = [k for k in self._keys.values() if k.channel_arn == channel.arn]
         page, token = _page(keys, body)
-        return {"streamKeys": [{"arn": k.arn, "channelArn": k.channel_arn, "tags": dict(k.tags)} for k in page],
-                **({"nextToken": token} if token else {})}
+        return {
+            "streamKeys": [{"arn": k.arn, "channelArn": k.channel_arn, "tags": dict(k.tags)} for k in page],
+            **({"nextToken": token} if token else {}),
+        }
 
     def _delete_stream_key(self, body: dict[str, Any]) -> dict[str, Any]:
         del self._keys[self._key(body.get("arn")).arn]
         return {}
 
-    # -- recording configurations ------------------------------------------------------------------------------
+    # -- recording configurations --------------------------------------------------------------------------
     def _create_recording_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
         bucket = ((body.get("destinationConfiguration") or {}).get("s3") or {}).get("bucketName")
         if not isinstance(bucket, str) or not 3 <= len(bucket) <= 63:
             raise _validation("destinationConfiguration.s3.bucketName is required (3 to 63 characters)")
-        thumbnail = {"recordingMode": "INTERVAL", "targetIntervalSeconds": 60, "resolution": "",
-                     "storage": ["SEQUENTIAL"], **(body.get("thumbnailConfiguration") or {})}
+        thumbnail = {
+            "recordingMode": "INTERVAL",
+            "targetIntervalSeconds": 60,
+            "resolution": "",
+            "storage": ["SEQUENTIAL"],
+            **(body.get("thumbnailConfiguration") or {}),
+        }
         if thumbnail["recordingMode"] not in ("INTERVAL", "DISABLED"):
             raise _validation("thumbnailConfiguration.recordingMode must be INTERVAL or DISABLED")
         interval = thumbnail["targetIntervalSeconds"]
@@ -362,18 +470,29 @@ class IvsService:
         window = body.get("recordingReconnectWindowSeconds", 0)
         if not isinstance(window, int) or not 0 <= window <= 300:
             raise _validation("recordingReconnectWindowSeconds must be between 0 and 300")
-        rendition = {"renditionSelection": "ALL", "renditions": [], **(body.get("renditionConfiguration") or {})}
+        rendition = {
+            "renditionSelection": "ALL",
+            "renditions": [],
+            **(body.get("renditionConfiguration") or {}),
+        }
         if rendition["renditionSelection"] not in ("ALL", "NONE", "CUSTOM"):
             raise _validation("renditionConfiguration.renditionSelection must be ALL, NONE or CUSTOM")
         if not set(rendition["renditions"]) <= set(RENDITION_HEIGHTS):
             raise _validation(f"renditionConfiguration.renditions must be among {sorted(RENDITION_HEIGHTS)}")
         if rendition["renditionSelection"] == "CUSTOM" and not rendition["renditions"]:
-            raise _validation("renditionConfiguration.renditions is required when renditionSelection is CUSTOM")
+            raise _validation(
+                "renditionConfiguration.renditions is required when renditionSelection is CUSTOM"
+            )
         config_id = random_id(12)
         config = RecordingConfiguration(
-            arn=self._cloud.arn("ivs", f"recording-configuration/{config_id}"), name=body.get("name") or "",
-            bucket=bucket, thumbnail=thumbnail, reconnect_window_seconds=window, rendition=rendition,
-            tags=self._validated_tags(body.get("tags") or {}))
+            arn=self._cloud.arn("ivs", f"recording-configuration/{config_id}"),
+            name=body.get("name") or "",
+            bucket=bucket,
+            thumbnail=thumbnail,
+            reconnect_window_seconds=window,
+            rendition=rendition,
+            tags=self._validated_tags(body.get("tags") or {}),
+        )
         self._configs[config.arn] = config
         return {"recordingConfiguration": config.shape()}
 
@@ -390,7 +509,10 @@ class IvsService:
 
     def _list_recording_configurations(self, body: dict[str, Any]) -> dict[str, Any]:
         page, token = _page(list(self._configs.values()), body)
-        return {"recordingConfigurations": [c.summary() for c in page], **({"nextToken": token} if token else {})}
+        return {
+            "recordingConfigurations": [c.summary() for c in page],
+            **({"nextToken": token} if token else {}),
+        }
 
     def _delete_recording_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
         config = self._config(body.get("arn"))
@@ -399,11 +521,17 @@ class IvsService:
         del self._configs[config.arn]
         return {}
 
-    # -- streams -----------------------------------------------------------------------------------------------
+    # -- streams -------------------------------------------------------------------------------------------
     def _stream_shape(self, record: StreamRecord) -> dict[str, Any]:
-        return {"channelArn": record.target.channel_arn, "streamId": record.stream_id,
-                "playbackUrl": self.ingest.playback_url(record.target.channel_id),
-                "startTime": _timestamp(record.start_time), "state": "LIVE", "health": "HEALTHY", "viewerCount": 0}
+        return {
+            "channelArn": record.target.channel_arn,
+            "streamId": record.stream_id,
+            "playbackUrl": self.ingest.playback_url(record.target.channel_id),
+            "startTime": _timestamp(record.start_time),
+            "state": "LIVE",
+            "health": "HEALTHY",
+            "viewerCount": 0,
+        }
 
     def _get_stream(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
@@ -417,8 +545,10 @@ class IvsService:
         streams = [self._stream_shape(r) for r in self.ingest.live_streams()]
         streams = [s for s in streams if not health or s["health"] == health]
         page, token = _page(streams, body)
-        return {"streams": [{k: v for k, v in s.items() if k != "playbackUrl"} for s in page],
-                **({"nextToken": token} if token else {})}
+        return {
+            "streams": [{k: v for k, v in s.items() if k != "playbackUrl"} for s in page],
+            **({"nextToken": token} if token else {}),
+        }
 
     def _stop_stream(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
@@ -432,10 +562,18 @@ class IvsService:
         channel = self._channel(body.get("channelArn"))
         history = sorted(self.ingest.stream_history(channel.arn), key=lambda r: r.start_time, reverse=True)
         page, token = _page(history, body)
-        return {"streamSessions": [{"streamId": r.stream_id, "startTime": _timestamp(r.start_time),
-                                    **({"endTime": _timestamp(r.end_time)} if r.end_time else {}),
-                                    "hasErrorEvent": r.has_error} for r in page],
-                **({"nextToken": token} if token else {})}
+        return {
+            "streamSessions": [
+                {
+                    "streamId": r.stream_id,
+                    "startTime": _timestamp(r.start_time),
+                    **({"endTime": _timestamp(r.end_time)} if r.end_time else {}),
+                    "hasErrorEvent": r.has_error,
+                }
+                for r in page
+            ],
+            **({"nextToken": token} if token else {}),
+        }
 
     def _get_stream_session(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
@@ -445,10 +583,12 @@ class IvsService:
         if record is None:
             raise _not_found("stream session", wanted or channel.arn)
         session: dict[str, Any] = {
-            "streamId": record.stream_id, "startTime": _timestamp(record.start_time),
+            "streamId": record.stream_id,
+            "startTime": _timestamp(record.start_time),
             "channel": record.target.channel_snapshot,
-            "truncatedEvents": [{"name": name, "type": "IVS", "eventTime": _timestamp(at)}
-                                for name, at in record.events][-500:],
+            "truncatedEvents": [
+                {"name": name, "type": "IVS", "eventTime": _timestamp(at)} for name, at in record.events
+            ][-500:],
         }
         if record.end_time:
             session["endTime"] = _timestamp(record.end_time)
@@ -458,28 +598,41 @@ class IvsService:
         if info:
             video, audio = info.get("video", {}), info.get("audio", {})
             session["ingestConfiguration"] = {
-                "video": {"codec": video.get("codec_name", ""), "videoWidth": int(video.get("width", 0)),
-                          "videoHeight": int(video.get("height", 0)),
-                          "targetFramerate": round(float(info.get("frame_rate", 0))),
-                          "avcProfile": video.get("profile", "")},
-                "audio": {"codec": audio.get("codec_name", ""), "sampleRate": int(audio.get("sample_rate") or 0),
-                          "channels": int(audio.get("channels") or 0)}}
+                "video": {
+                    "codec": video.get("codec_name", ""),
+                    "videoWidth": int(video.get("width", 0)),
+                    "videoHeight": int(video.get("height", 0)),
+                    "targetFramerate": round(float(info.get("frame_rate", 0))),
+                    "avcProfile": video.get("profile", ""),
+                },
+                "audio": {
+                    "codec": audio.get("codec_name", ""),
+                    "sampleRate": int(audio.get("sample_rate") or 0),
+                    "channels": int(audio.get("channels") or 0),
+                },
+            }
         return {"streamSession": session}
 
-    # -- tags --------------------------------------------------------------------------------------------------
+    # -- tags ----------------------------------------------------------------------------------------------
     @staticmethod
     def _validated_tags(tags: Any) -> dict[str, str]:
-        if not isinstance(tags, dict) or len(tags) > 50 or not all(
+        if (
+            not isinstance(tags, dict)
+            or len(tags) > 50
+            or not all(
                 isinstance(k, str) and isinstance(v, str) and 1 <= len(k) <= 128 and len(v) <= 256
-                for k, v in tags.items()):
+                for k, v in tags.items()
+            )
+        ):
             raise _validation("tags must map at most 50 keys (1-128 characters) to values (0-256 characters)")
         return dict(tags)
 
     def _tags(self, request: AwsRequest) -> dict[str, Any]:
-        arn = request.path[len("/tags/"):]
+        arn = request.path[len("/tags/") :]
         with self._lock:
             resource: Channel | StreamKey | RecordingConfiguration | None = (
-                self._channels.get(arn) or self._keys.get(arn) or self._configs.get(arn))
+                self._channels.get(arn) or self._keys.get(arn) or self._configs.get(arn)
+            )
             if not arn.startswith("arn:aws:ivs:"):
                 raise _validation(f"not an IVS ARN: {arn}")
             if resource is None:
@@ -493,9 +646,11 @@ class IvsService:
                 for key in request.query.get("tagKeys", []):
                     resource.tags.pop(key, None)
                 return {}
-        raise AwsError("UnknownOperationException", f"{request.method} {quote(request.path)} is not supported", 400)
+        raise AwsError(
+            "UnknownOperationException", f"{request.method} {quote(request.path)} is not supported", 400
+        )
 
-    # -- ingest callbacks (nginx-rtmp on_publish / on_publish_done) ---------------------------------------------
+    # -- ingest callbacks (nginx-rtmp on_publish / on_publish_done) ----------------------------------------
     def _callback_form(self, request: AwsRequest) -> dict[str, str]:
         if request.query_one("token") != self._callback_token:
             raise AwsError("AccessDeniedException", "unknown caller", 403)
@@ -505,17 +660,23 @@ class IvsService:
         """2xx/3xx lets nginx accept the publish, 4xx refuses it. The key is never logged."""
         form = self._callback_form(request)
         with self._lock:
-            key = next((k for k in self._keys.values() if secrets.compare_digest(k.value, form.get("name", ""))),
-                       None)
+            key = next(
+                (k for k in self._keys.values() if secrets.compare_digest(k.value, form.get("name", ""))),
+                None,
+            )
             channel = self._channels.get(key.channel_arn) if key else None
             if form.get("app") != "app" or key is None or channel is None:
                 log.info("ingest refused a publish with an unknown stream key from %s", form.get("addr", "?"))
                 return Response("unknown stream key", status=403)
             config = self._configs.get(channel.recording_configuration_arn)
-            target = PublishTarget(channel_arn=channel.arn, channel_id=channel.id, channel_name=channel.name,
-                                   recording=config.settings() if config else None,
-                                   channel_snapshot=self._channel_shape(channel),
-                                   recording_snapshot=config.shape() if config else None)
+            target = PublishTarget(
+                channel_arn=channel.arn,
+                channel_id=channel.id,
+                channel_name=channel.name,
+                recording=config.settings() if config else None,
+                channel_snapshot=self._channel_shape(channel),
+                recording_snapshot=config.shape() if config else None,
+            )
         try:
             stream_name = self.ingest.begin_publish(target, form.get("clientid", ""))
         except ChannelBusyError:

@@ -20,7 +20,9 @@ from local.ingest.window import ReconnectWindows, RecordingSession
 
 log = logging.getLogger("svideo.local.ingest")
 
-_DROP_RECORDER_AFTER = 1.0  # seconds after a publisher leaves before its recorder is cut (nginx flushes first)
+_DROP_RECORDER_AFTER = (
+    1.0  # seconds after a publisher leaves before its recorder is cut (nginx flushes first)
+)
 
 
 @dataclass(frozen=True)
@@ -55,9 +57,18 @@ class StreamRecord:
 
 
 class Ingest:
-    def __init__(self, root: Path, *, account_id: str, host: str, rtmp_port: int, http_port: int,
-                 s3: Callable[[], Any], put_events: Callable[[list[dict[str, Any]]], None],
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        account_id: str,
+        host: str,
+        rtmp_port: int,
+        http_port: int,
+        s3: Callable[[], Any],
+        put_events: Callable[[list[dict[str, Any]]], None],
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.root = root
         self.account_id = account_id
         self.host = host
@@ -78,7 +89,7 @@ class Ingest:
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
-    # -- addresses ---------------------------------------------------------------------------------------------
+    # -- addresses -----------------------------------------------------------------------------------------
     @property
     def ingest_endpoint(self) -> str:
         """What IVS calls `ingestEndpoint`; the publish URL is `rtmp://<ingestEndpoint>/app/<stream key>`."""
@@ -87,10 +98,13 @@ class Ingest:
     def playback_url(self, channel_id: str) -> str:
         return f"http://{self.host}:{self.http_port}/live/{channel_id}.m3u8"
 
-    # -- life cycle --------------------------------------------------------------------------------------------
+    # -- life cycle ----------------------------------------------------------------------------------------
     def start(self, *, on_publish_url: str, on_publish_done_url: str) -> None:
-        self._nginx = NginxProcess(NginxConfig(self.root, self.host, self.rtmp_port, self.http_port,
-                                               on_publish_url, on_publish_done_url))
+        self._nginx = NginxProcess(
+            NginxConfig(
+                self.root, self.host, self.rtmp_port, self.http_port, on_publish_url, on_publish_done_url
+            )
+        )
         self._nginx.start()
         self._stopping.clear()
         for target, name in ((self._emit_loop, "ivs-events"), (self._tick_loop, "ivs-recordings")):
@@ -99,7 +113,8 @@ class Ingest:
             self._threads.append(thread)
 
     def stop(self) -> None:
-        """Disconnect everyone, close every recording (Recording End now, the window does not outlive the cloud)."""
+        """Disconnect everyone, close every recording (Recording End now, the window does not outlive the
+        cloud)."""
         if self._nginx is not None:
             self._nginx.stop()
         with self._lock:
@@ -118,9 +133,10 @@ class Ingest:
             thread.join(timeout=10)
         self._threads.clear()
 
-    # -- nginx callbacks ---------------------------------------------------------------------------------------
+    # -- nginx callbacks -----------------------------------------------------------------------------------
     def begin_publish(self, target: PublishTarget, client_id: str) -> str:
-        """Accept a publish whose key resolved to `target`; returns the internal stream name (the channel id)."""
+        """Accept a publish whose key resolved to `target`; returns the internal stream name (the channel
+        id)."""
         with self._lock:
             if target.channel_arn in self._live:
                 raise ChannelBusyError(f"channel {target.channel_id} is already live")
@@ -149,14 +165,15 @@ class Ingest:
             self._end_stream(record)
 
     def stop_stream(self, channel_arn: str) -> bool:
-        """StopStream: disconnect the publisher; nginx then reports publish_done and the stream ends normally."""
+        """StopStream: disconnect the publisher; nginx then reports publish_done and the stream ends
+        normally."""
         with self._lock:
             record = self._live.get(channel_arn)
         if record is None or self._nginx is None:
             return False
         return self._nginx.drop_publisher(record.target.channel_id)
 
-    # -- queries ---------------------------------------------------------------------------------------------------
+    # -- queries -------------------------------------------------------------------------------------------
     def live_stream(self, channel_arn: str) -> StreamRecord | None:
         with self._lock:
             return self._live.get(channel_arn)
@@ -169,45 +186,88 @@ class Ingest:
         with self._lock:
             return list(self._history.get(channel_arn, []))
 
-    # -- internals ---------------------------------------------------------------------------------------------
+    # -- internals -----------------------------------------------------------------------------------------
     def _recording_for(self, record: StreamRecord) -> Recording | None:
         target = record.target
         source_url = f"rtmp://{self.host}:{self.rtmp_port}/{APPLICATION}/{target.channel_id}"
         work_root = self.root / "live" / target.channel_id
         settings = target.recording
         if settings is None:
-            recording = Recording(recording_id=record.stream_id, work_dir=work_root / record.stream_id,
-                                  source_url=source_url, channel_arn=target.channel_arn, started_at=record.start_time,
-                                  settings=None, prefix="", s3=None)
+            recording = Recording(
+                recording_id=record.stream_id,
+                work_dir=work_root / record.stream_id,
+                source_url=source_url,
+                channel_arn=target.channel_arn,
+                started_at=record.start_time,
+                settings=None,
+                prefix="",
+                s3=None,
+            )
             self._unrecorded.append(recording)
             return recording
         session, is_new = self._windows.stream_started(
-            target.channel_arn, record.stream_id, window_seconds=settings.reconnect_window_seconds,
-            new_recording_id=new_recording_session_id)
+            target.channel_arn,
+            record.stream_id,
+            window_seconds=settings.reconnect_window_seconds,
+            new_recording_id=new_recording_session_id,
+        )
         if not is_new and session.recording_id in self._recordings:
             return self._recordings[session.recording_id]
         prefix = recording_prefix(self.account_id, target.channel_id, record.start_time, session.recording_id)
         failure = self._check_bucket(settings.bucket)
         if failure is not None:
             self._windows.discard(target.channel_arn)
-            self._emit(ivs_events.recording_state_change(
-                "Recording Start Failure", channel_arn=target.channel_arn, channel_name=target.channel_name,
-                stream_id=record.stream_id, bucket=settings.bucket, key_prefix=prefix, duration_ms=0,
-                recording_session_id=session.recording_id, stream_ids=session.stream_ids, reason=failure))
+            self._emit(
+                ivs_events.recording_state_change(
+                    "Recording Start Failure",
+                    channel_arn=target.channel_arn,
+                    channel_name=target.channel_name,
+                    stream_id=record.stream_id,
+                    bucket=settings.bucket,
+                    key_prefix=prefix,
+                    duration_ms=0,
+                    recording_session_id=session.recording_id,
+                    stream_ids=session.stream_ids,
+                    reason=failure,
+                )
+            )
             record.has_error = True
-            recording = Recording(recording_id=session.recording_id, work_dir=work_root / session.recording_id,
-                                  source_url=source_url, channel_arn=target.channel_arn,
-                                  started_at=record.start_time, settings=None, prefix="", s3=None)
+            recording = Recording(
+                recording_id=session.recording_id,
+                work_dir=work_root / session.recording_id,
+                source_url=source_url,
+                channel_arn=target.channel_arn,
+                started_at=record.start_time,
+                settings=None,
+                prefix="",
+                s3=None,
+            )
             self._unrecorded.append(recording)
             return recording  # still live-playable, but nothing is recorded
-        recording = Recording(recording_id=session.recording_id, work_dir=work_root / session.recording_id,
-                              source_url=source_url, channel_arn=target.channel_arn, started_at=record.start_time,
-                              settings=settings, prefix=prefix, s3=self._s3())
+        recording = Recording(
+            recording_id=session.recording_id,
+            work_dir=work_root / session.recording_id,
+            source_url=source_url,
+            channel_arn=target.channel_arn,
+            started_at=record.start_time,
+            settings=settings,
+            prefix=prefix,
+            s3=self._s3(),
+        )
         self._recordings[session.recording_id] = recording
-        self._emit(ivs_events.recording_state_change(
-            "Recording Start", channel_arn=target.channel_arn, channel_name=target.channel_name,
-            stream_id=record.stream_id, bucket=settings.bucket, key_prefix=prefix, duration_ms=0,
-            recording_session_id=session.recording_id, stream_ids=session.stream_ids))
+        self._emit(
+            ivs_events.recording_state_change(
+                "Recording Start",
+                channel_arn=target.channel_arn,
+                channel_name=target.channel_name,
+                stream_id=record.stream_id,
+                bucket=settings.bucket,
+                key_prefix=prefix,
+                duration_ms=0,
+                recording_session_id=session.recording_id,
+                stream_ids=session.stream_ids,
+            )
+        )
         self._record_event(record, "Recording Start")
         return recording
 
@@ -244,8 +304,9 @@ class Ingest:
             if self._nginx.subscribers(stream_name) > 0:
                 return
             time.sleep(0.05)
-        log.warning("recorder for %s did not attach within 3 s; the recording may miss the first seconds",
-                    stream_name)
+        log.warning(
+            "recorder for %s did not attach within 3 s; the recording may miss the first seconds", stream_name
+        )
 
     def _write_live_master(self, channel_id: str, recording: Recording) -> None:
         playlist = recording.live_playlist_path()
@@ -270,22 +331,34 @@ class Ingest:
     def _tick(self) -> None:
         with self._lock:
             recordings = list(self._recordings.values()) + list(self._unrecorded)
-            ended_streams = [r for records in self._history.values() for r in records
-                             if r.ended_monotonic is not None and r.recording is not None]
+            ended_streams = [
+                r
+                for records in self._history.values()
+                for r in records
+                if r.ended_monotonic is not None and r.recording is not None
+            ]
             live_channels = set(self._live)
         for recording in recordings:
             recording.sync()
         now = self._clock()
         for record in ended_streams:
             part = record.recording.current_part if record.recording else None
-            if (part is not None and not part.finished and record.target.channel_arn not in live_channels
-                    and record.ended_monotonic is not None and now - record.ended_monotonic > _DROP_RECORDER_AFTER
-                    and self._nginx is not None):
+            if (
+                part is not None
+                and not part.finished
+                and record.target.channel_arn not in live_channels
+                and record.ended_monotonic is not None
+                and now - record.ended_monotonic > _DROP_RECORDER_AFTER
+                and self._nginx is not None
+            ):
                 self._nginx.drop_subscribers(record.target.channel_id)
         with self._lock:
             expired = self._windows.expired()
-            finished_unrecorded = [r for r in self._unrecorded if r.parts and all(p.finished for p in r.parts)
-                                   and r.channel_arn not in self._live]
+            finished_unrecorded = [
+                r
+                for r in self._unrecorded
+                if r.parts and all(p.finished for p in r.parts) and r.channel_arn not in self._live
+            ]
             for recording in finished_unrecorded:
                 self._unrecorded.remove(recording)
         for session in expired:
@@ -307,25 +380,46 @@ class Ingest:
         settings = last.target.recording
         assert settings is not None
         status: ivs_events.RecordingStatus = (
-            "Recording End" if recording.failure is None else "Recording End Failure")
-        self._emit(ivs_events.recording_state_change(
-            status, channel_arn=session.channel_arn, channel_name=last.target.channel_name,
-            stream_id=last.stream_id, bucket=settings.bucket, key_prefix=recording.prefix,
-            duration_ms=recording.duration_ms, recording_session_id=session.recording_id,
-            stream_ids=session.stream_ids, reason=recording.failure or ""))
+            "Recording End" if recording.failure is None else "Recording End Failure"
+        )
+        self._emit(
+            ivs_events.recording_state_change(
+                status,
+                channel_arn=session.channel_arn,
+                channel_name=last.target.channel_name,
+                stream_id=last.stream_id,
+                bucket=settings.bucket,
+                key_prefix=recording.prefix,
+                duration_ms=recording.duration_ms,
+                recording_session_id=session.recording_id,
+                stream_ids=session.stream_ids,
+                reason=recording.failure or "",
+            )
+        )
         self._record_event(last, status)
         with self._lock:
             if session.channel_arn not in self._live:
                 self._remove_live_master(last.target.channel_id)
         recording.discard_local()
-        log.info("recording %s ended (%d ms, %d streams) at s3://%s/%s", session.recording_id,
-                 recording.duration_ms, len(session.stream_ids), settings.bucket, recording.prefix)
+        log.info(
+            "recording %s ended (%d ms, %d streams) at s3://%s/%s",
+            session.recording_id,
+            recording.duration_ms,
+            len(session.stream_ids),
+            settings.bucket,
+            recording.prefix,
+        )
 
     def _emit_stream(self, record: StreamRecord, name: ivs_events.StreamEventName) -> None:
         self._record_event(record, name)
-        self._emit(ivs_events.stream_state_change(
-            name, channel_arn=record.target.channel_arn, channel_name=record.target.channel_name,
-            stream_id=record.stream_id))
+        self._emit(
+            ivs_events.stream_state_change(
+                name,
+                channel_arn=record.target.channel_arn,
+                channel_name=record.target.channel_name,
+                stream_id=record.stream_id,
+            )
+        )
 
     @staticmethod
     def _record_event(record: StreamRecord, name: str) -> None:

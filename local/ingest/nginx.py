@@ -1,15 +1,14 @@
 """nginx with Debian's RTMP module as the ingest's RTMP server, run as a child process.
 
-nginx accepts RTMP publishes and asks the local cloud (`on_publish`) whether the stream key is valid: 2xx allows,
-3xx allows and renames the stream to the `Location` header (we rename it to the channel id, so the key never appears
-in a stream name, a file name or a recorder's command line), 4xx refuses. Its HTTP server serves live HLS and the
-RTMP control endpoint (dropping publishers for StopStream).
+nginx accepts RTMP publishes and asks the local cloud (`on_publish`) whether the stream key is valid: 2xx
+allows, 3xx allows and renames the stream to the `Location` header (we rename it to the channel id, so the key
+never appears in a stream name, a file name or a recorder's command line), 4xx refuses. Its HTTP server serves
+live HLS and the RTMP control endpoint (dropping publishers for StopStream).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import shutil
 import socket
 import subprocess
@@ -105,7 +104,8 @@ class NginxProcess:
         binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
         if binary is None or not RTMP_MODULE.exists():
             raise IngestUnavailableError(
-                "the local ingest needs nginx and its RTMP module: apt-get install -y nginx libnginx-mod-rtmp")
+                "the local ingest needs nginx and its RTMP module: apt-get install -y nginx libnginx-mod-rtmp"
+            )
         root = self.config.root
         (root / "tmp").mkdir(parents=True, exist_ok=True)
         self.config.live_dir.mkdir(parents=True, exist_ok=True)
@@ -113,18 +113,28 @@ class NginxProcess:
         conf.write_text(self.config.render())
         self._process = subprocess.Popen(
             [binary, "-p", str(root), "-c", str(conf), "-e", str(root / "nginx-error.log")],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            start_new_session=True)  # Ctrl-C in the CLI goes to the cloud, which stops nginx itself
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )  # Ctrl-C in the CLI goes to the cloud, which stops nginx itself
         self._wait_listening()
-        log.info("ingest listening on rtmp://%s:%d/%s (http %d)", self.config.host, self.config.rtmp_port,
-                 APPLICATION, self.config.http_port)
+        log.info(
+            "ingest listening on rtmp://%s:%d/%s (http %d)",
+            self.config.host,
+            self.config.rtmp_port,
+            APPLICATION,
+            self.config.http_port,
+        )
 
     def _wait_listening(self) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             if self._process is not None and self._process.poll() is not None:
                 stderr = self._process.stderr.read().decode(errors="replace") if self._process.stderr else ""
-                raise IngestUnavailableError(f"nginx exited with {self._process.returncode}: {stderr.strip()}")
+                raise IngestUnavailableError(
+                    f"nginx exited with {self._process.returncode}: {stderr.strip()}"
+                )
             try:
                 with socket.create_connection((self.config.host, self.config.rtmp_port), timeout=0.2):
                     return
@@ -147,7 +157,7 @@ class NginxProcess:
         """GET on nginx's loopback HTTP server (control and stat endpoints); None when it answers an error."""
         url = f"http://{self.config.host}:{self.config.http_port}{path}"
         try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - fixed loopback URL
+            with urllib.request.urlopen(url, timeout=2) as response:
                 return str(response.read().decode())
         except (urllib.error.URLError, OSError):
             return None
@@ -182,5 +192,8 @@ class NginxProcess:
 
 def environment_ready() -> bool:
     """Whether this machine can run the ingest (tests skip otherwise)."""
-    return bool(shutil.which("nginx") or os.path.exists("/usr/sbin/nginx")) and RTMP_MODULE.exists() and bool(
-        shutil.which("ffmpeg"))
+    return (
+        bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists())
+        and RTMP_MODULE.exists()
+        and bool(shutil.which("ffmpeg"))
+    )

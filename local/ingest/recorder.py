@@ -1,6 +1,6 @@
-"""Records one broadcast the way IVS does: ffmpeg pulls the stream from nginx and writes 6 s HLS segments (stream
-copy of the source rendition, lower renditions only when the recording configuration asks for them) and interval
-thumbnails; the recording mirrors completed files to S3 under the IVS layout as they appear."""
+"""Records one broadcast the way IVS does: ffmpeg pulls the stream from nginx and writes 6 s HLS segments
+(stream copy of the source rendition, lower renditions only when the recording configuration asks for them)
+and interval thumbnails; the recording mirrors completed files to S3 under the IVS layout as they appear."""
 
 from __future__ import annotations
 
@@ -47,10 +47,21 @@ class RecordingSettings:
 
 def _probe(path: Path) -> dict[str, Any]:
     result = subprocess.run(
-        ["ffprobe", "-v", "error", "-show_entries",
-         "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels,profile",
-         "-of", "json", str(path)],
-        capture_output=True, text=True, timeout=20, check=False)
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "stream=codec_type,codec_name,width,height,avg_frame_rate,r_frame_rate,sample_rate,channels,profile",
+            "-of",
+            "json",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=20,
+        check=False,
+    )
     try:
         return dict(json.loads(result.stdout or "{}"))
     except ValueError:
@@ -98,27 +109,80 @@ class RecordingPart:
 
 
 def recorder_command(source_url: str, part_dir: Path, settings: RecordingSettings | None) -> list[str]:
-    """ffmpeg reading the live stream: output 0 is the source copy, then the lower renditions, then thumbnails."""
-    command = ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error",
-               "-rtmp_live", "live", "-rw_timeout", "8000000", "-i", source_url]
+    """ffmpeg reading the live stream: output 0 is the source copy, then the lower renditions, then
+    thumbnails."""
+    command = [
+        "ffmpeg",
+        "-nostdin",
+        "-hide_banner",
+        "-loglevel",
+        "error",
+        "-rtmp_live",
+        "live",
+        "-rw_timeout",
+        "8000000",
+        "-i",
+        source_url,
+    ]
 
     def hls(directory: Path) -> list[str]:
-        return ["-f", "hls", "-hls_time", str(SEGMENT_SECONDS), "-hls_list_size", "0",
-                "-hls_segment_type", "mpegts", "-hls_flags", "temp_file",
-                "-hls_segment_filename", str(directory / "%d.ts"), str(directory / "playlist.m3u8")]
+        return [
+            "-f",
+            "hls",
+            "-hls_time",
+            str(SEGMENT_SECONDS),
+            "-hls_list_size",
+            "0",
+            "-hls_segment_type",
+            "mpegts",
+            "-hls_flags",
+            "temp_file",
+            "-hls_segment_filename",
+            str(directory / "%d.ts"),
+            str(directory / "playlist.m3u8"),
+        ]
 
     command += ["-map", "0:v", "-map", "0:a?", "-c", "copy", *hls(part_dir / "r0")]
     for index, tier in enumerate(settings.extra_renditions if settings else (), start=1):
         height = RENDITION_HEIGHTS[tier]
-        command += ["-map", "0:v", "-map", "0:a?", "-vf", f"scale=-2:'min(ih,{height})'",
-                    "-c:v", "libx264", "-preset", "veryfast", "-force_key_frames", "expr:gte(t,n_forced*2)",
-                    "-sc_threshold", "0", "-c:a", "aac", "-b:a", "96k", *hls(part_dir / f"r{index}")]
+        command += [
+            "-map",
+            "0:v",
+            "-map",
+            "0:a?",
+            "-vf",
+            f"scale=-2:'min(ih,{height})'",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-force_key_frames",
+            "expr:gte(t,n_forced*2)",
+            "-sc_threshold",
+            "0",
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            *hls(part_dir / f"r{index}"),
+        ]
     if settings and settings.thumbnail_interval_seconds:
         scale = ""
         if settings.thumbnail_resolution in RENDITION_HEIGHTS:
             scale = f",scale=-2:'min(ih,{RENDITION_HEIGHTS[settings.thumbnail_resolution]})'"
-        command += ["-map", "0:v", "-vf", f"fps=1/{settings.thumbnail_interval_seconds}{scale}", "-q:v", "3",
-                    "-f", "image2", "-start_number", "0", str(part_dir / "thumbnails" / "thumb%d.jpg")]
+        command += [
+            "-map",
+            "0:v",
+            "-vf",
+            f"fps=1/{settings.thumbnail_interval_seconds}{scale}",
+            "-q:v",
+            "3",
+            "-f",
+            "image2",
+            "-start_number",
+            "0",
+            str(part_dir / "thumbnails" / "thumb%d.jpg"),
+        ]
     return command
 
 
@@ -132,13 +196,24 @@ class _Track:
 
 
 class Recording:
-    """One recording session (one S3 prefix), made of one part per RTMP connection within the reconnect window.
+    """One recording session (one S3 prefix), made of one part per RTMP connection within the reconnect
+    window.
 
     With `s3` None it only feeds live playback (channels without a recording configuration).
     """
 
-    def __init__(self, *, recording_id: str, work_dir: Path, source_url: str, channel_arn: str,
-                 started_at: datetime, settings: RecordingSettings | None, prefix: str, s3: Any | None) -> None:
+    def __init__(
+        self,
+        *,
+        recording_id: str,
+        work_dir: Path,
+        source_url: str,
+        channel_arn: str,
+        started_at: datetime,
+        settings: RecordingSettings | None,
+        prefix: str,
+        s3: Any | None,
+    ) -> None:
         self.recording_id = recording_id
         self.work_dir = work_dir
         self.source_url = source_url
@@ -148,7 +223,9 @@ class Recording:
         self.prefix = prefix
         self._s3 = s3
         self.parts: list[RecordingPart] = []
-        self._tracks: list[_Track] = [_Track() for _ in range(1 + len(settings.extra_renditions if settings else ()))]
+        self._tracks: list[_Track] = [
+            _Track() for _ in range(1 + len(settings.extra_renditions if settings else ()))
+        ]
         self._thumbnail_rendition: Rendition | None = None
         self._thumbnail_count = 0
         self._started_document_written = False
@@ -156,7 +233,7 @@ class Recording:
         self.stream_info: dict[str, Any] = {}
         self._lock = threading.Lock()
 
-    # -- parts -------------------------------------------------------------------------------------------------
+    # -- parts ---------------------------------------------------------------------------------------------
     def add_part(self) -> RecordingPart:
         index = len(self.parts)
         part_dir = self.work_dir / f"part{index}"
@@ -165,9 +242,12 @@ class Recording:
             output.local_dir.mkdir(parents=True, exist_ok=True)
         thumbnails = part_dir / "thumbnails"
         thumbnails.mkdir(parents=True, exist_ok=True)
-        process = subprocess.Popen(recorder_command(self.source_url, part_dir, self.settings),
-                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                   stderr=(part_dir / "ffmpeg.log").open("wb"))
+        process = subprocess.Popen(
+            recorder_command(self.source_url, part_dir, self.settings),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=(part_dir / "ffmpeg.log").open("wb"),
+        )
         part = RecordingPart(index, part_dir, outputs, thumbnails, process)
         self.parts.append(part)
         return part
@@ -180,7 +260,7 @@ class Recording:
         part = self.current_part
         return part.outputs[0].local_dir / "playlist.m3u8" if part else None
 
-    # -- mirroring -----------------------------------------------------------------------------------------------
+    # -- mirroring -----------------------------------------------------------------------------------------
     @property
     def duration_ms(self) -> int:
         return round(sum(segment.duration for segment in self._tracks[0].segments) * 1000)
@@ -198,7 +278,7 @@ class Recording:
             if not playlist.exists():
                 continue
             segments, _ = parse_media_playlist(playlist.read_text())
-            for segment in segments[output.uploaded:]:
+            for segment in segments[output.uploaded :]:
                 self._mirror_segment(track_index, part, output, segment)
                 output.uploaded += 1
                 changed = True
@@ -207,16 +287,21 @@ class Recording:
             self._write_playlists(ended=False)
             self._write_started_document()
 
-    def _mirror_segment(self, track_index: int, part: RecordingPart, output: _RenditionOutput,
-                        segment: Segment) -> None:
+    def _mirror_segment(
+        self, track_index: int, part: RecordingPart, output: _RenditionOutput, segment: Segment
+    ) -> None:
         track = self._tracks[track_index]
         local = output.local_dir / segment.uri
         if track.rendition is None:
             track.rendition = self._describe(local, segment.duration, track_index)
             source = self._tracks[0].rendition
-            track.duplicate = track_index > 0 and source is not None and track.rendition.height >= source.height
+            track.duplicate = (
+                track_index > 0 and source is not None and track.rendition.height >= source.height
+            )
         discontinuity = output.uploaded == 0 and part.index > 0
-        mirrored = Segment(uri=f"{len(track.segments)}.ts", duration=segment.duration, discontinuity=discontinuity)
+        mirrored = Segment(
+            uri=f"{len(track.segments)}.ts", duration=segment.duration, discontinuity=discontinuity
+        )
         track.segments.append(mirrored)
         if self._s3 is not None and not track.duplicate:
             self._put(f"media/hls/{track.rendition.name}/{mirrored.uri}", local.read_bytes(), "video/MP2T")
@@ -252,7 +337,9 @@ class Recording:
             image: dict[str, Any] = next(iter(probe.get("streams", [])), {})
             fps = float(self.stream_info.get("frame_rate", 30.0))
             height = int(image.get("height", 0))
-            self._thumbnail_rendition = Rendition(rendition_name(height, fps), int(image.get("width", 0)), height, 0)
+            self._thumbnail_rendition = Rendition(
+                rendition_name(height, fps), int(image.get("width", 0)), height, 0
+            )
         name = self._thumbnail_rendition.name
         body = local.read_bytes()
         if self._s3 is not None:
@@ -268,8 +355,11 @@ class Recording:
     def _write_playlists(self, *, ended: bool) -> None:
         for track in self._tracks:
             if track.rendition is not None and not track.duplicate:
-                self._put(f"media/hls/{track.rendition.name}/playlist.m3u8",
-                          media_playlist(track.segments, ended=ended).encode(), "application/x-mpegURL")
+                self._put(
+                    f"media/hls/{track.rendition.name}/playlist.m3u8",
+                    media_playlist(track.segments, ended=ended).encode(),
+                    "application/x-mpegURL",
+                )
         renditions = self._renditions()
         if renditions:
             self._put("media/hls/master.m3u8", master_playlist(renditions).encode(), "application/x-mpegURL")
@@ -278,21 +368,29 @@ class Recording:
         thumbs: Sequence[Rendition] = [self._thumbnail_rendition] if self._thumbnail_rendition else []
         storage = self.settings.thumbnail_storage if self.settings else ()
         return recording_metadata(
-            channel_arn=self.channel_arn, status=status, started_at=self.started_at, ended_at=ended_at,
+            channel_arn=self.channel_arn,
+            status=status,
+            started_at=self.started_at,
+            ended_at=ended_at,
             renditions=self._renditions(),
             thumbnail_renditions=thumbs if "SEQUENTIAL" in storage else [],
             latest_thumbnail_renditions=thumbs if "LATEST" in storage else [],
-            duration_ms=self.duration_ms if ended_at else None)
+            duration_ms=self.duration_ms if ended_at else None,
+        )
 
     def _write_started_document(self) -> None:
         if self._started_document_written or self._tracks[0].rendition is None:
             return
-        self._put("events/recording-started.json",
-                  json.dumps(self._metadata("RECORDING_STARTED", None), indent=2).encode(), "application/json")
+        self._put(
+            "events/recording-started.json",
+            json.dumps(self._metadata("RECORDING_STARTED", None), indent=2).encode(),
+            "application/json",
+        )
         self._started_document_written = True
 
     def finish(self, ended_at: datetime) -> None:
-        """Wait for every part's recorder, mirror what is left, close the playlists, write recording-ended.json."""
+        """Wait for every part's recorder, mirror what is left, close the playlists, write
+        recording-ended.json."""
         for part in self.parts:
             part.wait(timeout=15)
         self.sync()
@@ -302,14 +400,18 @@ class Recording:
             self._write_started_document()
             self._write_playlists(ended=True)
             if self.failure is None and self._tracks[0].segments:
-                self._put("events/recording-ended.json",
-                          json.dumps(self._metadata("RECORDING_ENDED", ended_at), indent=2).encode(),
-                          "application/json")
+                self._put(
+                    "events/recording-ended.json",
+                    json.dumps(self._metadata("RECORDING_ENDED", ended_at), indent=2).encode(),
+                    "application/json",
+                )
             else:
                 self.failure = self.failure or "no media was received"
-                self._put("events/recording-failed.json",
-                          json.dumps(self._metadata("RECORDING_ENDED_WITH_FAILURE", ended_at), indent=2).encode(),
-                          "application/json")
+                self._put(
+                    "events/recording-failed.json",
+                    json.dumps(self._metadata("RECORDING_ENDED_WITH_FAILURE", ended_at), indent=2).encode(),
+                    "application/json",
+                )
 
     def discard_local(self) -> None:
         shutil.rmtree(self.work_dir, ignore_errors=True)
@@ -317,8 +419,12 @@ class Recording:
     def _put(self, relative_key: str, body: bytes, content_type: str) -> None:
         assert self._s3 is not None and self.settings is not None
         try:
-            self._s3.put_object(Bucket=self.settings.bucket, Key=f"{self.prefix}/{relative_key}", Body=body,
-                                ContentType=content_type)
+            self._s3.put_object(
+                Bucket=self.settings.bucket,
+                Key=f"{self.prefix}/{relative_key}",
+                Body=body,
+                ContentType=content_type,
+            )
         except Exception as exc:  # the bucket vanished or S3 refused: IVS reports it as Recording End Failure
             if self.failure is None:
                 log.warning("recording %s: upload of %s failed: %s", self.recording_id, relative_key, exc)

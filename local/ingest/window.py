@@ -1,4 +1,5 @@
-"""The reconnect window: a broadcast that drops and resumes within `recordingReconnectWindowSeconds` continues the
+"""The reconnect window: a broadcast that drops and resumes within `recordingReconnectWindowSeconds`
+continues the
 same recording (same S3 prefix); the recording ends once the window has passed with no broadcast."""
 
 from __future__ import annotations
@@ -18,16 +19,19 @@ class RecordingSession:
 
 
 class ReconnectWindows:
-    """Per channel, the open recording session and its deadline; pure bookkeeping, driven by an injected clock."""
+    """Per channel, the open recording session and its deadline; pure bookkeeping, driven by an injected
+    clock."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self._clock = clock
         self._open: dict[str, RecordingSession] = {}
         self._expired_early: list[RecordingSession] = []
 
-    def stream_started(self, channel_arn: str, stream_id: str, *, window_seconds: float,
-                       new_recording_id: Callable[[], str]) -> tuple[RecordingSession, bool]:
-        """The session the stream records into and whether it is a new recording (False = resumed in the window)."""
+    def stream_started(
+        self, channel_arn: str, stream_id: str, *, window_seconds: float, new_recording_id: Callable[[], str]
+    ) -> tuple[RecordingSession, bool]:
+        """The session the stream records into and whether it is a new recording (False = resumed in the
+        window)."""
         session = self._open.get(channel_arn)
         if session is not None and session.deadline is not None and self._clock() > session.deadline:
             session = None  # expired but not collected yet: the caller ends it through `expired()`

@@ -1,4 +1,5 @@
-"""The local IVS end to end: boto3 `ivs` client, ffmpeg pushing RTMP into the nginx ingest, recordings in local S3
+"""The local IVS end to end: boto3 `ivs` client, ffmpeg pushing RTMP into the nginx ingest, recordings in
+local S3
 at IVS's layout, `aws.ivs` events on the default bus (captured by a fake events service)."""
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ BUCKET = "recordings"
 class CapturedBus:
     """Answers PutEvents for the default bus and keeps the entries, in arrival order."""
 
-    signing_names = ("events",)
+    signing_names: tuple[str, ...] = ("events",)
 
     def __init__(self) -> None:
         self.entries: list[dict[str, Any]] = []
@@ -50,10 +51,15 @@ class CapturedBus:
 
     def for_channel(self, channel_arn: str) -> list[tuple[str, dict[str, Any]]]:
         with self._lock:
-            return [(e["DetailType"], json.loads(e["Detail"])) for e in self.entries
-                    if e["Resources"] == [channel_arn] and e["Source"] == "aws.ivs"]
+            return [
+                (e["DetailType"], json.loads(e["Detail"]))
+                for e in self.entries
+                if e["Resources"] == [channel_arn] and e["Source"] == "aws.ivs"
+            ]
 
-    def wait_for(self, channel_arn: str, status: str, timeout: float = 30) -> list[tuple[str, dict[str, Any]]]:
+    def wait_for(
+        self, channel_arn: str, status: str, timeout: float = 30
+    ) -> list[tuple[str, dict[str, Any]]]:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             events = self.for_channel(channel_arn)
@@ -77,19 +83,56 @@ def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalCloud
 
 def push(url: str, seconds: float) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        ["ffmpeg", "-nostdin", "-hide_banner", "-loglevel", "error", "-re",
-         "-f", "lavfi", "-i", "testsrc=size=320x180:rate=30", "-f", "lavfi", "-i", "sine", "-t", str(seconds),
-         "-c:v", "libx264", "-preset", "ultrafast", "-g", "60", "-pix_fmt", "yuv420p", "-c:a", "aac",
-         "-f", "flv", url], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-re",
+            "-f",
+            "lavfi",
+            "-i",
+            "testsrc=size=320x180:rate=30",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine",
+            "-t",
+            str(seconds),
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-g",
+            "60",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:a",
+            "aac",
+            "-f",
+            "flv",
+            url,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
-def make_channel(cloud: LocalCloud, name: str, *, window: int = 0, interval: int = 3) -> tuple[dict[str, Any], str]:
+def make_channel(
+    cloud: LocalCloud, name: str, *, window: int = 0, interval: int = 3
+) -> tuple[dict[str, Any], str]:
     ivs = cloud.client("ivs")
     config = ivs.create_recording_configuration(
-        name=f"{name}-rec", destinationConfiguration={"s3": {"bucketName": BUCKET}},
-        thumbnailConfiguration={"recordingMode": "INTERVAL", "targetIntervalSeconds": interval,
-                                "storage": ["SEQUENTIAL", "LATEST"]},
-        recordingReconnectWindowSeconds=window)["recordingConfiguration"]
+        name=f"{name}-rec",
+        destinationConfiguration={"s3": {"bucketName": BUCKET}},
+        thumbnailConfiguration={
+            "recordingMode": "INTERVAL",
+            "targetIntervalSeconds": interval,
+            "storage": ["SEQUENTIAL", "LATEST"],
+        },
+        recordingReconnectWindowSeconds=window,
+    )["recordingConfiguration"]
     created = ivs.create_channel(name=name, recordingConfigurationArn=config["arn"])
     return created["channel"], created["streamKey"]["value"]
 
@@ -107,16 +150,30 @@ def recorded_duration(cloud: LocalCloud, prefix: str, tmp_path: Path) -> float:
     """Downloads the recording and asks ffprobe how long the master playlist plays."""
     s3 = cloud.client("s3")
     for key in objects(cloud, prefix + "/media/hls/"):
-        target = tmp_path / key[len(prefix) + 1:]
+        target = tmp_path / key[len(prefix) + 1 :]
         target.parent.mkdir(parents=True, exist_ok=True)
         s3.download_file(BUCKET, key, str(target))
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0",
-                            str(tmp_path / "media/hls/master.m3u8")], capture_output=True, text=True, check=True)
+    probe = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-show_entries",
+            "format=duration",
+            "-of",
+            "csv=p=0",
+            str(tmp_path / "media/hls/master.m3u8"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(probe.stdout.strip())
 
 
 def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_recording_and_events_in_order(
-        cloud: tuple[LocalCloud, IvsService, CapturedBus], tmp_path: Path) -> None:
+    cloud: tuple[LocalCloud, IvsService, CapturedBus], tmp_path: Path
+) -> None:
     local, _, bus = cloud
     first, first_key = make_channel(local, "first")
     second, second_key = make_channel(local, "second")
@@ -124,15 +181,24 @@ def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_
     time.sleep(3)
     live = local.client("ivs").get_stream(channelArn=first["arn"])["stream"]
     assert live["state"] == "LIVE"
-    assert {s["channelArn"] for s in local.client("ivs").list_streams()["streams"]} == {first["arn"], second["arn"]}
+    assert {s["channelArn"] for s in local.client("ivs").list_streams()["streams"]} == {
+        first["arn"],
+        second["arn"],
+    }
     for pusher in pushers:
         assert pusher.wait(timeout=30) == 0, pusher.stderr.read() if pusher.stderr else ""
 
     for channel in (first, second):
         events = bus.wait_for(channel["arn"], "Recording End")
         names = [d.get("event_name") or d.get("recording_status") for _, d in events]
-        assert names == ["Session Created", "Stream Start", "Recording Start", "Stream End", "Session Ended",
-                         "Recording End"]
+        assert names == [
+            "Session Created",
+            "Stream Start",
+            "Recording Start",
+            "Stream End",
+            "Session Ended",
+            "Recording End",
+        ]
         end = events[-1][1]
         channel_id = channel["arn"].rsplit("/", 1)[1]
         assert end["recording_s3_bucket_name"] == BUCKET
@@ -150,8 +216,11 @@ def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_
         assert f"{prefix}/media/thumbnails/180p30/thumb0.jpg" in keys
         assert f"{prefix}/media/thumbnails/180p30/thumb1.jpg" in keys
         assert f"{prefix}/media/latest_thumbnail/180p30/thumb.jpg" in keys
-        ended = json.loads(local.client("s3").get_object(Bucket=BUCKET, Key=f"{prefix}/events/recording-ended.json")
-                           ["Body"].read())
+        ended = json.loads(
+            local.client("s3")
+            .get_object(Bucket=BUCKET, Key=f"{prefix}/events/recording-ended.json")["Body"]
+            .read()
+        )
         assert ended["recording_status"] == "RECORDING_ENDED"
         assert ended["media"]["hls"]["renditions"][0]["path"] == "180p30"
         assert abs(recorded_duration(local, prefix, tmp_path / channel_id) - 8.0) <= 6.0
@@ -160,7 +229,8 @@ def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_
 
 
 def test_given_a_wrong_stream_key_when_publishing_then_the_ingest_refuses_and_records_nothing(
-        cloud: tuple[LocalCloud, IvsService, CapturedBus]) -> None:
+    cloud: tuple[LocalCloud, IvsService, CapturedBus],
+) -> None:
     local, _, bus = cloud
     channel, _ = make_channel(local, "guarded")
     pusher = push(publish_url(channel, "sk_us-east-1_wrongwrongwrong"), 2)
@@ -172,7 +242,8 @@ def test_given_a_wrong_stream_key_when_publishing_then_the_ingest_refuses_and_re
 
 
 def test_given_a_reconnect_window_when_the_broadcast_drops_and_resumes_then_it_is_one_recording(
-        cloud: tuple[LocalCloud, IvsService, CapturedBus]) -> None:
+    cloud: tuple[LocalCloud, IvsService, CapturedBus],
+) -> None:
     local, _, bus = cloud
     channel, key = make_channel(local, "flaky", window=4, interval=2)
     assert push(publish_url(channel, key), 3).wait(timeout=20) == 0
@@ -187,12 +258,14 @@ def test_given_a_reconnect_window_when_the_broadcast_drops_and_resumes_then_it_i
     assert recording[-1]["recording_session_stream_ids"] == streams
     assert recording[0]["recording_s3_key_prefix"] == recording[-1]["recording_s3_key_prefix"]
     playlist = local.client("s3").get_object(
-        Bucket=BUCKET, Key=recording[-1]["recording_s3_key_prefix"] + "/media/hls/180p30/playlist.m3u8")
+        Bucket=BUCKET, Key=recording[-1]["recording_s3_key_prefix"] + "/media/hls/180p30/playlist.m3u8"
+    )
     assert "#EXT-X-DISCONTINUITY" in playlist["Body"].read().decode()
 
 
 def test_given_a_live_channel_when_stop_stream_then_the_publisher_is_disconnected(
-        cloud: tuple[LocalCloud, IvsService, CapturedBus]) -> None:
+    cloud: tuple[LocalCloud, IvsService, CapturedBus],
+) -> None:
     local, _, bus = cloud
     channel, key = make_channel(local, "stopped")
     pusher = push(publish_url(channel, key), 30)

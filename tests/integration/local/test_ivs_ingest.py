@@ -8,6 +8,7 @@ import json
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -181,6 +182,8 @@ def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_
     time.sleep(3)
     live = local.client("ivs").get_stream(channelArn=first["arn"])["stream"]
     assert live["state"] == "LIVE"
+    with urllib.request.urlopen(first["playbackUrl"], timeout=5) as playback:
+        assert playback.status == 200 and playback.read().startswith(b"#EXTM3U")
     assert {s["channelArn"] for s in local.client("ivs").list_streams()["streams"]} == {
         first["arn"],
         second["arn"],

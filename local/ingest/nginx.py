@@ -54,7 +54,7 @@ load_module {RTMP_MODULE};
 daemon off;
 master_process off;
 pid {self.root / "nginx.pid"};
-error_log {self.root / "nginx-error.log"} info;
+error_log {self.root / "nginx-error.log"} warn;  # info would log stream keys (publish: name=...)
 events {{ worker_connections 512; }}
 rtmp {{
     server {{

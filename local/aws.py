@@ -1,4 +1,4 @@
-"""Wire-level primitives shared by the local cloud's services: parsed requests, AWS-shaped errors and responses."""
+"""Wire-level primitives of the local cloud's services: parsed requests, AWS-shaped errors and responses."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9.-]+)/aws4_request
 
 @dataclass
 class AwsRequest:
-    """One HTTP request as a service sees it; `service` is the SigV4 signing name ("events", "lambda", ...)."""
+    """One HTTP request as a service sees it; `service` is the SigV4 signing name ("events", "lambda")."""
 
     method: str
     path: str
@@ -103,14 +103,17 @@ def parse_request(environ: dict[str, Any], default_region: str) -> AwsRequest:
     )
 
 
-def json_response(payload: Any, status: int = 200, content_type: str = "application/x-amz-json-1.1") -> Response:
+def json_response(
+    payload: Any, status: int = 200, content_type: str = "application/x-amz-json-1.1"
+) -> Response:
     return Response(json.dumps(payload, default=str), status=status, content_type=content_type)
 
 
 def error_response(error: AwsError, *, rest: bool = False) -> Response:
-    """JSON-protocol services carry the code in `__type`; REST-JSON ones in the `x-amzn-ErrorType` header too."""
+    """JSON-protocol services carry the code in `__type`; REST-JSON ones in `x-amzn-ErrorType` too."""
     body = {"__type": error.code, "message": error.message, "Message": error.message}
-    response = json_response(body, status=error.status,
-                             content_type="application/json" if rest else "application/x-amz-json-1.1")
+    response = json_response(
+        body, status=error.status, content_type="application/json" if rest else "application/x-amz-json-1.1"
+    )
     response.headers["x-amzn-ErrorType"] = error.code
     return response

@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from botocore.client import BaseClient
 from botocore.config import Config
 
 from local.contracts import LambdaInvoker, LocalService, TargetDelivery, TaskRunner
@@ -29,8 +28,9 @@ class LocalCloud:
     Parts are attached by `local.wiring.build_cloud`; tests may build a cloud with only the parts they need.
     """
 
-    def __init__(self, state_dir: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-                 region: str = "us-east-1") -> None:
+    def __init__(
+        self, state_dir: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, region: str = "us-east-1"
+    ) -> None:
         self.state_dir = state_dir
         self.host = host
         self.port = port
@@ -59,7 +59,8 @@ class LocalCloud:
             "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",
         }
 
-    def client(self, service: str) -> BaseClient:
+    def client(self, service: str) -> Any:
+        """A boto3 client for this cloud (typed Any: the service name is only known at run time)."""
         return _client(self.endpoint, self.region, service)
 
     def arn(self, service: str, resource: str) -> str:
@@ -76,8 +77,12 @@ class LocalCloud:
         from werkzeug.serving import make_server
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        self._server = make_server(self.host, self.port, self.gateway, threaded=True,
-                                   request_handler=MotoRequestHandler)
+        logging.getLogger("werkzeug").setLevel(
+            logging.WARNING
+        )  # one access-log line per SDK call drowns the rest
+        self._server = make_server(
+            self.host, self.port, self.gateway, threaded=True, request_handler=MotoRequestHandler
+        )
         self.port = self._server.server_address[1]  # port 0 means "any free port" (tests)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._thread.start()
@@ -108,11 +113,14 @@ class LocalCloud:
 
 
 @cache
-def _client(endpoint: str, region: str, service: str) -> BaseClient:
+def _client(endpoint: str, region: str, service: str) -> Any:
     # The cloud's own calls to itself: no retries hiding bugs, short timeouts so nothing hangs.
     os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
-    return boto3.session.Session().client(
-        service, endpoint_url=endpoint, region_name=region,
+    session: Any = boto3.session.Session()
+    return session.client(
+        service,
+        endpoint_url=endpoint,
+        region_name=region,
         config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60),
         **CREDENTIALS,
     )

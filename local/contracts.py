@@ -27,7 +27,7 @@ class LocalService(Protocol):
 
 @dataclass(frozen=True)
 class InvokeResult:
-    """What `lambda:Invoke` returns: FunctionError is "Unhandled" when the handler raised, timed out or died."""
+    """What `lambda:Invoke` returns: FunctionError is "Unhandled" when the handler raised, timed out, died."""
 
     status_code: int
     payload: bytes

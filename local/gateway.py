@@ -59,8 +59,8 @@ class Gateway:
         request = parse_request(environ, self._default_region)
         response = self._dispatch(request)
         if response is None:
-            return self._moto(environ, start_response)  # type: ignore[no-any-return]
-        return response(environ, start_response)  # type: ignore[no-any-return]
+            return self._moto(environ, start_response)
+        return response(environ, start_response)
 
     def _dispatch(self, request: AwsRequest) -> Response | None:
         rest = request.service in _REST_SERVICES
@@ -68,7 +68,9 @@ class Gateway:
             if request.path.startswith(INTERNAL_PREFIX):
                 handler = self._internal.get((request.method, request.path))
                 if handler is None:
-                    raise AwsError("ResourceNotFoundException", f"no route {request.method} {request.path}", 404)
+                    raise AwsError(
+                        "ResourceNotFoundException", f"no route {request.method} {request.path}", 404
+                    )
                 return handler(request)
             for service in self._services.get(request.service or "", []):
                 response = service.handle(request)
@@ -83,5 +85,6 @@ class Gateway:
             return error_response(error, rest=rest)
         except Exception:  # a bug of ours must still answer like AWS does, never hang the SDK
             log.exception("local service failed on %s %s", request.method, request.path)
-            return error_response(AwsError("InternalFailure", "the local cloud failed on this request", 500),
-                                  rest=rest)
+            return error_response(
+                AwsError("InternalFailure", "the local cloud failed on this request", 500), rest=rest
+            )

@@ -15,10 +15,10 @@ from typing import Any
 
 import pytest
 from moto.events.models import EventPattern
-from tests.unit.patterns.test_patterns_docs import CASES as DOC_CASES
-from tests.unit.patterns.test_patterns_semantics import CASES as EDGE_CASES
 
 from shared.patterns import matches
+from tests.unit.patterns.test_patterns_docs import CASES as DOC_CASES
+from tests.unit.patterns.test_patterns_semantics import CASES as EDGE_CASES
 
 MOTO_KNOWN_WRONG = {
     "array of objects is crushed",

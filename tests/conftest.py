@@ -1,0 +1,58 @@
+"""Shared test setup: no test can reach real AWS, and a full local cloud is one fixture away."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from local.cloud import LocalCloud
+from local.deploy import StackResult
+
+# Dummy credentials and a fixed region for every client the suite creates; real ones are removed.
+_TEST_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1",
+    "AWS_ACCOUNT_ID_ENDPOINT_MODE": "disabled",  # else boto3 sends DynamoDB calls to account-scoped hosts
+}
+_REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ENDPOINT_URL", "AWS_CONFIG_FILE",
+            "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_WEB_IDENTITY_TOKEN_FILE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in _REMOVED:
+        os.environ.pop(name, None)
+    os.environ.update(_TEST_ENV)
+    os.environ["AWS_CONFIG_FILE"] = os.devnull  # no profile from the machine can leak in
+    os.environ["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+    os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+
+
+@pytest.fixture(scope="module")
+def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    """The full local cloud (every part, `local.wiring.build_cloud`) on free ports, for one test module."""
+    from local.wiring import build_cloud
+
+    cloud = build_cloud(tmp_path_factory.mktemp("cloud"), port=0)
+    with cloud:
+        yield cloud
+
+
+DeployAssembly = Callable[..., list[StackResult]]
+
+
+@pytest.fixture(scope="module")
+def deploy_assembly(local_cloud: LocalCloud) -> DeployAssembly:
+    """`deploy_assembly(cdk_out_dir, stacks=None)`: deploys a synthesized assembly into `local_cloud`."""
+    from local.deploy import deploy_assembly as deploy
+
+    def run(assembly_dir: Path, stacks: list[str] | None = None) -> list[StackResult]:
+        return deploy(local_cloud, Path(assembly_dir), stacks=stacks)
+
+    return run

@@ -14,37 +14,81 @@ from local.deploy import DeployError, deploy_template
 ROLE = {
     "Type": "AWS::IAM::Role",
     "Properties": {
-        "AssumeRolePolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]},
+        "AssumeRolePolicyDocument": {
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "sts:AssumeRole",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                }
+            ]
+        },
         "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"],
     },
 }
 TEMPLATE: dict[str, Any] = {
-    "Parameters": {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>",
-                                        "Default": "/cdk-bootstrap/hnb659fds/version"}},
+    "Parameters": {
+        "BootstrapVersion": {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/cdk-bootstrap/hnb659fds/version",
+        }
+    },
     "Resources": {
         "Bus": {"Type": "AWS::Events::EventBus", "Properties": {"Name": "deploy-test"}},
         "Dlq": {"Type": "AWS::SQS::Queue"},
-        "Queue": {"Type": "AWS::SQS::Queue", "Properties": {
-            "VisibilityTimeout": 30,
-            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]}, "maxReceiveCount": 3}}},
+        "Queue": {
+            "Type": "AWS::SQS::Queue",
+            "Properties": {
+                "VisibilityTimeout": 30,
+                "RedrivePolicy": {
+                    "deadLetterTargetArn": {"Fn::GetAtt": ["Dlq", "Arn"]},
+                    "maxReceiveCount": 3,
+                },
+            },
+        },
         "Role": ROLE,
-        "Function": {"Type": "AWS::Lambda::Function", "DependsOn": ["Role"], "Properties": {
-            "Runtime": "python3.12", "Handler": "index.handler", "Role": {"Fn::GetAtt": ["Role", "Arn"]},
-            "Environment": {"Variables": {"QUEUE": {"Ref": "Queue"}}},
-            "Code": {"ZipFile": "import os\ndef handler(event, context):\n    return os.environ['QUEUE']\n"}}},
-        "Rule": {"Type": "AWS::Events::Rule", "Properties": {
-            "EventBusName": {"Ref": "Bus"}, "EventPattern": {"source": ["deploy.test"]}, "State": "ENABLED",
-            "Targets": [{"Id": "queue", "Arn": {"Fn::GetAtt": ["Queue", "Arn"]}}]}},
-        "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {
-            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                     {"AttributeName": "gsi", "AttributeType": "S"}],
-            "GlobalSecondaryIndexes": [{"IndexName": "by-gsi", "KeySchema": [{"AttributeName": "gsi",
-                                                                              "KeyType": "HASH"}],
-                                        "Projection": {"ProjectionType": "ALL"}}],
-            "BillingMode": "PAY_PER_REQUEST", "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
-            "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True}}},
+        "Function": {
+            "Type": "AWS::Lambda::Function",
+            "DependsOn": ["Role"],
+            "Properties": {
+                "Runtime": "python3.12",
+                "Handler": "index.handler",
+                "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                "Environment": {"Variables": {"QUEUE": {"Ref": "Queue"}}},
+                "Code": {
+                    "ZipFile": "import os\ndef handler(event, context):\n    return os.environ['QUEUE']\n"
+                },
+            },
+        },
+        "Rule": {
+            "Type": "AWS::Events::Rule",
+            "Properties": {
+                "EventBusName": {"Ref": "Bus"},
+                "EventPattern": {"source": ["deploy.test"]},
+                "State": "ENABLED",
+                "Targets": [{"Id": "queue", "Arn": {"Fn::GetAtt": ["Queue", "Arn"]}}],
+            },
+        },
+        "Table": {
+            "Type": "AWS::DynamoDB::Table",
+            "Properties": {
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                "AttributeDefinitions": [
+                    {"AttributeName": "pk", "AttributeType": "S"},
+                    {"AttributeName": "gsi", "AttributeType": "S"},
+                ],
+                "GlobalSecondaryIndexes": [
+                    {
+                        "IndexName": "by-gsi",
+                        "KeySchema": [{"AttributeName": "gsi", "KeyType": "HASH"}],
+                        "Projection": {"ProjectionType": "ALL"},
+                    }
+                ],
+                "BillingMode": "PAY_PER_REQUEST",
+                "StreamSpecification": {"StreamViewType": "NEW_AND_OLD_IMAGES"},
+                "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True},
+            },
+        },
         "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors"}},
         "Custom": {"Type": "Custom::Thing", "Properties": {"ServiceToken": "arn:aws:lambda:x"}},
     },
@@ -65,10 +109,12 @@ def deployed(local_cloud: LocalCloud) -> dict[str, Any]:
 
 
 def test_given_a_template_when_deployed_then_resources_exist_behind_the_local_endpoint(
-        local_cloud: LocalCloud, deployed: dict[str, Any]) -> None:
+    local_cloud: LocalCloud, deployed: dict[str, Any]
+) -> None:
     sqs = local_cloud.client("sqs")
-    attributes = sqs.get_queue_attributes(QueueUrl=deployed["Queue"].physical_id,
-                                          AttributeNames=["RedrivePolicy"])["Attributes"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=deployed["Queue"].physical_id, AttributeNames=["RedrivePolicy"]
+    )["Attributes"]
     assert json.loads(attributes["RedrivePolicy"])["deadLetterTargetArn"] == deployed["Dlq"].attributes["Arn"]
     rules = local_cloud.client("events").list_rules(EventBusName="deploy-test")["Rules"]
     assert [json.loads(rule["EventPattern"]) for rule in rules] == [{"source": ["deploy.test"]}]
@@ -79,21 +125,24 @@ def test_given_a_template_when_deployed_then_resources_exist_behind_the_local_en
 
 
 def test_given_unsupported_types_when_deployed_then_they_are_recorded_or_skipped_not_failed(
-        deployed: dict[str, Any]) -> None:
+    deployed: dict[str, Any],
+) -> None:
     assert deployed["Alarm"].status == "recorded"
     assert deployed["Custom"].status == "skipped"
     assert deployed["_result"].outputs[0].export_name == "deploy-test-queue"
 
 
 def test_given_the_same_template_when_redeployed_then_nothing_changes(
-        local_cloud: LocalCloud, deployed: dict[str, Any]) -> None:
+    local_cloud: LocalCloud, deployed: dict[str, Any]
+) -> None:
     again = deploy_template(local_cloud, "DeployTest", TEMPLATE)
     assert {record.status for record in again.resources} <= {"unchanged", "recorded", "skipped"}
     assert again.resources[0].physical_id == deployed["Bus"].physical_id
 
 
 def test_given_a_changed_and_a_removed_resource_when_redeployed_then_one_is_updated_and_one_deleted(
-        local_cloud: LocalCloud, deployed: dict[str, Any]) -> None:
+    local_cloud: LocalCloud, deployed: dict[str, Any]
+) -> None:
     changed = copy.deepcopy(TEMPLATE)
     changed["Resources"]["Rule"]["Properties"]["EventPattern"] = {"source": ["deploy.changed"]}
     del changed["Resources"]["Table"]
@@ -109,8 +158,17 @@ def test_given_a_changed_and_a_removed_resource_when_redeployed_then_one_is_upda
 
 
 def test_given_a_resource_the_api_rejects_when_deployed_then_the_error_names_the_resource(
-        local_cloud: LocalCloud) -> None:
-    broken = {"Resources": {"BadRule": {"Type": "AWS::Events::Rule", "Properties": {
-        "EventPattern": {"source": "not-an-array"}}}}}
-    with pytest.raises(DeployError, match=r"BadRule \(AWS::Events::Rule\) failed: InvalidEventPatternException"):
+    local_cloud: LocalCloud,
+) -> None:
+    broken = {
+        "Resources": {
+            "BadRule": {
+                "Type": "AWS::Events::Rule",
+                "Properties": {"EventPattern": {"source": "not-an-array"}},
+            }
+        }
+    }
+    with pytest.raises(
+        DeployError, match=r"BadRule \(AWS::Events::Rule\) failed: InvalidEventPatternException"
+    ):
         deploy_template(local_cloud, "Broken", broken)

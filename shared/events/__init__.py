@@ -12,6 +12,7 @@ from shared.events.channel import (
     ChannelCreated,
     ChannelDeleted,
     RecordingEnded,
+    RecordingFailed,
     StreamKeyRotated,
 )
 from shared.events.envelope import Envelope
@@ -56,6 +57,7 @@ __all__ = [
     "PublishError",
     "Publisher",
     "RecordingEnded",
+    "RecordingFailed",
     "StreamKeyRotated",
     "SvideoEvent",
     "TitleSelected",

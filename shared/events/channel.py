@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -15,6 +15,7 @@ from shared.events.base import (
     Identifier,
     OwnerId,
     Pixels,
+    Reason,
     S3Key,
     S3Prefix,
     StreamId,
@@ -56,7 +57,12 @@ class StreamKeyRotated(ChannelEvent):
     stream_key_id: Identifier = Field(description="Opaque id of the new key (not the key itself)")
 
 
+RECORDING_VIDEO_ID = "The video this broadcast records into; the same for all streams of one recording"
+
+
 class BroadcastStarted(ChannelEvent):
+    """A channel went live. A stream that resumes within the reconnect window carries the same `video_id`."""
+
     source: ClassVar[str] = CHANNEL_SOURCE
     detail_type: ClassVar[str] = "Broadcast.Started"
 
@@ -64,6 +70,7 @@ class BroadcastStarted(ChannelEvent):
     owner_id: OwnerId
     stream_id: StreamId
     started_at: UtcDatetime
+    video_id: VideoId | None = Field(default=None, description=RECORDING_VIDEO_ID)
 
 
 class BroadcastEnded(ChannelEvent):
@@ -75,6 +82,7 @@ class BroadcastEnded(ChannelEvent):
     stream_id: StreamId
     started_at: UtcDatetime | None = None
     ended_at: UtcDatetime
+    video_id: VideoId | None = Field(default=None, description=RECORDING_VIDEO_ID)
 
 
 class Rendition(ContractModel):
@@ -104,3 +112,20 @@ class RecordingEnded(ChannelEvent):
     owner_id: OwnerId
     stream_id: StreamId
     recording: Recording
+
+
+RecordingFailureStage = Literal["start", "end"]
+
+
+class RecordingFailed(ChannelEvent):
+    """IVS could not start or finish a recording (`Recording Start Failure` / `Recording End Failure`)."""
+
+    source: ClassVar[str] = CHANNEL_SOURCE
+    detail_type: ClassVar[str] = "Recording.Failed"
+
+    video_id: VideoId
+    channel_id: ChannelId
+    owner_id: OwnerId
+    stream_id: StreamId
+    stage: RecordingFailureStage = Field(description="Whether the recording failed to start or to end")
+    reason: Reason

@@ -15,6 +15,7 @@ from shared.events.channel import (
     ChannelCreated,
     ChannelDeleted,
     RecordingEnded,
+    RecordingFailed,
     StreamKeyRotated,
 )
 from shared.events.envelope import Envelope
@@ -39,6 +40,7 @@ ALL_MODELS: tuple[type[EventDetail], ...] = (
     BroadcastStarted,
     BroadcastEnded,
     RecordingEnded,
+    RecordingFailed,
     VideoProcessed,
     VideoProcessingFailed,
     PluginInvoked,

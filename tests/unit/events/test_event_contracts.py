@@ -76,7 +76,7 @@ def test_given_the_registry_when_listing_canonical_files_then_every_event_type_h
     }
 
     assert set(ALL_MODELS) - covered == set()
-    assert len(EVENT_TYPES) == len(ALL_MODELS) == 21
+    assert len(EVENT_TYPES) == len(ALL_MODELS) == 22
 
 
 def test_given_the_registry_then_schema_names_and_event_types_are_unique() -> None:

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: media tools for ingest and post-processing, speech for the demo clip.
-APT_PACKAGES=(ffmpeg nginx libnginx-mod-rtmp)
+APT_PACKAGES=(ffmpeg nginx libnginx-mod-rtmp espeak-ng sox)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,6 +1,6 @@
 """The end-to-end test's CDK app: one small stack exercising each part of the local cloud.
 
-Run by `svideo up --app "python tests/e2e/apps/app.py"` like any CDK app (CDK_OUTDIR and context from the caller).
+Run by `svideo up --app "python tests/e2e/apps/app.py"` like any CDK app (CDK_OUTDIR, context from caller).
 """
 
 from __future__ import annotations

@@ -30,6 +30,9 @@ class Media(ContractModel):
     bucket: BucketName
     mp4_key: S3Key
     hls_master_key: S3Key
+    hls_bucket: BucketName | None = Field(
+        default=None, description="Bucket of hls_master_key when it is not `bucket` (the recording bucket)"
+    )
     poster_key: S3Key
     thumbnail_keys: list[S3Key] = Field(default_factory=list, max_length=100)
     width: Pixels
@@ -59,6 +62,8 @@ class VideoProcessed(SvideoEvent):
     compute: Compute
     media: Media
     timings: Timings
+    reencoded: bool = Field(default=False, description="True when stream copy was not possible")
+    reencode_reason: Reason | None = None
 
 
 class VideoProcessingFailed(SvideoEvent):

@@ -1,0 +1,70 @@
+"""`IvsPort` on boto3's IVS client. The key value goes straight into a SecretStr."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from services.channel.errors import ConflictError
+from services.channel.models import IvsChannel, StreamKey
+
+_GONE = {"ResourceNotFoundException"}
+_NOT_LIVE = {"ChannelNotBroadcasting", "ResourceNotFoundException"}
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+class BotoIvs:
+    def __init__(self, client: Any, *, latency_mode: str = "LOW", channel_type: str = "STANDARD") -> None:
+        self._client = client
+        self._latency_mode = latency_mode
+        self._channel_type = channel_type
+
+    def create_channel(
+        self, *, name: str, recording_configuration_arn: str, tags: dict[str, str]
+    ) -> IvsChannel:
+        response = self._client.create_channel(
+            name=name,
+            latencyMode=self._latency_mode,
+            type=self._channel_type,
+            recordingConfigurationArn=recording_configuration_arn,
+            tags=tags,
+        )
+        channel, key = response["channel"], response["streamKey"]
+        return IvsChannel(
+            arn=channel["arn"],
+            name=channel["name"],
+            ingest_endpoint=channel["ingestEndpoint"],
+            playback_url=channel["playbackUrl"],
+            stream_key=StreamKey(arn=key["arn"], value=key["value"]),
+        )
+
+    def delete_channel(self, arn: str) -> None:
+        try:
+            self._client.delete_channel(arn=arn)
+        except ClientError as error:
+            if _code(error) == "ConflictException":
+                raise ConflictError("the IVS channel is live") from error
+            if _code(error) not in _GONE:
+                raise
+
+    def create_stream_key(self, channel_arn: str, tags: dict[str, str]) -> StreamKey:
+        key = self._client.create_stream_key(channelArn=channel_arn, tags=tags)["streamKey"]
+        return StreamKey(arn=key["arn"], value=key["value"])
+
+    def delete_stream_key(self, arn: str) -> None:
+        try:
+            self._client.delete_stream_key(arn=arn)
+        except ClientError as error:
+            if _code(error) not in _GONE:
+                raise
+
+    def stop_stream(self, channel_arn: str) -> None:
+        try:
+            self._client.stop_stream(channelArn=channel_arn)
+        except ClientError as error:
+            if _code(error) not in _NOT_LIVE:
+                raise

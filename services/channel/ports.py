@@ -1,0 +1,60 @@
+"""What the domain needs from the outside world; adapters implement these, unit tests pass fakes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from services.channel.models import AppliedEvent, Channel, IvsChannel, Page, StreamKey
+from shared.events.base import ChannelEvent
+from shared.events.channel import Rendition
+
+
+class IvsPort(Protocol):
+    def create_channel(
+        self, *, name: str, recording_configuration_arn: str, tags: dict[str, str]
+    ) -> IvsChannel: ...
+
+    def delete_channel(self, arn: str) -> None: ...
+
+    def create_stream_key(self, channel_arn: str, tags: dict[str, str]) -> StreamKey: ...
+
+    def delete_stream_key(self, arn: str) -> None: ...
+
+    def stop_stream(self, channel_arn: str) -> None:
+        """Disconnects a live stream; a channel that is not live is not an error."""
+        ...
+
+
+class ChannelRepository(Protocol):
+    def add(self, channel: Channel) -> None: ...
+
+    def get(self, channel_id: str) -> Channel | None: ...
+
+    def by_ivs_channel(self, ivs_channel_arn: str) -> Channel | None: ...
+
+    def list_by_owner(self, owner_id: str, *, limit: int, token: str | None) -> Page: ...
+
+    def list_live(self, *, limit: int, token: str | None) -> Page: ...
+
+    def save(self, channel: Channel) -> Channel:
+        """Writes `channel` if its stored version is still `channel.version`, returning it with the next
+        version; StaleChannelError otherwise."""
+        ...
+
+    def remove(self, channel_id: str) -> None: ...
+
+    def applied(self, event_key: str) -> AppliedEvent | None: ...
+
+    def apply(self, event_key: str, channel: Channel | None, events: Sequence[ChannelEvent]) -> bool:
+        """Atomically: record `event_key` with `events` (only if new) and save `channel` (versioned).
+        False if the key was already recorded; StaleChannelError if the channel changed meanwhile."""
+        ...
+
+    def mark_published(self, event_key: str) -> None: ...
+
+
+class RecordingReader(Protocol):
+    def renditions(self, bucket: str, prefix: str) -> list[Rendition]:
+        """The renditions listed in `<prefix>/media/hls/master.m3u8`; RecordingNotReadableError if absent."""
+        ...

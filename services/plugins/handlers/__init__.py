@@ -1,0 +1,1 @@
+"""Lambda entry points of the plugin service: the registry API and the lifecycle."""

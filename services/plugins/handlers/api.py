@@ -1,0 +1,99 @@
+"""HTTP API → Lambda: the plugin registry (`/plugins`), for plugin developers (their own) and admins (all)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from typing import Any
+
+import boto3
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from services.plugins.adapters import DynamoRegistryStore
+from services.plugins.config import ApiSettings
+from services.plugins.manifest import ManifestError, parse_manifest
+from services.plugins.registry import Caller, RegisteredPlugin, Registry, RegistryError
+from shared.observability import logger, metrics, tracer
+
+app = APIGatewayHttpResolver(enable_validation=True)
+
+
+@cache
+def registry() -> Registry:
+    settings = ApiSettings.from_env(os.environ)
+    return Registry(DynamoRegistryStore(boto3.resource("dynamodb").Table(settings.registry_table)))
+
+
+def _groups(claim: Any) -> frozenset[str]:
+    """`cognito:groups` arrives as a list, or flattened by API Gateway as "[admin plugin-developer]"."""
+    if isinstance(claim, list):
+        return frozenset(map(str, claim))
+    return frozenset(str(claim or "").strip("[]").replace(",", " ").split())
+
+
+def caller() -> Caller:
+    claims = app.current_event.request_context.authorizer.jwt_claim or {}
+    return Caller(user_id=str(claims.get("sub", "")), groups=_groups(claims.get("cognito:groups")))
+
+
+def _view(plugin: RegisteredPlugin) -> dict[str, Any]:
+    return {**plugin.model_dump(mode="json", exclude={"manifest"}), "name": plugin.name,
+            "manifest": plugin.manifest.model_dump(mode="json")}  # fmt: skip
+
+
+@app.post("/plugins")
+def register() -> Response[dict[str, Any]]:
+    plugin = registry().register(caller(), parse_manifest(app.current_event.json_body))
+    return Response(201, content_types.APPLICATION_JSON, _view(plugin))
+
+
+@app.get("/plugins")
+def list_plugins() -> dict[str, Any]:
+    return {"plugins": [_view(p) for p in registry().list_plugins(caller())]}
+
+
+@app.get("/plugins/<name>")
+def get_plugin(name: str) -> dict[str, Any]:
+    return _view(registry().get(caller(), name))
+
+
+@app.put("/plugins/<name>")
+def update_plugin(name: str) -> dict[str, Any]:
+    return _view(registry().update(caller(), name, parse_manifest(app.current_event.json_body)))
+
+
+@app.post("/plugins/<name>/enable")
+def enable_plugin(name: str) -> dict[str, Any]:
+    return _view(registry().set_enabled(caller(), name, True))
+
+
+@app.post("/plugins/<name>/disable")
+def disable_plugin(name: str) -> dict[str, Any]:
+    return _view(registry().set_enabled(caller(), name, False))
+
+
+@app.delete("/plugins/<name>")
+def deregister_plugin(name: str) -> Response[str]:
+    registry().deregister(caller(), name)
+    return Response(204, content_types.TEXT_PLAIN, "")
+
+
+@app.exception_handler(ManifestError)
+def manifest_refused(error: ManifestError) -> Response[dict[str, Any]]:
+    problems = [{"field": field, "message": message} for field, message in error.problems]
+    return Response(
+        422, content_types.APPLICATION_JSON, {"message": "invalid manifest", "problems": problems}
+    )
+
+
+@app.exception_handler(RegistryError)
+def registry_refused(error: RegistryError) -> Response[dict[str, Any]]:
+    return Response(error.status, content_types.APPLICATION_JSON, {"message": str(error)})
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,189 @@
+"""The plugin registry: who may register what, and the checks that span plugins (`after`, projections)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from services.plugins.manifest import PluginManifest
+
+Role = Literal["admin", "plugin-developer"]
+
+
+class RegisteredPlugin(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    manifest: PluginManifest
+    owner_id: str
+    enabled: bool = True
+    registered_at: datetime
+    updated_at: datetime
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+
+class Caller(BaseModel):
+    """Who calls the API: the token's subject and its groups."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    groups: frozenset[str] = frozenset()
+
+    @property
+    def is_admin(self) -> bool:
+        return "admin" in self.groups
+
+    @property
+    def is_developer(self) -> bool:
+        return self.is_admin or "plugin-developer" in self.groups
+
+
+class RegistryError(Exception):
+    status = 400
+
+
+class NotAllowed(RegistryError):
+    status = 403
+
+
+class NotFound(RegistryError):
+    status = 404
+
+
+class Conflict(RegistryError):
+    status = 409
+
+
+class InvalidRegistration(RegistryError):
+    status = 422
+
+
+class RegistryStore(Protocol):
+    def get(self, name: str) -> RegisteredPlugin | None: ...
+
+    def all(self) -> list[RegisteredPlugin]: ...
+
+    def create(self, plugin: RegisteredPlugin) -> bool:
+        """False when the name is taken."""
+        ...
+
+    def put(self, plugin: RegisteredPlugin) -> None: ...
+
+    def delete(self, name: str) -> None: ...
+
+
+def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
+    """A cycle in `name → after` edges, as the names along it, or None."""
+    visiting: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> list[str] | None:
+        if name in visiting:
+            return [*visiting[visiting.index(name) :], name]
+        if name in done:
+            return None
+        visiting.append(name)
+        for dependency in edges.get(name, []):
+            if cycle := visit(dependency):
+                return cycle
+        visiting.pop()
+        done.add(name)
+        return None
+
+    for name in sorted(edges):
+        if cycle := visit(name):
+            return cycle
+    return None
+
+
+def check_against(manifest: PluginManifest, others: Iterable[PluginManifest]) -> None:
+    """Refuses unknown or cross-hook `after` names, `after` cycles and projections onto a field taken."""
+    by_name = {other.name: other for other in others if other.name != manifest.name}
+    problems: list[str] = []
+    for dependency in manifest.after:
+        other = by_name.get(dependency)
+        if other is None:
+            problems.append(f"after: no registered plugin {dependency!r}")
+        elif other.hook != manifest.hook:
+            problems.append(f"after: {dependency!r} runs in {other.hook}, not {manifest.hook}")
+    edges = {name: list(other.after) for name, other in by_name.items()}
+    edges[manifest.name] = list(manifest.after)
+    if cycle := find_cycle(edges):
+        problems.append(f"after: cycle {' → '.join(cycle)}")
+    for field in manifest.projection:
+        for other in by_name.values():
+            if field in other.projection:
+                problems.append(f"projection.{field}: already projected by plugin {other.name!r}")
+    if problems:
+        raise InvalidRegistration("; ".join(problems))
+
+
+class Registry:
+    """Register, update, read, enable/disable and deregister plugins: developers their own, admins all."""
+
+    def __init__(self, store: RegistryStore) -> None:
+        self.store = store
+
+    def register(self, caller: Caller, manifest: PluginManifest) -> RegisteredPlugin:
+        self._developer(caller)
+        check_against(manifest, (p.manifest for p in self.store.all()))
+        now = datetime.now(UTC)
+        plugin = RegisteredPlugin(
+            manifest=manifest, owner_id=caller.user_id, registered_at=now, updated_at=now
+        )
+        if not self.store.create(plugin):
+            raise Conflict(f"a plugin named {manifest.name!r} is registered already (update it with PUT)")
+        return plugin
+
+    def update(self, caller: Caller, name: str, manifest: PluginManifest) -> RegisteredPlugin:
+        if manifest.name != name:
+            raise InvalidRegistration(f"name: the manifest is {manifest.name!r}, the path says {name!r}")
+        plugin = self._owned(caller, name)
+        check_against(manifest, (p.manifest for p in self.store.all()))
+        updated = plugin.model_copy(update={"manifest": manifest, "updated_at": datetime.now(UTC)})
+        self.store.put(updated)
+        return updated
+
+    def list_plugins(self, caller: Caller) -> list[RegisteredPlugin]:
+        self._developer(caller)
+        plugins = self.store.all()
+        if not caller.is_admin:
+            plugins = [p for p in plugins if p.owner_id == caller.user_id]
+        return sorted(plugins, key=lambda p: p.name)
+
+    def get(self, caller: Caller, name: str) -> RegisteredPlugin:
+        return self._owned(caller, name)
+
+    def set_enabled(self, caller: Caller, name: str, enabled: bool) -> RegisteredPlugin:
+        plugin = self._owned(caller, name)
+        updated = plugin.model_copy(update={"enabled": enabled, "updated_at": datetime.now(UTC)})
+        self.store.put(updated)
+        return updated
+
+    def deregister(self, caller: Caller, name: str) -> None:
+        self._owned(caller, name)
+        waiting = [p.name for p in self.store.all() if name in p.manifest.after]
+        if waiting:
+            raise Conflict(f"plugins {waiting} run `after` {name!r}: change them first")
+        self.store.delete(name)
+
+    def enabled_manifests(self) -> list[PluginManifest]:
+        return [p.manifest for p in self.store.all() if p.enabled]
+
+    def _developer(self, caller: Caller) -> None:
+        if not caller.is_developer:
+            raise NotAllowed("needs the plugin-developer or admin role")
+
+    def _owned(self, caller: Caller, name: str) -> RegisteredPlugin:
+        self._developer(caller)
+        plugin = self.store.get(name)
+        # Someone else's plugin answers 404 like a missing one: names of others' plugins do not leak.
+        if plugin is None or not (caller.is_admin or plugin.owner_id == caller.user_id):
+            raise NotFound(f"no plugin {name!r}")
+        return plugin

@@ -1,0 +1,96 @@
+"""Adapter selection by configuration: environment variables validated once (at cold start, on first use)."""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import boto3
+from pydantic import BaseModel, Field
+
+from services.genai.ports import AvatarPainter, TitleWriter, Transcriber
+
+Mode = Literal["local", "aws"]
+
+
+class GenAiSettings(BaseModel):
+    """`GENAI_MODE` picks every adapter; the rest configures the AWS models and the local caches."""
+
+    mode: Mode = "local"
+    media_bucket: str = Field(default="", max_length=63)
+    titles_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    characters_model_id: str = "anthropic.claude-3-haiku-20240307-v1:0"
+    image_model_id: str = "amazon.titan-image-generator-v2:0"
+    guardrail_id: str | None = None
+    guardrail_version: str | None = None
+    transcribe_language: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "default"
+    max_title_rounds: int = Field(default=3, ge=1, le=10)
+    model_cache_dir: Path = Path("/tmp/svideo-models")
+    whisper_language: str | None = None
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> GenAiSettings:
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[f"GENAI_{name.upper()}"] for name in cls.model_fields if f"GENAI_{name.upper()}" in env
+        }
+        if "media_bucket" not in values and "MEDIA_BUCKET" in env:
+            values["media_bucket"] = env["MEDIA_BUCKET"]
+        return cls.model_validate(values)
+
+
+@cache
+def settings() -> GenAiSettings:
+    return GenAiSettings.from_env()
+
+
+def build_transcriber(config: GenAiSettings) -> Transcriber:
+    if config.mode == "aws":
+        from services.genai.aws_transcribe import AwsTranscriber
+
+        return AwsTranscriber(
+            boto3.client("transcribe"), boto3.client("s3"), config.media_bucket, config.transcribe_language
+        )
+    from services.genai.local_whisper import LocalWhisperTranscriber
+
+    return LocalWhisperTranscriber(config.model_cache_dir, language=config.whisper_language)
+
+
+def build_title_writer(config: GenAiSettings) -> TitleWriter:
+    if config.mode == "aws":
+        from services.genai.aws_bedrock import BedrockConverse, BedrockTitleWriter
+
+        return BedrockTitleWriter(
+            BedrockConverse(
+                boto3.client("bedrock-runtime"),
+                config.titles_model_id,
+                config.guardrail_id,
+                config.guardrail_version,
+            )
+        )
+    if config.openai_base_url:
+        from services.genai.openai_compatible import OpenAiCompatibleTitleWriter
+
+        return OpenAiCompatibleTitleWriter(config.openai_base_url, config.openai_model)
+    from services.genai.local_extractive import ExtractiveTitleWriter
+
+    return ExtractiveTitleWriter()
+
+
+def build_avatar_painter(config: GenAiSettings) -> AvatarPainter:
+    if config.mode == "aws":
+        from services.genai.aws_bedrock import BedrockCharacterWriter, BedrockConverse
+        from services.genai.aws_bedrock_image import BedrockAvatarPainter
+
+        client = boto3.client("bedrock-runtime")
+        converse = BedrockConverse(
+            client, config.characters_model_id, config.guardrail_id, config.guardrail_version
+        )
+        return BedrockAvatarPainter(BedrockCharacterWriter(converse), client, config.image_model_id)
+    from services.genai.local_painter import ProceduralAvatarPainter
+
+    return ProceduralAvatarPainter()

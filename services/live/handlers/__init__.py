@@ -1,0 +1,1 @@
+"""Lambda entry points of the live service: WebSocket routes and the notifier."""

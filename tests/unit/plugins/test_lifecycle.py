@@ -18,7 +18,7 @@ def completed(harness: Harness) -> list[LifecycleCompleted]:
     return harness.publisher.of_type(LifecycleCompleted)
 
 
-def test_given_one_plugin_per_hook_when_each_answers_then_hooks_run_in_order_and_outputs_are_projected() -> (
+def test_given_a_plugin_per_hook_when_each_answers_then_hooks_run_in_order_and_outputs_project() -> (
     None
 ):
     harness = Harness(*FOUR_HOOKS)
@@ -33,9 +33,8 @@ def test_given_one_plugin_per_hook_when_each_answers_then_hooks_run_in_order_and
     assert [i.plugin for i in harness.invoked()] == ["checker", "approver", "tagger", "notifier"]
     assert end.verdict == "valid"
     assert end.video_fields == {"tagger_value": "tagger", "notifier_value": "notifier"}
-    assert [(r.plugin, r.status) for r in end.results] == [
-        ("checker", "succeeded"), ("approver", "succeeded"), ("tagger", "succeeded"), ("notifier", "succeeded"),
-    ]  # fmt: skip
+    assert [r.plugin for r in end.results] == ["checker", "approver", "tagger", "notifier"]
+    assert {r.status for r in end.results} == {"succeeded"}
 
 
 def test_given_two_plugins_in_a_hook_when_started_then_both_are_invoked_at_once() -> None:
@@ -53,7 +52,7 @@ def test_given_after_when_the_first_answers_then_the_second_is_invoked_with_its_
     assert harness.invocation("second").inputs == {"first": {"value": "first"}}
 
 
-def test_given_a_silent_plugin_when_its_deadline_passes_then_timeout_is_recorded_and_the_video_goes_on() -> (
+def test_given_a_silent_plugin_when_its_deadline_passes_then_timeout_is_recorded_and_video_goes_on() -> (
     None
 ):
     harness = Harness(manifest("silent", timeout_seconds=5), manifest("later", "postMetadata"))
@@ -120,7 +119,7 @@ def test_given_a_duplicate_video_processed_when_handled_then_one_lifecycle_runs(
     assert len(harness.invoked()) == 1
 
 
-def test_given_a_validation_plugin_saying_invalid_when_it_answers_then_video_is_invalid_and_later_hooks_skip() -> (
+def test_given_a_validator_saying_invalid_then_video_is_invalid_and_later_hooks_skip() -> (
     None
 ):
     harness = Harness(*FOUR_HOOKS)
@@ -134,7 +133,7 @@ def test_given_a_validation_plugin_saying_invalid_when_it_answers_then_video_is_
     }  # fmt: skip
 
 
-def test_given_a_timed_out_plugin_when_it_answers_late_then_the_timeout_stands_and_the_late_answer_is_noted() -> (
+def test_given_a_timed_out_plugin_when_it_answers_late_then_the_timeout_stands_and_is_noted() -> (
     None
 ):
     harness = Harness(manifest("slow", timeout_seconds=5), manifest("next", "postMetadata"))
@@ -155,7 +154,7 @@ def test_given_an_answer_after_the_deadline_before_the_schedule_fires_then_it_co
     assert completed(harness)[0].results[0].status == "timed_out"
 
 
-def test_given_a_stuck_lifecycle_when_the_backstop_fires_then_the_verdict_is_failed_with_every_plugin_recorded() -> (
+def test_given_a_stuck_lifecycle_when_the_backstop_fires_then_verdict_is_failed() -> (
     None
 ):
     harness = Harness(manifest("stuck", timeout_seconds=5))
@@ -174,7 +173,7 @@ def test_given_no_plugins_when_a_video_is_processed_then_the_lifecycle_completes
     assert (end.verdict, end.results) == ("valid", [])
 
 
-def test_given_every_invocation_then_each_has_its_own_deadline_schedule_and_the_lifecycle_a_backstop() -> (
+def test_given_invocations_then_each_has_a_deadline_schedule_and_the_lifecycle_a_backstop() -> (
     None
 ):
     harness = Harness(manifest("one", timeout_seconds=5), manifest("two", timeout_seconds=9))

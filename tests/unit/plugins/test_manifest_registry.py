@@ -145,7 +145,7 @@ def test_given_an_after_cycle_when_updating_then_it_is_refused() -> None:
 def test_given_a_projected_field_taken_when_registering_then_it_is_refused() -> None:
     registry = Registry(MemoryRegistryStore())
     registry.register(DEV, manifest("a", projection={"summary": "/value"}))
-    with pytest.raises(InvalidRegistration, match="projection.summary"):
+    with pytest.raises(InvalidRegistration, match=r"projection\.summary"):
         registry.register(DEV, manifest("b", projection={"summary": "/value"}))
 
 

@@ -16,5 +16,5 @@ mkdir -p "$dest"
 # shellcheck disable=SC2086  # $platforms is a list of flags
 $PY -m pip download -q --disable-pip-version-check --no-deps --only-binary=:all: \
   --implementation cp --python-version "$version" $platforms \
-  -r requirements-lambda.txt -d "$dest"
+  -r requirements-lambda.txt -r requirements-lambda-ffmpeg.txt -d "$dest"
 echo "$want" > "$dest/.stamp"

@@ -13,6 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from constructs import Construct
 
 from infra.lambda_runtime import (
+    FFMPEG_REQUIREMENTS,
     PYTHON_VERSION,
     REPO_ROOT,
     REQUIREMENTS,
@@ -25,6 +26,7 @@ from infra.lambda_runtime import (
 RUNTIME: lambda_.Runtime = getattr(lambda_.Runtime, "PYTHON_" + PYTHON_VERSION.replace(".", "_"))
 ARCHITECTURE = lambda_.Architecture.ARM_64
 LAYER_ID = "DependenciesLayer"
+FFMPEG_LAYER_ID = "FfmpegLayer"
 _SKIPPED_PARTS = {"tests", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
 _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 
@@ -71,7 +73,10 @@ class _CopyFiles:
 
 @jsii.implements(cdk.ILocalBundling)
 class _InstallWheels:
-    """Installs requirements-lambda.txt from the pre-downloaded wheel cache into <asset>/python (offline)."""
+    """Installs a requirements file from the pre-downloaded wheel cache into <asset>/python (offline)."""
+
+    def __init__(self, requirements: Path = REQUIREMENTS) -> None:
+        self._requirements = requirements
 
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
         platforms = [arg for platform in WHEEL_PLATFORMS for arg in ("--platform", platform)]
@@ -79,7 +84,7 @@ class _InstallWheels:
             [sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-index",
              "--find-links", str(WHEELS_DIR), "--no-deps", "--only-binary=:all:", "--no-compile",
              "--implementation", "cp", "--python-version", PYTHON_VERSION, *platforms,
-             "--target", str(Path(output_dir, "python")), "-r", str(REQUIREMENTS)],
+             "--target", str(Path(output_dir, "python")), "-r", str(self._requirements)],
             check=True,
         )  # fmt: skip
         return True
@@ -98,8 +103,23 @@ def service_code(service: str) -> lambda_.Code:
 
 def dependencies_layer(scope: Construct) -> lambda_.ILayerVersion:
     """The stack's one third-party dependencies layer, created on first use."""
+    return _wheels_layer(
+        scope, LAYER_ID, REQUIREMENTS, "svideo third-party Python dependencies (requirements-lambda.txt)"
+    )
+
+
+def ffmpeg_layer(scope: Construct) -> lambda_.ILayerVersion:
+    """The stack's ffmpeg layer (imageio-ffmpeg's static aarch64 binary), for functions that run ffmpeg."""
+    return _wheels_layer(
+        scope, FFMPEG_LAYER_ID, FFMPEG_REQUIREMENTS, "ffmpeg for Graviton (requirements-lambda-ffmpeg.txt)"
+    )
+
+
+def _wheels_layer(
+    scope: Construct, layer_id: str, requirements: Path, description: str
+) -> lambda_.ILayerVersion:
     stack = cdk.Stack.of(scope)
-    existing = stack.node.try_find_child(LAYER_ID)
+    existing = stack.node.try_find_child(layer_id)
     if isinstance(existing, lambda_.LayerVersion):
         return existing
     if not WHEELS_STAMP.is_file() or WHEELS_STAMP.read_text().strip() != wheels_stamp():
@@ -108,14 +128,14 @@ def dependencies_layer(scope: Construct) -> lambda_.ILayerVersion:
         )
     return lambda_.LayerVersion(
         stack,
-        LAYER_ID,
-        description="svideo third-party Python dependencies (requirements-lambda.txt)",
+        layer_id,
+        description=description,
         compatible_runtimes=[RUNTIME],
         compatible_architectures=[ARCHITECTURE],
         code=lambda_.Code.from_asset(
             str(WHEELS_DIR),
             asset_hash_type=cdk.AssetHashType.CUSTOM,
-            asset_hash=hashlib.sha256(wheels_stamp().encode()).hexdigest(),
-            bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_InstallWheels()),
+            asset_hash=hashlib.sha256(f"{wheels_stamp()} {requirements.name}".encode()).hexdigest(),
+            bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_InstallWheels(requirements)),
         ),
     )

@@ -1,0 +1,144 @@
+"""What each subscribed event asks of the catalog, as a `Change` (or a channel-owner fact)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from services.video.models import Change, MediaKeys
+from shared.events import (
+    BroadcastStarted,
+    ChannelCreated,
+    ChannelDeleted,
+    Envelope,
+    EventDetail,
+    LifecycleCompleted,
+    RecordingEnded,
+    RecordingFailed,
+    SvideoEvent,
+    VideoProcessed,
+    VideoProcessingFailed,
+)
+from shared.events.base import VideoStatus
+
+VERDICT_STATUS: dict[str, VideoStatus] = {"valid": "published", "invalid": "invalid", "failed": "failed"}
+
+
+@dataclass(frozen=True)
+class ChannelFact:
+    channel_id: str
+    owner_id: str
+    deleted: bool
+
+
+def _change(
+    envelope: Envelope[Any], detail: SvideoEvent, target: VideoStatus | None, **values: Any
+) -> Change:
+    return Change(
+        event_id=envelope.id,
+        event_type=detail.detail_type,
+        occurred_at=detail.meta.occurred_at,
+        correlation_id=detail.meta.correlation_id,
+        video_id=values.pop("video_id"),
+        target=target,
+        **values,
+    )
+
+
+def _broadcast_started(envelope: Envelope[Any], d: BroadcastStarted) -> Change | None:
+    if d.video_id is None:
+        return None  # a producer that does not name the recording's video yet: Recording.Ended creates it
+    return _change(
+        envelope, d, "recording", video_id=d.video_id, channel_id=d.channel_id, owner_id=d.owner_id
+    )
+
+
+def _recording_ended(envelope: Envelope[Any], d: RecordingEnded) -> Change:
+    return _change(
+        envelope,
+        d,
+        "processing",
+        video_id=d.video_id,
+        channel_id=d.channel_id,
+        owner_id=d.owner_id,
+        updates={"duration_ms": d.recording.duration_ms},
+    )
+
+
+def _recording_failed(envelope: Envelope[Any], d: RecordingFailed) -> Change:
+    return _change(
+        envelope,
+        d,
+        "failed",
+        video_id=d.video_id,
+        channel_id=d.channel_id,
+        owner_id=d.owner_id,
+        reason=f"recording failed to {d.stage}: {d.reason}",
+    )
+
+
+def _processed(envelope: Envelope[Any], d: VideoProcessed) -> Change:
+    media = MediaKeys(
+        mp4_key=d.media.mp4_key,
+        hls_master_key=d.media.hls_master_key,
+        poster_key=d.media.poster_key,
+        thumbnail_keys=list(d.media.thumbnail_keys),
+        width=d.media.width,
+        height=d.media.height,
+        bytes=d.media.bytes,
+    )
+    return _change(
+        envelope,
+        d,
+        "enriching",
+        video_id=d.video_id,
+        updates={"media": media, "duration_ms": d.media.duration_ms},
+    )
+
+
+def _processing_failed(envelope: Envelope[Any], d: VideoProcessingFailed) -> Change:
+    return _change(envelope, d, "failed", video_id=d.video_id, reason=d.reason)
+
+
+def _lifecycle_completed(envelope: Envelope[Any], d: LifecycleCompleted) -> Change:
+    # The projection is generic: whatever fields the plugins' manifests project land on the record as-is.
+    return _change(
+        envelope,
+        d,
+        VERDICT_STATUS[d.verdict],
+        video_id=d.video_id,
+        reason=d.reason,
+        updates={"fields": dict(d.video_fields)},
+    )
+
+
+CHANGES: dict[type[EventDetail], Callable[[Envelope[Any], Any], Change | None]] = {
+    BroadcastStarted: _broadcast_started,
+    RecordingEnded: _recording_ended,
+    RecordingFailed: _recording_failed,
+    VideoProcessed: _processed,
+    VideoProcessingFailed: _processing_failed,
+    LifecycleCompleted: _lifecycle_completed,
+}
+
+
+def channel_fact(detail: EventDetail) -> ChannelFact | None:
+    if isinstance(detail, ChannelCreated | ChannelDeleted):
+        return ChannelFact(detail.channel_id, detail.owner_id, deleted=isinstance(detail, ChannelDeleted))
+    return None
+
+
+def change_for(envelope: Envelope[Any]) -> Change | None:
+    """The change an event asks for; None for events that only inform (or that this service ignores)."""
+    translate = CHANGES.get(type(envelope.detail))
+    return translate(envelope, envelope.detail) if translate else None
+
+
+def subscribed_types() -> dict[str, list[str]]:
+    """The detail-types the events consumer subscribes to, by source; the stack builds its rule from these."""
+    models: list[type[EventDetail]] = [*CHANGES, ChannelCreated, ChannelDeleted]
+    types: dict[str, list[str]] = {}
+    for model in models:
+        types.setdefault(model.source, []).append(model.detail_type)
+    return types

@@ -1,0 +1,284 @@
+"""The catalog's rules: apply changes through the status machine, sweep overdue videos, read and delete.
+
+Takes a repository, a publisher and a media store as arguments; never sees raw events or boto3.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from services.video.media import MediaStore, video_prefix
+from services.video.models import (
+    Change,
+    Deadlines,
+    HistoryEntry,
+    HistoryEntryView,
+    HistoryView,
+    MediaUrls,
+    Page,
+    Video,
+    VideoPageView,
+    VideoView,
+)
+from services.video.policy import Action, allowed, authorize
+from services.video.repository import ConcurrentChangeError, DuplicateEventError, VideoRepository
+from services.video.status import INITIAL, NON_TERMINAL, Move, decide
+from shared.api import NotFoundError
+from shared.auth import Principal
+from shared.events import Meta, Publisher, VideoPublished, VideoStatusChanged
+from shared.events.base import VideoStatus
+
+UNTITLED = "Untitled video"
+SWEEP_PAGE = 100
+
+
+class VideoNotKnownYetError(Exception):
+    """An event for an unseen video that cannot create it: retried until the creating event arrives."""
+
+
+class Outcome(StrEnum):
+    CREATED = "created"
+    MOVED = "moved"
+    RECORDED = "recorded"  # late or data-only: in the history, status unchanged
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class Catalog:
+    repository: VideoRepository
+    publisher: Publisher
+    deadlines: Deadlines = field(default_factory=Deadlines)
+
+    # ------------------------------------------------------------ applying events
+
+    def apply(self, change: Change, now: datetime) -> Outcome:
+        """Apply one event's change; safe to call twice (the event id is recorded) and out of order."""
+        if change.channel_id and change.owner_id:
+            self.repository.put_channel(change.channel_id, change.owner_id)
+        before = self.repository.get(change.video_id)
+        if before is None:
+            return self._create(change, now)
+        move = Move.LATE if change.target is None else decide(before.status, change.target)
+        target: VideoStatus = change.target if move is Move.APPLY and change.target else before.status
+        after = self._updated(before, change, target, now)
+        entry = self._entry(change, before.status, change.target, applied=move is Move.APPLY)
+        try:
+            self.repository.save(before, after, entry)
+        except DuplicateEventError:
+            return Outcome.DUPLICATE
+        if move is Move.LATE:
+            return Outcome.RECORDED
+        self._announce(before.status, after, change.correlation_id)
+        return Outcome.MOVED
+
+    def _create(self, change: Change, now: datetime) -> Outcome:
+        if change.target not in INITIAL or not change.channel_id or not change.owner_id:
+            raise VideoNotKnownYetError(f"{change.event_type} for unknown video {change.video_id}")
+        target: VideoStatus = change.target
+        video = Video(
+            video_id=change.video_id,
+            channel_id=change.channel_id,
+            owner_id=change.owner_id,
+            status=target,
+            created_at=change.occurred_at,
+            updated_at=now,
+            status_since=now,
+            deadline_at=self._deadline(target, now),
+            **change.updates,
+        )
+        try:
+            self.repository.save(None, video, self._entry(change, None, target, applied=True))
+        except DuplicateEventError:
+            return Outcome.DUPLICATE
+        self._announce(None, video, change.correlation_id)
+        return Outcome.CREATED
+
+    def _updated(self, before: Video, change: Change, target: VideoStatus, now: datetime) -> Video:
+        updates = dict(change.updates)
+        if "fields" in updates:
+            updates["fields"] = {**before.fields, **updates["fields"]}
+        moved = target != before.status
+        if moved:
+            updates |= {
+                "status": target,
+                "status_since": now,
+                "deadline_at": self._deadline(target, now),
+                "reason": change.reason,
+            }
+            if target == "published":
+                updates["published_at"] = now
+        return before.model_copy(update={**updates, "updated_at": now, "version": before.version + 1})
+
+    def _deadline(self, status: VideoStatus, now: datetime) -> datetime | None:
+        allowance = self.deadlines.for_status(status)
+        return now + allowance if allowance is not None else None
+
+    @staticmethod
+    def _entry(
+        change: Change, from_status: VideoStatus | None, to_status: VideoStatus | None, *, applied: bool
+    ) -> HistoryEntry:
+        return HistoryEntry(
+            at=change.occurred_at,
+            event_id=change.event_id,
+            type=change.event_type,
+            from_status=from_status,
+            to_status=to_status,
+            applied=applied,
+            reason=change.reason,
+            plugin=change.plugin,
+            correlation_id=change.correlation_id,
+        )
+
+    def _announce(self, from_status: VideoStatus | None, video: Video, correlation_id: str) -> None:
+        """Published only after the write succeeded, so no event describes a change that did not happen."""
+        meta = Meta.now(correlation_id)
+        details: list[VideoStatusChanged | VideoPublished] = [
+            VideoStatusChanged(
+                meta=meta,
+                video_id=video.video_id,
+                channel_id=video.channel_id,
+                owner_id=video.owner_id,
+                from_status=from_status,
+                to_status=video.status,
+                reason=video.reason if video.status in ("invalid", "failed") else None,
+            )
+        ]
+        if video.status == "published":
+            details.append(
+                VideoPublished(
+                    meta=meta,
+                    video_id=video.video_id,
+                    channel_id=video.channel_id,
+                    owner_id=video.owner_id,
+                    title=(video.title or UNTITLED)[:120],
+                    duration_ms=video.duration_ms or 0,
+                    published_at=video.published_at or video.updated_at,
+                )
+            )
+        self.publisher.publish(*details, resources=[])
+
+    # ------------------------------------------------------------ deadlines
+
+    def sweep(self, now: datetime) -> list[str]:
+        """Fail every video past its status's deadline; returns their ids. Idempotent, safe against races."""
+        failed: list[str] = []
+        for status in NON_TERMINAL:
+            token: str | None = None
+            while True:
+                page = self.repository.list_by_status(status, due_before=now, limit=SWEEP_PAGE, token=token)
+                for video in page.videos:
+                    if self._expire(video, now):
+                        failed.append(video.video_id)
+                token = page.next_token
+                if token is None:
+                    break
+        return failed
+
+    def _expire(self, video: Video, now: datetime) -> bool:
+        change = Change(
+            # One id per (video, status): two sweepers racing record it once.
+            event_id=f"deadline-{video.status}-{video.video_id}",
+            event_type="Deadline.Exceeded",
+            occurred_at=now,
+            correlation_id=str(uuid.uuid4()),
+            video_id=video.video_id,
+            target="failed",
+            reason=f"deadline exceeded in {video.status}",
+        )
+        after = self._updated(video, change, "failed", now)
+        try:
+            self.repository.save(video, after, self._entry(change, video.status, "failed", applied=True))
+        except (DuplicateEventError, ConcurrentChangeError):
+            return False  # someone else moved it since we read it: their status stands
+        self._announce(video.status, after, change.correlation_id)
+        return True
+
+    # ------------------------------------------------------------ reads and deletion
+
+    def get(self, principal: Principal, video_id: str, media: MediaStore) -> VideoView:
+        video = self._visible(principal, video_id)
+        return view(video, media)
+
+    def _visible(self, principal: Principal, video_id: str) -> Video:
+        video = self.repository.get(video_id)
+        if video is None or video.status == "deleted":
+            raise NotFoundError(f"no video {video_id!r}")
+        authorize(principal, Action.READ, owner_id=video.owner_id, published=video.status == "published")
+        return video
+
+    def list_published(self, media: MediaStore, limit: int, token: str | None) -> VideoPageView:
+        return page_view(self.repository.list_published(limit=limit, token=token), media)
+
+    def list_channel(
+        self, principal: Principal, channel_id: str, media: MediaStore, limit: int, token: str | None
+    ) -> VideoPageView:
+        owner_id = self.repository.channel_owner(channel_id)
+        if owner_id is None:
+            raise NotFoundError(f"no channel {channel_id!r}")
+        everything = allowed(principal, Action.LIST_ALL_STATUSES, owner_id=owner_id)
+        page = self.repository.list_by_channel(
+            channel_id, published_only=not everything, limit=limit, token=token
+        )
+        # An owner's list hides deleted videos too; they are gone for everyone but the history.
+        return page_view(Page([v for v in page.videos if v.status != "deleted"], page.next_token), media)
+
+    def history(self, principal: Principal, video_id: str) -> HistoryView:
+        video = self.repository.get(video_id)
+        if video is None:
+            raise NotFoundError(f"no video {video_id!r}")
+        authorize(principal, Action.HISTORY, owner_id=video.owner_id, published=video.status == "published")
+        entries = [HistoryEntryView.model_validate(e.model_dump()) for e in self.repository.history(video_id)]
+        return HistoryView(video_id=video_id, status=video.status, history=entries)
+
+    def delete(self, principal: Principal, video_id: str, media: MediaStore, now: datetime) -> int:
+        """Mark the video deleted and remove its media; returns how many media objects were removed."""
+        video = self._visible(principal, video_id)
+        authorize(principal, Action.DELETE, owner_id=video.owner_id, published=video.status == "published")
+        removed = media.delete_prefix(video_prefix(video_id))
+        change = Change(
+            event_id=f"delete-{uuid.uuid4()}",
+            event_type="Video.Deleted",
+            occurred_at=now,
+            correlation_id=str(uuid.uuid4()),
+            video_id=video_id,
+            target="deleted",
+            reason=f"deleted by {'an admin' if not principal.owns(video.owner_id) else 'the owner'}",
+        )
+        after = self._updated(video, change, "deleted", now).model_copy(update={"media": None})
+        self.repository.save(video, after, self._entry(change, video.status, "deleted", applied=True))
+        self._announce(video.status, after, change.correlation_id)
+        return removed
+
+
+def view(video: Video, media: MediaStore) -> VideoView:
+    urls = None
+    if video.media is not None:
+        urls = MediaUrls(
+            mp4_url=media.url(video.media.mp4_key),
+            hls_url=media.url(video.media.hls_master_key),
+            poster_url=media.url(video.media.poster_key),
+            thumbnail_urls=[media.url(key) for key in video.media.thumbnail_keys],
+            width=video.media.width,
+            height=video.media.height,
+        )
+    return VideoView(
+        video_id=video.video_id,
+        channel_id=video.channel_id,
+        owner_id=video.owner_id,
+        status=video.status,
+        title=video.title,
+        reason=video.reason,
+        duration_ms=video.duration_ms,
+        created_at=video.created_at,
+        updated_at=video.updated_at,
+        published_at=video.published_at,
+        media=urls,
+        fields=video.fields,
+    )
+
+
+def page_view(page: Page, media: MediaStore) -> VideoPageView:
+    return VideoPageView(videos=[view(video, media) for video in page.videos], next_token=page.next_token)

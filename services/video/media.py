@@ -1,0 +1,59 @@
+"""The media bucket as the video service sees it: URLs to hand out, and removal of a video's prefix."""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+DEFAULT_URL_EXPIRY_S = 900
+
+
+def video_prefix(video_id: str) -> str:
+    """Everything any service writes for one video lives under this prefix (the grants say so)."""
+    return f"videos/{video_id}/"
+
+
+class MediaStore(Protocol):
+    def url(self, key: str) -> str: ...
+
+    def delete_prefix(self, prefix: str) -> int:
+        """Remove every object under `prefix`; returns how many were removed."""
+        ...
+
+
+class S3MediaStore:
+    """Presigned GETs with a short expiry, or `<cdn_base_url>/<key>` when a CDN fronts the bucket."""
+
+    def __init__(
+        self,
+        client: Any,
+        bucket: str,
+        *,
+        cdn_base_url: str | None = None,
+        expiry_s: int = DEFAULT_URL_EXPIRY_S,
+    ) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.cdn_base_url = cdn_base_url.rstrip("/") if cdn_base_url else None
+        self.expiry_s = expiry_s
+
+    def url(self, key: str) -> str:
+        if self.cdn_base_url:
+            return f"{self.cdn_base_url}/{key}"
+        url: str = self.client.generate_presigned_url(
+            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.expiry_s
+        )
+        return url
+
+    def delete_prefix(self, prefix: str) -> int:
+        removed = 0
+        paginator = self.client.get_paginator("list_objects_v2")
+        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if not keys:
+                continue
+            response = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True})
+            errors = response.get("Errors", [])
+            if errors:
+                raise RuntimeError(f"could not delete {len(errors)} objects under {prefix}: {errors[0]}")
+            removed += len(keys)
+        return removed

@@ -1,0 +1,300 @@
+"""The catalog table: one item per video, its history items beside it, channel owners; sparse GSIs for lists.
+
+| item | PK | SK |
+|---|---|---|
+| video | `VIDEO#<id>` | `VIDEO` |
+| history entry | `VIDEO#<id>` | `HISTORY#<occurred_at>#<event_id>` (one event, one key, however often) |
+| channel owner | `CHANNEL#<id>` | `CHANNEL` |
+
+GSIs (all Query, newest first, never a Scan): `by-channel` (channel_id, created_key), `by-status` (status,
+status_key = deadline for non-terminal statuses, so the sweeper's overdue query is a key condition),
+`published` (published_partition, published_key) and `published-by-channel` (published_channel,
+published_key), both sparse: only published videos carry their keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from boto3.dynamodb.conditions import Attr, Key
+from botocore.exceptions import ClientError
+
+from services.video.models import HistoryEntry, Page, Video
+from shared.api import BadRequestError
+from shared.events.base import VideoStatus
+
+PUBLISHED_PARTITION = "published"
+INDEX_KEYS: dict[str | None, tuple[str, str]] = {
+    None: ("PK", "SK"),
+    "by-channel": ("channel_id", "created_key"),
+    "by-status": ("status", "status_key"),
+    "published": ("published_partition", "published_key"),
+    "published-by-channel": ("published_channel", "published_key"),
+}
+HISTORY_LIMIT = 500
+
+
+class DuplicateEventError(Exception):
+    """This event was already recorded against the video: applying it again is a no-op."""
+
+
+class ConcurrentChangeError(Exception):
+    """The video changed between read and write; the caller re-reads (SQS redelivery) or gives up."""
+
+
+class VideoRepository(Protocol):
+    def get(self, video_id: str) -> Video | None: ...
+
+    def save(self, before: Video | None, after: Video, entry: HistoryEntry) -> None:
+        """Write `after` and `entry` together: raises DuplicateEventError or ConcurrentChangeError."""
+        ...
+
+    def record(self, video_id: str, entry: HistoryEntry) -> None:
+        """Record an event that changes nothing (raises DuplicateEventError if already recorded)."""
+        ...
+
+    def history(self, video_id: str) -> list[HistoryEntry]: ...
+
+    def list_by_channel(
+        self, channel_id: str, *, published_only: bool, limit: int, token: str | None
+    ) -> Page: ...
+
+    def list_published(self, *, limit: int, token: str | None) -> Page: ...
+
+    def list_by_status(
+        self, status: VideoStatus, *, due_before: datetime | None, limit: int, token: str | None
+    ) -> Page: ...
+
+    def channel_owner(self, channel_id: str) -> str | None: ...
+
+    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None: ...
+
+
+def timestamp_key(moment: datetime) -> str:
+    """Fixed-width UTC text, so string order is time order in sort keys."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def encode_token(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode().rstrip("=")
+
+
+def decode_token(token: str | None, index: str | None, partition_value: str) -> dict[str, str] | None:
+    """The LastEvaluatedKey a token stands for, checked to belong to this index and this query."""
+    if token is None:
+        return None
+    try:
+        padded = token + "=" * (-len(token) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
+    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
+        raise BadRequestError("invalid next_token: not a token this API issued") from exc
+    partition, sort = INDEX_KEYS[index]
+    expected = {partition, sort, "PK", "SK"}
+    if (
+        not isinstance(key, dict)
+        or set(key) != expected
+        or not all(isinstance(value, str) and 0 < len(value) <= 512 for value in key.values())
+        or key[partition] != partition_value
+    ):
+        raise BadRequestError("invalid next_token: it belongs to another list or was altered")
+    return key
+
+
+def _item(video: Video) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "PK": f"VIDEO#{video.video_id}",
+        "SK": "VIDEO",
+        **video.model_dump(mode="json", exclude_none=True),
+        "created_key": f"{timestamp_key(video.created_at)}#{video.video_id}",
+        "status_key": f"{timestamp_key(video.deadline_at or video.updated_at)}#{video.video_id}",
+    }
+    if video.status == "published":
+        published_key = f"{timestamp_key(video.published_at or video.updated_at)}#{video.video_id}"
+        item |= {
+            "published_partition": PUBLISHED_PARTITION,
+            "published_channel": video.channel_id,
+            "published_key": published_key,
+        }
+    return item
+
+
+def _video(item: dict[str, Any]) -> Video:
+    return Video.model_validate({name: item[name] for name in Video.model_fields if name in item})
+
+
+def _history_item(video_id: str, entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "PK": f"VIDEO#{video_id}",
+        "SK": f"HISTORY#{timestamp_key(entry.at)}#{entry.event_id}",
+        **entry.model_dump(mode="json", exclude_none=True),
+    }
+
+
+def _numbers_to_int(value: Any) -> Any:
+    """The resource API returns numbers as Decimal; the records hold ints."""
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _numbers_to_int(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers_to_int(v) for v in value]
+    return value
+
+
+def _floats_to_decimal(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _floats_to_decimal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floats_to_decimal(v) for v in value]
+    return value
+
+
+class DynamoVideoRepository:
+    """The catalog on DynamoDB (a boto3 `Table` resource, injected)."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def get(self, video_id: str) -> Video | None:
+        item = self.table.get_item(Key={"PK": f"VIDEO#{video_id}", "SK": "VIDEO"}, ConsistentRead=True).get(
+            "Item"
+        )
+        return _video(_numbers_to_int(item)) if item else None
+
+    def save(self, before: Video | None, after: Video, entry: HistoryEntry) -> None:
+        client = self.table.meta.client
+        video_put: dict[str, Any] = {
+            "TableName": self.table.name,
+            "Item": _floats_to_decimal(_item(after)),
+        }
+        if before is None:
+            video_put["ConditionExpression"] = "attribute_not_exists(PK)"
+        else:
+            video_put["ConditionExpression"] = "#version = :version"
+            video_put["ExpressionAttributeNames"] = {"#version": "version"}
+            video_put["ExpressionAttributeValues"] = {":version": before.version}
+        try:
+            client.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table.name,
+                            "Item": _floats_to_decimal(_history_item(after.video_id, entry)),
+                            "ConditionExpression": "attribute_not_exists(PK)",
+                        }
+                    },
+                    {"Put": video_put},
+                ]
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "TransactionCanceledException":
+                raise
+            reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+            if reasons and reasons[0] == "ConditionalCheckFailed":
+                raise DuplicateEventError(entry.event_id) from error
+            raise ConcurrentChangeError(after.video_id) from error
+
+    def record(self, video_id: str, entry: HistoryEntry) -> None:
+        try:
+            self.table.put_item(
+                Item=_floats_to_decimal(_history_item(video_id, entry)),
+                ConditionExpression=Attr("PK").not_exists(),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise DuplicateEventError(entry.event_id) from error
+            raise
+
+    def history(self, video_id: str) -> list[HistoryEntry]:
+        response = self.table.query(
+            KeyConditionExpression=Key("PK").eq(f"VIDEO#{video_id}") & Key("SK").begins_with("HISTORY#"),
+            Limit=HISTORY_LIMIT,
+        )
+        return [HistoryEntry.model_validate(_numbers_to_int(item)) for item in response.get("Items", [])]
+
+    def _page(
+        self,
+        index: str,
+        partition_value: str,
+        limit: int,
+        token: str | None,
+        *,
+        sort_condition: Any = None,
+        newest_first: bool = True,
+    ) -> Page:
+        partition, _ = INDEX_KEYS[index]
+        condition = Key(partition).eq(partition_value)
+        request: dict[str, Any] = {
+            "IndexName": index,
+            "KeyConditionExpression": condition if sort_condition is None else condition & sort_condition,
+            "ScanIndexForward": not newest_first,
+            "Limit": limit,
+        }
+        start = decode_token(token, index, partition_value)
+        if start:
+            request["ExclusiveStartKey"] = start
+        response = self.table.query(**request)
+        videos = [_video(_numbers_to_int(item)) for item in response.get("Items", [])]
+        return Page(videos=videos, next_token=encode_token(response.get("LastEvaluatedKey")))
+
+    def list_by_channel(
+        self, channel_id: str, *, published_only: bool, limit: int, token: str | None
+    ) -> Page:
+        index = "published-by-channel" if published_only else "by-channel"
+        return self._page(index, channel_id, limit, token)
+
+    def list_published(self, *, limit: int, token: str | None) -> Page:
+        return self._page("published", PUBLISHED_PARTITION, limit, token)
+
+    def list_by_status(
+        self, status: VideoStatus, *, due_before: datetime | None, limit: int, token: str | None
+    ) -> Page:
+        if due_before is None:
+            return self._page("by-status", status, limit, token)
+        # Oldest deadline first for the sweeper; `~` sorts after the `#<id>` suffix of the same instant.
+        page = self._page(
+            "by-status",
+            status,
+            limit,
+            token,
+            sort_condition=Key("status_key").lt(timestamp_key(due_before) + "~"),
+            newest_first=False,
+        )
+        return page
+
+    def channel_owner(self, channel_id: str) -> str | None:
+        item = self.table.get_item(Key={"PK": f"CHANNEL#{channel_id}", "SK": "CHANNEL"}).get("Item")
+        if not item or item.get("deleted"):
+            return None
+        return str(item["owner_id"])
+
+    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None:
+        # A deleted channel stays deleted: a late Broadcast event cannot bring it back.
+        try:
+            self.table.update_item(
+                Key={"PK": f"CHANNEL#{channel_id}", "SK": "CHANNEL"},
+                UpdateExpression="SET owner_id = :owner, channel_id = :channel, deleted = :deleted",
+                ConditionExpression="attribute_not_exists(deleted) OR deleted = :false OR :deleted = :true",
+                ExpressionAttributeValues={
+                    ":owner": owner_id,
+                    ":channel": channel_id,
+                    ":deleted": deleted,
+                    ":true": True,
+                    ":false": False,
+                },
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise

@@ -1,0 +1,103 @@
+"""The HTTP API's shared setup: domain errors every service raises, their status codes, OpenAPI metadata.
+
+Each service builds its resolver with `build_resolver()` so errors read the same everywhere:
+`{"message": "...", "errors": [...]}` with 400/401/403/404/409. CORS is configured on the HTTP API itself
+(API Gateway answers preflights and sets the headers), so the resolver adds none.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from http import HTTPStatus
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from shared.auth import ForbiddenError, InvalidTokenError, NotSignedInError
+
+API_TITLE = "svideo API"
+API_VERSION = "1"
+SECURITY_SCHEME = "cognito"
+# The `security` of a route that needs (or accepts) a user-pool token.
+SIGNED_IN: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
+OPTIONAL_SIGN_IN: list[dict[str, list[str]]] = [{}, {SECURITY_SCHEME: []}]
+
+
+class NotFoundError(Exception):
+    """The resource does not exist, or the caller may not know it exists (404)."""
+
+
+class ConflictError(Exception):
+    """The resource is not in a state that allows the request (409)."""
+
+
+class BadRequestError(Exception):
+    """The request is well-formed JSON but not acceptable, e.g. a bad pagination token (400)."""
+
+
+def error_response(status: HTTPStatus, message: str, errors: list[Any] | None = None) -> Response[str]:
+    body: dict[str, Any] = {"message": message}
+    if errors:
+        body["errors"] = errors
+    return Response(
+        status_code=int(status), content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
+    )
+
+
+def _validation_errors(error: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {"location": ".".join(str(part) for part in e.get("loc", ())), "message": e.get("msg", "")}
+        for e in error.errors()
+    ]
+
+
+ERROR_STATUS: dict[type[Exception], tuple[HTTPStatus, Callable[[Exception], str]]] = {
+    NotSignedInError: (HTTPStatus.UNAUTHORIZED, str),
+    InvalidTokenError: (HTTPStatus.UNAUTHORIZED, str),
+    ForbiddenError: (HTTPStatus.FORBIDDEN, str),
+    NotFoundError: (HTTPStatus.NOT_FOUND, str),
+    ConflictError: (HTTPStatus.CONFLICT, str),
+    BadRequestError: (HTTPStatus.BAD_REQUEST, str),
+}
+
+
+def build_resolver() -> APIGatewayHttpResolver:
+    """A resolver that validates requests and responses and maps the shared errors to status codes."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    @app.exception_handler(RequestValidationError)
+    def _invalid_request(error: RequestValidationError) -> Response[str]:
+        return error_response(HTTPStatus.BAD_REQUEST, "invalid request", _validation_errors(error))
+
+    for error_type, (status, message) in ERROR_STATUS.items():
+        app.exception_handler(error_type)(
+            lambda error, status=status, message=message: error_response(status, message(error))
+        )
+    return app
+
+
+def enable_docs(app: APIGatewayHttpResolver, *, description: str, swagger_base_url: str | None) -> None:
+    """`/openapi.json` and Swagger UI at `/docs`; its JS/CSS load from `swagger_base_url`, never a CDN."""
+    app.enable_swagger(
+        path="/docs",
+        title=API_TITLE,
+        version=API_VERSION,
+        description=description,
+        swagger_base_url=swagger_base_url,
+        security_schemes={SECURITY_SCHEME: HTTPBearer(bearerFormat="JWT", description="Cognito ID token")},
+    )
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def _openapi() -> Response[str]:
+        document = app.get_openapi_json_schema(
+            title=API_TITLE,
+            version=API_VERSION,
+            description=description,
+            security_schemes={
+                SECURITY_SCHEME: HTTPBearer(bearerFormat="JWT", description="Cognito ID token")
+            },
+        )
+        return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)

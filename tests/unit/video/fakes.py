@@ -1,0 +1,116 @@
+"""In-memory stand-ins for the catalog table and the media bucket, with the same conditions and tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from services.video.models import HistoryEntry, Page, Video
+from services.video.repository import (
+    INDEX_KEYS,
+    PUBLISHED_PARTITION,
+    ConcurrentChangeError,
+    DuplicateEventError,
+    _history_item,
+    _item,
+    decode_token,
+    encode_token,
+    timestamp_key,
+)
+from shared.events.base import VideoStatus
+
+
+class InMemoryVideoRepository:
+    def __init__(self) -> None:
+        self.items: dict[str, dict[str, Any]] = {}
+        self.videos: dict[str, Video] = {}
+        self.entries: dict[str, dict[str, HistoryEntry]] = {}
+        self.channels: dict[str, tuple[str, bool]] = {}
+
+    def get(self, video_id: str) -> Video | None:
+        return self.videos.get(video_id)
+
+    def save(self, before: Video | None, after: Video, entry: HistoryEntry) -> None:
+        history = self.entries.setdefault(after.video_id, {})
+        sort_key = _history_item(after.video_id, entry)["SK"]
+        if sort_key in history:
+            raise DuplicateEventError(entry.event_id)
+        current = self.videos.get(after.video_id)
+        if (before is None and current is not None) or (
+            before is not None and (current is None or current.version != before.version)
+        ):
+            raise ConcurrentChangeError(after.video_id)
+        history[sort_key] = entry
+        self.videos[after.video_id] = after
+        self.items[after.video_id] = _item(after)
+
+    def record(self, video_id: str, entry: HistoryEntry) -> None:
+        history = self.entries.setdefault(video_id, {})
+        sort_key = _history_item(video_id, entry)["SK"]
+        if sort_key in history:
+            raise DuplicateEventError(entry.event_id)
+        history[sort_key] = entry
+
+    def history(self, video_id: str) -> list[HistoryEntry]:
+        return [entry for _, entry in sorted(self.entries.get(video_id, {}).items())]
+
+    def _page(
+        self, index: str, partition_value: str, limit: int, token: str | None, *, upper: str | None = None,
+        newest_first: bool = True,
+    ) -> Page:
+        partition, sort = INDEX_KEYS[index]
+        start = decode_token(token, index, partition_value)
+        rows = sorted(
+            (item for item in self.items.values() if item.get(partition) == partition_value and sort in item),
+            key=lambda item: item[sort],
+            reverse=newest_first,
+        )
+        if upper is not None:
+            rows = [item for item in rows if item[sort] < upper]
+        if start:
+            rows = [item for item in rows if (item[sort] < start[sort]) == newest_first and item[sort] != start[sort]]
+        chosen = rows[:limit]
+        last = None
+        if len(rows) > limit:
+            tail = chosen[-1]
+            last = {"PK": tail["PK"], "SK": tail["SK"], partition: tail[partition], sort: tail[sort]}
+        return Page([self.videos[item["video_id"]] for item in chosen], encode_token(last))
+
+    def list_by_channel(self, channel_id: str, *, published_only: bool, limit: int, token: str | None) -> Page:
+        return self._page("published-by-channel" if published_only else "by-channel", channel_id, limit, token)
+
+    def list_published(self, *, limit: int, token: str | None) -> Page:
+        return self._page("published", PUBLISHED_PARTITION, limit, token)
+
+    def list_by_status(
+        self, status: VideoStatus, *, due_before: datetime | None, limit: int, token: str | None
+    ) -> Page:
+        if due_before is None:
+            return self._page("by-status", status, limit, token)
+        return self._page(
+            "by-status", status, limit, token, upper=timestamp_key(due_before) + "~", newest_first=False
+        )
+
+    def channel_owner(self, channel_id: str) -> str | None:
+        owner, deleted = self.channels.get(channel_id, (None, False))
+        return None if deleted else owner
+
+    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None:
+        if self.channels.get(channel_id, ("", False))[1] and not deleted:
+            return
+        self.channels[channel_id] = (owner_id, deleted)
+
+
+class FakeMediaStore:
+    """Objects as a set of keys; URLs are recognisable fakes."""
+
+    def __init__(self, keys: list[str] | None = None) -> None:
+        self.keys = set(keys or [])
+
+    def url(self, key: str) -> str:
+        return f"https://media.example/{key}?signed"
+
+    def delete_prefix(self, prefix: str) -> int:
+        gone = {key for key in self.keys if key.startswith(prefix)}
+        self.keys -= gone
+        return len(gone)

@@ -30,6 +30,8 @@ _INSTRUCTION = re.compile(
 )
 # Angle brackets become guillemets so transcript text can neither open nor close a tag.
 _ANGLES = str.maketrans({"<": "\u2039", ">": "\u203a"})
+_MARKUP = re.compile(r"[{}\[\]`<>\u2039\u203a]|\"\s*[:,]")
+_MARKUP_CHAR = re.compile(r"[{}\[\]`<>\u2039\u203a\"]")
 _WORD = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)*", re.UNICODE)
 
 
@@ -55,6 +57,30 @@ def sanitize_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
 def looks_like_instruction(text: str) -> bool:
     """Text addressed to a model rather than to viewers; never promoted to a title, tag or description."""
     return bool(_INSTRUCTION.search(text))
+
+
+def looks_like_markup(text: str) -> bool:
+    """Brackets, braces, backticks or JSON punctuation: code or an attempt to break a JSON reply."""
+    return bool(_MARKUP.search(text))
+
+
+def strip_markup(text: str) -> str:
+    """Drop every whitespace-separated token that carries markup characters (extractive writers quote text)."""
+    return " ".join(token for token in text.split() if not _MARKUP_CHAR.search(token))
+
+
+def viewer_segments(segments: Iterable[Segment]) -> tuple[Segment, ...]:
+    """Sanitized segments without markup tokens or instruction-like lines: safe to quote to viewers."""
+    kept: list[Segment] = []
+    for segment in sanitize_segments(segments):
+        text = strip_markup(segment.text)
+        if text and not looks_like_instruction(text):
+            kept.append(segment.model_copy(update={"text": text}))
+    return tuple(kept)
+
+
+def fit_for_viewers(text: str) -> bool:
+    return not looks_like_instruction(text) and not looks_like_markup(text)
 
 
 def words(text: str) -> list[str]:
@@ -97,5 +123,5 @@ def check_title_set(titles: TitleSet, segments: tuple[Segment, ...]) -> None:
         content = [w for w in words(item.text) if len(w) > 3]
         if content and not cited_words.intersection(content):
             raise InvalidModelOutputError(f"{item.text!r} is not supported by the segments it cites")
-        if looks_like_instruction(item.text):
+        if not fit_for_viewers(item.text):
             raise InvalidModelOutputError(f"{item.text!r} reads as an instruction, not a title")

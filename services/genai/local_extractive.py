@@ -1,6 +1,7 @@
 """Offline `TitleWriter`: keyphrases (YAKE) and sentence ranking (LexRank via sumy with a regex tokenizer,
 so no NLTK download). Everything it writes is lifted from the transcript, so every output cites the
-segments it comes from and nothing is invented. Feedback rounds drop rejected phrasing and favour the feedback's words."""
+segments it comes from and nothing is invented. Feedback rounds drop rejected phrasing and favour the
+feedback's words."""
 
 from __future__ import annotations
 
@@ -115,12 +116,8 @@ class ExtractiveTitleWriter:
     model_id = MODEL_ID
 
     def write(self, request: TitleRequest) -> TitleSet:
-        segments = tuple(
-            s
-            for s in guardrails.sanitize_segments(request.segments)
-            if not guardrails.looks_like_instruction(s.text)
-        )
-        sentences = [s for s in sentences_of(segments) if not guardrails.looks_like_instruction(s.text)]
+        segments = guardrails.viewer_segments(request.segments)
+        sentences = [s for s in sentences_of(segments) if guardrails.fit_for_viewers(s.text)]
         if not sentences or sum(len(guardrails.words(s.text)) for s in sentences) < 3:
             raise EmptyTranscriptError("the transcript has too little speech to write titles from")
         language = request.language.split("-")[0].lower() or "en"
@@ -163,7 +160,7 @@ class ExtractiveTitleWriter:
 
         def add(title: str, evidence: tuple[int, ...], bonus: float) -> None:
             title = title.strip(" -\u2013\u2014\"'")
-            if not evidence or not 3 <= len(title) <= TITLE_MAX_CHARS:
+            if not evidence or not 3 <= len(title) <= TITLE_MAX_CHARS or len(title.split()) < 2:
                 return
             lowered = title.casefold()
             score = bonus + sum(w for kp, w in weight.items() if kp in lowered)

@@ -25,9 +25,7 @@ class ProceduralAvatarPainter:
     def describe(self, video_id: str, segments: tuple[Segment, ...]) -> CharacterSheet:
         import yake
 
-        clean = tuple(
-            s for s in guardrails.sanitize_segments(segments) if not guardrails.looks_like_instruction(s.text)
-        )
+        clean = guardrails.viewer_segments(segments)
         sentences = sentences_of(clean)
         if not sentences:
             raise EmptyTranscriptError("the transcript has no speech to draw characters from")

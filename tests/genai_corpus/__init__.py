@@ -13,7 +13,9 @@ CORPUS_DIR = Path(__file__).parent
 
 def segments_from_text(text: str) -> tuple[Segment, ...]:
     parts = [p for p in re.split(r"(?<=[.!?])\s+", text) if p] or [text]
-    return tuple(Segment(index=i, start_ms=i * 3000, end_ms=i * 3000 + 2900, text=p) for i, p in enumerate(parts))
+    return tuple(
+        Segment(index=i, start_ms=i * 3000, end_ms=i * 3000 + 2900, text=p) for i, p in enumerate(parts)
+    )
 
 
 def load_corpus() -> dict[str, str]:

@@ -5,7 +5,9 @@ from services.genai.errors import InvalidModelOutputError, PromptLeakError
 from services.genai.models import Evidenced, Generation, TitleSet
 from tests.genai_corpus import segments_from_text
 
-SEGMENTS = segments_from_text("We are baking rye bread today. Knead the dough for ten minutes. Bake it for an hour.")
+SEGMENTS = segments_from_text(
+    "We are baking rye bread today. Knead the dough for ten minutes. Bake it for an hour."
+)
 
 
 def titles(*texts: str, evidence: tuple[int, ...] = (0,)) -> TitleSet:
@@ -41,7 +43,9 @@ def test_given_two_delimitations_then_their_tags_differ() -> None:
 def test_given_an_output_repeating_the_system_prompt_when_checked_then_it_is_refused() -> None:
     system = "You write titles for a broadcast using only what its transcript says and nothing else at all."
     with pytest.raises(PromptLeakError):
-        guardrails.check_no_leak("Sure! You write titles for a broadcast using only what its transcript says", system)
+        guardrails.check_no_leak(
+            "Sure! You write titles for a broadcast using only what its transcript says", system
+        )
     guardrails.check_no_leak("Baking rye bread at home", system)
 
 

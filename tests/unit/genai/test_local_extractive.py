@@ -25,7 +25,10 @@ def test_given_a_ground_truth_transcript_when_written_then_three_titles_name_the
     assert len(titles) == 3
     topic_words = reference.topic.split()
     assert any(all(w in t.lower() for w in topic_words[-2:]) for t in titles), titles
-    assert keyword_recall(reference.keywords, [*titles, result.description.text, *(t.text for t in result.tags)]) >= 0.6
+    assert (
+        keyword_recall(reference.keywords, [*titles, result.description.text, *(t.text for t in result.tags)])
+        >= 0.6
+    )
     assert result.generation.prompt_version == "extractive/v1"
     for item in (*result.candidates, result.description, *result.tags):
         cited = " ".join(segments[i].text.lower() for i in item.evidence)
@@ -46,14 +49,18 @@ def test_given_feedback_when_regenerated_then_rejected_titles_are_gone_and_feedb
     first = writer.write(TitleRequest(video_id="v1", segments=segments))
     rejected = tuple(c.text for c in first.candidates)
     second = writer.write(
-        TitleRequest(video_id="v1", segments=segments, round=2, feedback="mention the onions", rejected_titles=rejected)
+        TitleRequest(
+            video_id="v1", segments=segments, round=2, feedback="mention the onions", rejected_titles=rejected
+        )
     )
     titles = [c.text for c in second.candidates]
     assert not set(titles) & set(rejected)
     assert "onions" in titles[0].lower()
 
 
-def test_given_the_same_request_when_written_twice_then_the_output_is_the_same(writer: ExtractiveTitleWriter) -> None:
+def test_given_the_same_request_when_written_twice_then_the_output_is_the_same(
+    writer: ExtractiveTitleWriter,
+) -> None:
     request = TitleRequest(video_id="v1", segments=segments_from_text(REFERENCES["bicycle"].text))
     assert writer.write(request) == writer.write(request)
 

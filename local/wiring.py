@@ -25,6 +25,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("pipes", "local.pipes", "PipesService"),
     ("ecs", "local.ecs", "EcsService"),
     ("apigateway", "local.apigateway", "ApiGatewayService"),
+    ("websocket", "local.websocket", "WebSocketService"),
     ("ivs", "local.ivs", "IvsService"),
 )
 ALL_PARTS = tuple(part for part, _, _ in PARTS)

@@ -65,7 +65,7 @@ def looks_like_markup(text: str) -> bool:
 
 
 def strip_markup(text: str) -> str:
-    """Drop every whitespace-separated token that carries markup characters (extractive writers quote text)."""
+    """Drop every whitespace-separated token carrying markup characters (extractive writers quote text)."""
     return " ".join(token for token in text.split() if not _MARKUP_CHAR.search(token))
 
 

@@ -8,6 +8,7 @@ import aws_cdk as cdk
 
 from infra.nag import add_nag_gate
 from infra.naming import PROJECT
+from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.postprocess_stack import PostprocessStack
 
@@ -17,6 +18,7 @@ StackFactory = Callable[..., cdk.Stack]
 # One line per stack: (stable id for `cdk deploy <id>`, class taking (scope, id, *, stage, env)).
 STACKS: list[tuple[str, StackFactory]] = [
     ("CoreStack", CoreStack),
+    ("ChannelStack", ChannelStack),
     ("PostprocessStack", PostprocessStack),
 ]
 

@@ -30,6 +30,14 @@ class CoreParameter(StrEnum):
     ARCHIVE_NAME = "core/archive-name"
 
 
+class ChannelParameter(StrEnum):
+    """SSM parameters the channel stack publishes (post-processing reads the recording bucket)."""
+
+    TABLE_NAME = "channel/table-name"
+    RECORDING_BUCKET = "channel/recording-bucket"
+    RECORDING_CONFIGURATION_ARN = "channel/recording-configuration-arn"
+
+
 def parameter_name(stage: str, key: str) -> str:
     """The SSM path of a shared value: `/svideo/<stage>/<key>`."""
     return f"/{PROJECT}/{stage}/{key.strip('/')}"

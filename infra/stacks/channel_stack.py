@@ -1,0 +1,336 @@
+"""The channel service: channels table, IVS recording configuration and bucket, the channel API routes on the
+public HTTP API (owned by VideoStack), and the `aws.ivs` events consumer."""
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_ivs as ivs
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.service_function import ServiceFunction
+from infra.nag import acknowledge, ignore_lint
+from infra.naming import ChannelParameter, bus_name, parameter_name, resource_name
+from infra.subscriptions import Subscription, subscribe_queue
+
+DEFAULT_RECONNECT_WINDOW_SECONDS = 60
+THUMBNAIL_INTERVAL_SECONDS = 10
+RECORDING_RETENTION = cdk.Duration.days(90)
+QUEUE_RETENTION = cdk.Duration.days(14)
+# Channel routes: (method, path, needs a signed-in caller). Public routes verify an optional token themselves.
+ROUTES: tuple[tuple[str, str, bool], ...] = (
+    ("POST", "/channels", True),
+    ("GET", "/channels", True),
+    ("GET", "/channels/live", False),
+    ("GET", "/channels/{id}", False),
+    ("POST", "/channels/{id}/stream-key/rotate", True),
+    ("DELETE", "/channels/{id}", True),
+)
+# SSM keys VideoStack and IdentityStack publish (the HTTP API, its JWT authorizer, the user pool).
+API_ID_KEY = "video/http-api-id"
+API_AUTHORIZER_ID_KEY = "video/http-api-authorizer-id"
+USER_POOL_ISSUER_KEY = "identity/user-pool-issuer"
+USER_POOL_CLIENT_ID_KEY = "identity/user-pool-client-id"
+
+
+def ivs_channel_prefix(stage: str) -> str:
+    """IVS channel names are `<stage>-svideo-ch-<id>`: the IVS events rule matches this stage's channels only."""
+    return f"{resource_name(stage)}-ch-"
+
+
+def ivs_events_subscription(stage: str) -> Subscription:
+    return Subscription(
+        name=resource_name(stage, "channel", "ivs-events"),
+        description="IVS stream and recording state changes of this stage's channels",
+        event_pattern={
+            "source": ["aws.ivs"],
+            "detail-type": ["IVS Stream State Change", "IVS Recording State Change"],
+            "detail": {"channel_name": [{"prefix": ivs_channel_prefix(stage)}]},
+        },
+    )
+
+
+class ChannelStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description="svideo channel: channels, IVS recording, live", **kwargs)
+        self.stage = stage
+        window = int(self.node.try_get_context("channel:reconnectWindowSeconds") or DEFAULT_RECONNECT_WINDOW_SECONDS)
+        self.bus_arn = self.format_arn(service="events", resource="event-bus", resource_name=bus_name(stage))
+        self.table = self._table()
+        self.bucket = self._recording_bucket()
+        self.recording_configuration = ivs.CfnRecordingConfiguration(
+            self,
+            "RecordingConfiguration",
+            name=resource_name(stage, "recordings"),
+            destination_configuration=ivs.CfnRecordingConfiguration.DestinationConfigurationProperty(
+                s3=ivs.CfnRecordingConfiguration.S3DestinationConfigurationProperty(
+                    bucket_name=self.bucket.bucket_name
+                )
+            ),
+            recording_reconnect_window_seconds=window,
+            thumbnail_configuration=ivs.CfnRecordingConfiguration.ThumbnailConfigurationProperty(
+                recording_mode="INTERVAL",
+                target_interval_seconds=THUMBNAIL_INTERVAL_SECONDS,
+                storage=["SEQUENTIAL", "LATEST"],
+            ),
+            rendition_configuration=ivs.CfnRecordingConfiguration.RenditionConfigurationProperty(
+                rendition_selection="ALL"
+            ),
+        )
+        self.api_function = self._api_function()
+        self.events_function = self._events_function(window)
+        self._routes()
+        for key, value in {
+            ChannelParameter.TABLE_NAME: self.table.table_name,
+            ChannelParameter.RECORDING_BUCKET: self.bucket.bucket_name,
+            ChannelParameter.RECORDING_CONFIGURATION_ARN: self.recording_configuration.attr_arn,
+        }.items():
+            ssm.StringParameter(
+                self,
+                f"Parameter-{key.value}",
+                parameter_name=parameter_name(stage, key.value),
+                string_value=value,
+                description=f"svideo {stage}: {key.name.lower().replace('_', ' ')}",
+            )
+
+    # -- storage -------------------------------------------------------------------------------------------
+    def _table(self) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            "Channels",
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute="expires_at",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        indexes = {
+            "by-owner": ("owner_id", "created_at"),
+            "by-ivs-channel": ("ivs_channel_arn", None),
+            "live": ("live_key", "live_since"),
+        }
+        for name, (partition, sort) in indexes.items():
+            table.add_global_secondary_index(
+                index_name=name,
+                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name=sort, type=dynamodb.AttributeType.STRING) if sort else None,
+            )
+        return table
+
+    def _recording_bucket(self) -> s3.Bucket:
+        bucket = s3.Bucket(
+            self,
+            "Recordings",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            versioned=False,
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+            lifecycle_rules=[
+                # Raw IVS recordings feed post-processing, which writes the on-demand media elsewhere.
+                s3.LifecycleRule(id="expire-raw-recordings", expiration=RECORDING_RETENTION),
+                s3.LifecycleRule(id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
+            ],
+        )
+        acknowledge(
+            bucket,
+            "AwsSolutions-S1",
+            "Only IVS writes here and only svideo functions read; CloudTrail S3 data events are the access audit.",
+        )
+        ignore_lint(bucket, "W3045", "Bucket policy is CDK's enforce_ssl statement; no ACLs are used.")
+        return bucket
+
+    # -- functions -----------------------------------------------------------------------------------------
+    def _table_statements(self, actions: list[str]) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=[f"dynamodb:{a}" for a in actions],
+            resources=[self.table.table_arn, f"{self.table.table_arn}/index/*"],
+        )
+
+    def _put_events(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus_arn])
+
+    def _ivs_arn(self, resource: str) -> str:
+        return self.format_arn(service="ivs", resource=resource, resource_name="*")
+
+    def _api_function(self) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "Api",
+            service="channel",
+            handler="services.channel.handlers.api.handler",
+            description="svideo channel: the /channels routes of the HTTP API",
+            environment={
+                "TABLE_NAME": self.table.table_name,
+                "BUS_NAME": bus_name(self.stage),
+                "RECORDING_CONFIGURATION_ARN": self.recording_configuration.attr_arn,
+                "IVS_CHANNEL_PREFIX": ivs_channel_prefix(self.stage),
+                "STAGE": self.stage,
+                "USER_POOL_ISSUER": self._ssm(USER_POOL_ISSUER_KEY),
+                "USER_POOL_CLIENT_IDS": self._ssm(USER_POOL_CLIENT_ID_KEY),
+            },
+        )
+        stage_tag = {"aws:ResourceTag/stage": self.stage}
+        request_tag = {"aws:RequestTag/stage": self.stage}
+        for statement in (
+            self._table_statements(["GetItem", "PutItem", "DeleteItem", "Query"]),
+            self._put_events(),
+            # Channels and keys get their ARNs at run time; tags confine the function to its own stage's.
+            iam.PolicyStatement(
+                actions=["ivs:CreateChannel", "ivs:CreateStreamKey", "ivs:TagResource"],
+                resources=[self._ivs_arn("channel"), self._ivs_arn("stream-key")],
+                conditions={"StringEquals": request_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:CreateStreamKey", "ivs:DeleteChannel", "ivs:StopStream"],
+                resources=[self._ivs_arn("channel")],
+                conditions={"StringEquals": stage_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:DeleteStreamKey"],
+                resources=[self._ivs_arn("stream-key")],
+                conditions={"StringEquals": stage_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:GetRecordingConfiguration"],
+                resources=[self.recording_configuration.attr_arn],
+            ),
+        ):
+            function.role.add_to_policy(statement)
+        acknowledge(
+            function.role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*]",
+            "IVS channel ARNs exist only after CreateChannel at run time; tag conditions keep it to this stage.",
+        )
+        acknowledge(
+            function.role,
+            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:stream-key/*]",
+            "Stream key ARNs exist only after CreateStreamKey at run time; tag conditions keep it to this stage.",
+        )
+        self._acknowledge_indexes(function)
+        return function
+
+    def _events_function(self, window: int) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "IvsEvents",
+            service="channel",
+            handler="services.channel.handlers.ivs_events.handler",
+            description="svideo channel: aws.ivs stream and recording state changes",
+            environment={
+                "TABLE_NAME": self.table.table_name,
+                "BUS_NAME": bus_name(self.stage),
+                "RECONNECT_WINDOW_SECONDS": str(window),
+            },
+        )
+        for statement in (
+            self._table_statements(["GetItem", "PutItem", "UpdateItem", "Query"]),
+            self._put_events(),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects("ivs/*")]),
+        ):
+            function.role.add_to_policy(statement)
+        acknowledge(
+            function.role,
+            f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.bucket)}.Arn>/ivs/*]",
+            "IVS writes each recording under a new ivs/v1/... prefix; the function reads their master playlists.",
+        )
+        self._acknowledge_indexes(function)
+        dead_letters = sqs.Queue(
+            self,
+            "IvsEventsDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+        )
+        ignore_lint(dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
+        acknowledge(
+            dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of the IVS events queue and of the rule's target.",
+        )
+        queue = sqs.Queue(
+            self,
+            "IvsEventsQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+            visibility_timeout=cdk.Duration.seconds(6 * 30),  # six times the function timeout, as Lambda advises
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
+        )
+        # IVS sends its events to the account's default bus.
+        default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        subscribe_queue(
+            self, ivs_events_subscription(self.stage), bus=default_bus, queue=queue, dead_letter_queue=dead_letters
+        )
+        source = sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
+        function.function.add_event_source(source)
+        mapping = function.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue.node)}")
+        ignore_lint(
+            mapping,
+            "ES1001",
+            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters failed records.",
+        )
+        return function
+
+    def _acknowledge_indexes(self, function: ServiceFunction) -> None:
+        acknowledge(
+            function.role,
+            f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.table)}.Arn>/index/*]",
+            "Queries go to the channels table's own indexes (by owner, by IVS channel, live).",
+        )
+
+    def _logical_id(self, construct: Construct) -> str:
+        resource = construct.node.default_child
+        assert isinstance(resource, cdk.CfnElement)
+        return self.resolve(resource.logical_id)  # type: ignore[no-any-return]
+
+    # -- API -----------------------------------------------------------------------------------------------
+    def _ssm(self, key: str) -> str:
+        return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
+
+    def _routes(self) -> None:
+        api_id = self._ssm(API_ID_KEY)
+        authorizer_id = self._ssm(API_AUTHORIZER_ID_KEY)
+        integration = apigw.CfnIntegration(
+            self,
+            "ApiIntegration",
+            api_id=api_id,
+            integration_type="AWS_PROXY",
+            integration_uri=self.api_function.function.function_arn,
+            payload_format_version="2.0",
+        )
+        for method, path, signed_in in ROUTES:
+            route = apigw.CfnRoute(
+                self,
+                f"Route-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
+                api_id=api_id,
+                route_key=f"{method} {path}",
+                target=f"integrations/{integration.ref}",
+                authorization_type="JWT" if signed_in else "NONE",
+                authorizer_id=authorizer_id if signed_in else None,
+            )
+            if not signed_in:
+                acknowledge(
+                    route,
+                    "AwsSolutions-APIG4",
+                    "Viewers read live channels and public channel views without signing in (a token is optional).",
+                )
+        # The L1 permission targets the function itself ($LATEST), as the integration does, not its version.
+        lambda_.CfnPermission(
+            self,
+            "InvokedByHttpApi",
+            action="lambda:InvokeFunction",
+            function_name=self.api_function.function.function_arn,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.format_arn(service="execute-api", resource=api_id, resource_name="*/*/channels*"),
+        )

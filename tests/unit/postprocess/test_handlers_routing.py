@@ -26,7 +26,7 @@ def test_given_a_duration_around_the_threshold_then_exactly_one_rule_matches(
     to_lambda, to_fargate = routing_subscriptions("dev", threshold)
     event = _event(threshold + offset)
 
-    routed = [matches(s.event_pattern, event) for s in (to_lambda, to_fargate)]
+    routed = [matches(dict(s.event_pattern), event) for s in (to_lambda, to_fargate)]
 
     assert routed == ([True, False] if offset <= 0 else [False, True])
 
@@ -35,17 +35,17 @@ def test_given_a_duration_around_the_threshold_then_exactly_one_rule_matches(
 def test_given_any_valid_duration_then_the_rules_partition_it(duration_ms: int) -> None:
     to_lambda, to_fargate = routing_subscriptions("dev", DEFAULT)
     event = _event(duration_ms)
-    assert matches(to_lambda.event_pattern, event) != matches(to_fargate.event_pattern, event)
-    assert matches(to_lambda.event_pattern, event) == (duration_ms <= DEFAULT)
+    assert matches(dict(to_lambda.event_pattern), event) != matches(dict(to_fargate.event_pattern), event)
+    assert matches(dict(to_lambda.event_pattern), event) == (duration_ms <= DEFAULT)
 
 
 def test_given_another_event_type_then_neither_rule_matches() -> None:
     event = _event(1_000) | {"detail-type": "Broadcast.Ended"}
-    assert not any(matches(s.event_pattern, event) for s in routing_subscriptions("dev", DEFAULT))
+    assert not any(matches(dict(s.event_pattern), event) for s in routing_subscriptions("dev", DEFAULT))
 
 
 def test_given_ecs_state_changes_then_only_stops_of_the_postprocess_family_reach_the_watcher() -> None:
-    pattern = task_stopped_subscription("dev").event_pattern
+    pattern = dict(task_stopped_subscription("dev").event_pattern)
     stopped = ecs_stopped(None, exit_code=1)
     running = ecs_stopped(None, exit_code=None)
     running["detail"]["lastStatus"] = "RUNNING"

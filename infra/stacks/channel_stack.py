@@ -42,7 +42,7 @@ USER_POOL_CLIENT_ID_KEY = "identity/user-pool-client-id"
 
 
 def ivs_channel_prefix(stage: str) -> str:
-    """IVS channel names are `<stage>-svideo-ch-<id>`: the IVS events rule matches this stage's channels only."""
+    """IVS channel names are `<stage>-svideo-ch-<id>`: the IVS events rule matches this stage's only."""
     return f"{resource_name(stage)}-ch-"
 
 
@@ -60,9 +60,13 @@ def ivs_events_subscription(stage: str) -> Subscription:
 
 class ChannelStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, description="svideo channel: channels, IVS recording, live", **kwargs)
+        super().__init__(
+            scope, construct_id, description="svideo channel: channels, IVS recording, live", **kwargs
+        )
         self.stage = stage
-        window = int(self.node.try_get_context("channel:reconnectWindowSeconds") or DEFAULT_RECONNECT_WINDOW_SECONDS)
+        window = int(
+            self.node.try_get_context("channel:reconnectWindowSeconds") or DEFAULT_RECONNECT_WINDOW_SECONDS
+        )
         self.bus_arn = self.format_arn(service="events", resource="event-bus", resource_name=bus_name(stage))
         self.table = self._table()
         self.bucket = self._recording_bucket()
@@ -139,13 +143,15 @@ class ChannelStack(cdk.Stack):
             lifecycle_rules=[
                 # Raw IVS recordings feed post-processing, which writes the on-demand media elsewhere.
                 s3.LifecycleRule(id="expire-raw-recordings", expiration=RECORDING_RETENTION),
-                s3.LifecycleRule(id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(1)),
+                s3.LifecycleRule(
+                    id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(1)
+                ),
             ],
         )
         acknowledge(
             bucket,
             "AwsSolutions-S1",
-            "Only IVS writes here and only svideo functions read; CloudTrail S3 data events are the access audit.",
+            "Only IVS writes here and svideo functions read; CloudTrail S3 data events are the access audit.",
         )
         ignore_lint(bucket, "W3045", "Bucket policy is CDK's enforce_ssl statement; no ACLs are used.")
         return bucket
@@ -210,12 +216,12 @@ class ChannelStack(cdk.Stack):
         acknowledge(
             function.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*]",
-            "IVS channel ARNs exist only after CreateChannel at run time; tag conditions keep it to this stage.",
+            "IVS channel ARNs exist only after CreateChannel at run time; tag conditions keep to this stage.",
         )
         acknowledge(
             function.role,
             "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:stream-key/*]",
-            "Stream key ARNs exist only after CreateStreamKey at run time; tag conditions keep it to this stage.",
+            "Stream key ARNs exist only after CreateStreamKey at run time; tag conditions keep to the stage.",
         )
         self._acknowledge_indexes(function)
         return function
@@ -242,7 +248,7 @@ class ChannelStack(cdk.Stack):
         acknowledge(
             function.role,
             f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.bucket)}.Arn>/ivs/*]",
-            "IVS writes each recording under a new ivs/v1/... prefix; the function reads their master playlists.",
+            "IVS writes each recording under a new ivs/v1/... prefix; the function reads master playlists.",
         )
         self._acknowledge_indexes(function)
         dead_letters = sqs.Queue(
@@ -264,13 +270,17 @@ class ChannelStack(cdk.Stack):
             encryption=sqs.QueueEncryption.SQS_MANAGED,
             enforce_ssl=True,
             retention_period=QUEUE_RETENTION,
-            visibility_timeout=cdk.Duration.seconds(6 * 30),  # six times the function timeout, as Lambda advises
+            visibility_timeout=cdk.Duration.seconds(6 * 30),  # six times the function timeout (Lambda advice)
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
         )
         # IVS sends its events to the account's default bus.
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
         subscribe_queue(
-            self, ivs_events_subscription(self.stage), bus=default_bus, queue=queue, dead_letter_queue=dead_letters
+            self,
+            ivs_events_subscription(self.stage),
+            bus=default_bus,
+            queue=queue,
+            dead_letter_queue=dead_letters,
         )
         source = sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
         function.function.add_event_source(source)
@@ -278,7 +288,7 @@ class ChannelStack(cdk.Stack):
         ignore_lint(
             mapping,
             "ES1001",
-            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters failed records.",
+            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters records.",
         )
         return function
 
@@ -323,7 +333,7 @@ class ChannelStack(cdk.Stack):
                 acknowledge(
                     route,
                     "AwsSolutions-APIG4",
-                    "Viewers read live channels and public channel views without signing in (a token is optional).",
+                    "Viewers see live channels and public channel views without signing in (token optional).",
                 )
         # The L1 permission targets the function itself ($LATEST), as the integration does, not its version.
         lambda_.CfnPermission(

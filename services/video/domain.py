@@ -23,7 +23,7 @@ from services.video.models import (
     VideoPageView,
     VideoView,
 )
-from services.video.policy import Action, allowed, authorize
+from services.video.policy import Action, allowed, authorize, needs_sign_in
 from services.video.repository import ConcurrentChangeError, DuplicateEventError, VideoRepository
 from services.video.status import INITIAL, NON_TERMINAL, Move, decide
 from shared.api import NotFoundError
@@ -226,6 +226,7 @@ class Catalog:
         return page_view(Page([v for v in page.videos if v.status != "deleted"], page.next_token), media)
 
     def history(self, principal: Principal, video_id: str) -> HistoryView:
+        needs_sign_in(principal, Action.HISTORY)
         video = self.repository.get(video_id)
         if video is None:
             raise NotFoundError(f"no video {video_id!r}")
@@ -235,6 +236,7 @@ class Catalog:
 
     def delete(self, principal: Principal, video_id: str, media: MediaStore, now: datetime) -> int:
         """Mark the video deleted and remove its media; returns how many media objects were removed."""
+        needs_sign_in(principal, Action.DELETE)
         video = self._visible(principal, video_id)
         authorize(principal, Action.DELETE, owner_id=video.owner_id, published=video.status == "published")
         removed = media.delete_prefix(video_prefix(video_id))

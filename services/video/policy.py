@@ -48,6 +48,12 @@ def allowed(
     )
 
 
+def needs_sign_in(principal: Principal, action: Action) -> None:
+    """401 before anything is looked up, for actions no anonymous caller can ever be granted."""
+    if not principal.signed_in and not (POLICY[action] & {Grant.ANYONE, Grant.PUBLISHED}):
+        raise NotSignedInError("sign in to call this route")
+
+
 def authorize(
     principal: Principal, action: Action, *, owner_id: str | None = None, published: bool = False
 ) -> None:
@@ -55,8 +61,7 @@ def authorize(
     403 (may see it, may not do this)."""
     if allowed(principal, action, owner_id=owner_id, published=published):
         return
-    if not principal.signed_in and not (POLICY[action] & {Grant.ANYONE, Grant.PUBLISHED}):
-        raise NotSignedInError("sign in to call this route")
+    needs_sign_in(principal, action)
     if not allowed(principal, Action.READ, owner_id=owner_id, published=published):
         raise NotFoundError("no such video")
     raise ForbiddenError(f"only {' or '.join(sorted(g.value for g in POLICY[action]))} may do this")

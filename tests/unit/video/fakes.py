@@ -55,7 +55,13 @@ class InMemoryVideoRepository:
         return [entry for _, entry in sorted(self.entries.get(video_id, {}).items())]
 
     def _page(
-        self, index: str, partition_value: str, limit: int, token: str | None, *, upper: str | None = None,
+        self,
+        index: str,
+        partition_value: str,
+        limit: int,
+        token: str | None,
+        *,
+        upper: str | None = None,
         newest_first: bool = True,
     ) -> Page:
         partition, sort = INDEX_KEYS[index]
@@ -68,7 +74,11 @@ class InMemoryVideoRepository:
         if upper is not None:
             rows = [item for item in rows if item[sort] < upper]
         if start:
-            rows = [item for item in rows if (item[sort] < start[sort]) == newest_first and item[sort] != start[sort]]
+            rows = [
+                item
+                for item in rows
+                if (item[sort] < start[sort]) == newest_first and item[sort] != start[sort]
+            ]
         chosen = rows[:limit]
         last = None
         if len(rows) > limit:
@@ -76,8 +86,12 @@ class InMemoryVideoRepository:
             last = {"PK": tail["PK"], "SK": tail["SK"], partition: tail[partition], sort: tail[sort]}
         return Page([self.videos[item["video_id"]] for item in chosen], encode_token(last))
 
-    def list_by_channel(self, channel_id: str, *, published_only: bool, limit: int, token: str | None) -> Page:
-        return self._page("published-by-channel" if published_only else "by-channel", channel_id, limit, token)
+    def list_by_channel(
+        self, channel_id: str, *, published_only: bool, limit: int, token: str | None
+    ) -> Page:
+        return self._page(
+            "published-by-channel" if published_only else "by-channel", channel_id, limit, token
+        )
 
     def list_published(self, *, limit: int, token: str | None) -> Page:
         return self._page("published", PUBLISHED_PARTITION, limit, token)

@@ -28,13 +28,17 @@ def test_given_a_broadcast_without_video_id_when_it_starts_then_nothing_is_creat
     assert change_for(parse_event(raw)) is None
 
 
-def test_given_a_missed_start_when_the_recording_ends_then_the_video_is_created_processing(world: World) -> None:
+def test_given_a_missed_start_when_the_recording_ends_then_the_video_is_created_processing(
+    world: World,
+) -> None:
     assert world.apply(event("Recording.Ended")) is Outcome.CREATED
     video = world.repository.get(VIDEO_ID)
     assert video is not None and video.status == "processing" and video.duration_ms == 754200
 
 
-def test_given_the_full_happy_path_then_every_transition_emits_and_publication_is_announced(world: World) -> None:
+def test_given_the_full_happy_path_then_every_transition_emits_and_publication_is_announced(
+    world: World,
+) -> None:
     world.apply(event("Broadcast.Started"), T0)
     world.apply(event("Recording.Ended"), T0 + minutes(1))
     world.apply(event("Video.Processed"), T0 + minutes(2))
@@ -69,14 +73,16 @@ def test_given_an_event_applied_when_it_is_delivered_again_then_nothing_changes(
     assert len(world.repository.history(VIDEO_ID)) == 2
 
 
-def test_given_enriching_when_a_late_recording_ended_arrives_then_it_is_recorded_not_applied(world: World) -> None:
+def test_given_enriching_when_a_late_recording_ended_arrives_then_it_is_recorded_not_applied(
+    world: World,
+) -> None:
     world.apply(event("Recording.Ended"), T0)
     world.apply(event("Video.Processed"), T0 + minutes(1))
     late = event("Recording.Ended", at=T0 + minutes(2))
     assert world.apply(late, T0 + minutes(3)) is Outcome.RECORDED
     video = world.repository.get(VIDEO_ID)
     assert video is not None and video.status == "enriching"
-    last = [e for e in world.repository.history(VIDEO_ID) if not e.applied][0]
+    last = next(e for e in world.repository.history(VIDEO_ID) if not e.applied)
     assert (last.type, last.applied, last.from_status, last.to_status) == (
         "Recording.Ended",
         False,
@@ -104,7 +110,9 @@ def test_given_an_unknown_video_when_it_is_processed_then_the_event_is_retried_l
 @pytest.mark.parametrize(
     ("verdict", "status"), [("valid", "published"), ("invalid", "invalid"), ("failed", "failed")]
 )
-def test_given_a_lifecycle_verdict_then_the_video_takes_its_status(world: World, verdict: str, status: str) -> None:
+def test_given_a_lifecycle_verdict_then_the_video_takes_its_status(
+    world: World, verdict: str, status: str
+) -> None:
     world.apply(event("Recording.Ended"))
     world.apply(event("Video.Processed"))
     reason = None if verdict == "valid" else f"plugin said {verdict}"
@@ -130,7 +138,9 @@ def test_given_a_failed_video_when_a_late_verdict_arrives_then_it_stays_failed(w
     assert video is not None and video.status == "failed"
 
 
-def test_given_the_transitions_table_then_no_move_goes_back_and_terminal_states_only_lead_to_deleted() -> None:
+def test_given_the_transitions_table_then_no_move_goes_back_and_terminal_states_only_lead_to_deleted() -> (
+    None
+):
     order = {s: i for i, s in enumerate(("recording", "processing", "enriching"))}
     for source, targets in TRANSITIONS.items():
         for target in targets:

@@ -7,7 +7,9 @@ from tests.unit.video.conftest import World
 from tests.unit.video.support import T0, VIDEO_ID, event, minutes
 
 
-def test_given_a_video_past_its_processing_deadline_when_swept_then_it_fails_with_the_reason(world: World) -> None:
+def test_given_a_video_past_its_processing_deadline_when_swept_then_it_fails_with_the_reason(
+    world: World,
+) -> None:
     world.apply(event("Recording.Ended"), T0)
     deadline = T0 + world.catalog.deadlines.processing
     assert world.catalog.sweep(deadline - minutes(1)) == []
@@ -18,7 +20,9 @@ def test_given_a_video_past_its_processing_deadline_when_swept_then_it_fails_wit
     assert world.catalog.sweep(deadline + minutes(2)) == []
 
 
-def test_given_a_video_that_moved_on_after_the_read_when_swept_then_its_new_status_stands(world: World) -> None:
+def test_given_a_video_that_moved_on_after_the_read_when_swept_then_its_new_status_stands(
+    world: World,
+) -> None:
     world.apply(event("Recording.Ended"), T0)
     stale = world.repository.get(VIDEO_ID)
     world.apply(event("Video.Processed"), T0 + minutes(5))

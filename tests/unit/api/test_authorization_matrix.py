@@ -1,0 +1,90 @@
+"""Every API route by every role → the status the caller gets, through the real handlers.
+
+Columns: anonymous, viewer (signed in, no group), the owner (a broadcaster), another broadcaster, a plugin
+developer, an admin. Add a service's rows to MATRIX and its `<service>_api` fixture to conftest.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from services.video.routes import API_ROUTES
+from tests.unit.api.conftest import CHANNEL, DRAFT, PUBLISHED
+from tests.unit.api.support import (
+    ADMIN,
+    ANONYMOUS,
+    OTHER_BROADCASTER,
+    OWNER,
+    PLUGIN_DEVELOPER,
+    ROLES,
+    VIEWER,
+    Request,
+)
+
+ORDER = (ANONYMOUS, VIEWER, OWNER, OTHER_BROADCASTER, PLUGIN_DEVELOPER, ADMIN)
+
+
+@dataclass(frozen=True)
+class Row:
+    service: str
+    request: Request
+    statuses: tuple[int, int, int, int, int, int]  # in ORDER
+
+    @property
+    def name(self) -> str:
+        return f"{self.request.method} {self.request.path}"
+
+
+def video(method: str, route: str, statuses: tuple[int, int, int, int, int, int], **params: str) -> Row:
+    return Row("video", Request(method, route, path_parameters=params), statuses)
+
+
+MATRIX: list[Row] = [
+    video("GET", "/videos", (200, 200, 200, 200, 200, 200)),
+    video("GET", "/videos/{video_id}", (200, 200, 200, 200, 200, 200), video_id=PUBLISHED),
+    video("GET", "/videos/{video_id}", (404, 404, 200, 404, 404, 200), video_id=DRAFT),
+    video("GET", "/channels/{channel_id}/videos", (200, 200, 200, 200, 200, 200), channel_id=CHANNEL),
+    video("GET", "/videos/{video_id}/history", (401, 403, 200, 403, 403, 200), video_id=PUBLISHED),
+    video("GET", "/videos/{video_id}/history", (401, 404, 200, 404, 404, 200), video_id=DRAFT),
+    video("DELETE", "/videos/{video_id}", (401, 403, 204, 403, 403, 204), video_id=PUBLISHED),
+    video("DELETE", "/videos/{video_id}", (401, 404, 204, 404, 404, 204), video_id=DRAFT),
+    video("GET", "/me", (401, 200, 200, 200, 200, 200)),
+    video("GET", "/openapi.json", (200, 200, 200, 200, 200, 200)),
+    video("GET", "/docs", (200, 200, 200, 200, 200, 200)),
+]
+
+CASES = [
+    pytest.param(row, role, status, id=f"{row.name} as {role.name} -> {status}")
+    for row in MATRIX
+    for role, status in zip(ORDER, row.statuses, strict=True)
+]
+
+
+@pytest.mark.parametrize(("row", "role", "expected"), CASES)
+def test_given_a_role_when_it_calls_a_route_then_it_gets_the_matrix_status(
+    row: Row, role: object, expected: int, request: pytest.FixtureRequest
+) -> None:
+    api = request.getfixturevalue(f"{row.service}_api")
+    status, body = api(row.request, role)
+    assert status == expected, body
+    if status >= 400:
+        assert isinstance(body, dict) and body.get("message"), "every error says why"
+
+
+def test_given_the_matrix_then_every_video_route_has_a_row() -> None:
+    covered = {f"{row.request.method} {row.request.route}" for row in MATRIX if row.service == "video"}
+    assert covered == {route.key for route in API_ROUTES}
+    assert set(ORDER) == set(ROLES)
+
+
+@pytest.mark.parametrize(
+    ("role", "count"), [(ANONYMOUS, 1), (VIEWER, 1), (OTHER_BROADCASTER, 1), (OWNER, 2), (ADMIN, 2)]
+)
+def test_given_a_channel_when_listed_then_only_the_owner_and_admins_see_unpublished_videos(
+    video_api: object, role: object, count: int
+) -> None:
+    status, body = video_api(Request("GET", "/channels/{channel_id}/videos", {"channel_id": CHANNEL}), role)  # type: ignore[operator]
+    assert status == 200
+    assert len(body["videos"]) == count

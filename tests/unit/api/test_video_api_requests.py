@@ -1,0 +1,143 @@
+"""Bad input gets the right 4xx with a message; good input gets the documented shapes."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+
+from tests.unit.api.conftest import CHANNEL, DRAFT, PUBLISHED, ApiCall
+from tests.unit.api.support import ANONYMOUS, OWNER, VIEWER, Request
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "many"}, "limit"),
+        ({"next_token": "not base64 at all!"}, "next_token"),
+        ({"next_token": base64.urlsafe_b64encode(b'{"PK": "x"}').decode()}, "next_token"),
+        ({"next_token": base64.urlsafe_b64encode(b"[1, 2]").decode()}, "next_token"),
+    ],
+)
+def test_given_bad_paging_parameters_when_listing_then_400_names_the_problem(
+    video_api: ApiCall, query: dict[str, str], fragment: str
+) -> None:
+    status, body = video_api(Request("GET", "/videos", query=query), ANONYMOUS)
+    assert status == 400
+    assert fragment in json.dumps(body)
+
+
+def test_given_a_token_from_another_list_when_listing_then_it_is_refused(video_api: ApiCall) -> None:
+    status, first = video_api(
+        Request("GET", "/channels/{channel_id}/videos", {"channel_id": CHANNEL}, query={"limit": "1"}), OWNER
+    )
+    assert status == 200 and first["next_token"]
+    status, body = video_api(Request("GET", "/videos", query={"next_token": first["next_token"]}), ANONYMOUS)
+    assert (status, body["message"]) == (400, "invalid next_token: it belongs to another list or was altered")
+
+
+def test_given_pages_when_following_next_token_then_every_video_is_listed_once(video_api: ApiCall) -> None:
+    seen: list[str] = []
+    query = {"limit": "1"}
+    route = Request("GET", "/channels/{channel_id}/videos", {"channel_id": CHANNEL})
+    for _ in range(5):
+        status, body = video_api(
+            Request(route.method, route.route, route.path_parameters, query=query), OWNER
+        )
+        assert status == 200
+        seen += [video["video_id"] for video in body["videos"]]
+        if not body["next_token"]:
+            break
+        query = {"limit": "1", "next_token": body["next_token"]}
+    assert seen == [DRAFT, PUBLISHED]  # newest first
+
+
+@pytest.mark.parametrize("video_id", ["no such video", "-leading-dash", "x" * 200])
+def test_given_a_malformed_video_id_then_400(video_api: ApiCall, video_id: str) -> None:
+    status, body = video_api(Request("GET", "/videos/{video_id}", {"video_id": video_id}), ANONYMOUS)
+    assert status == 400 and "video_id" in json.dumps(body)
+
+
+def test_given_unknown_ids_then_404_with_a_message(video_api: ApiCall) -> None:
+    for request in (
+        Request("GET", "/videos/{video_id}", {"video_id": "vid-unknown"}),
+        Request("GET", "/channels/{channel_id}/videos", {"channel_id": "ch-unknown"}),
+        Request("GET", "/videos/{video_id}/history", {"video_id": "vid-unknown"}),
+        Request("DELETE", "/videos/{video_id}", {"video_id": "vid-unknown"}),
+    ):
+        status, body = video_api(request, OWNER)
+        assert status == 404 and body["message"], request
+
+
+def test_given_a_forged_token_on_a_public_route_then_401_not_anonymous(video_api: ApiCall) -> None:
+    forged = OWNER.token().rsplit(".", 1)[0] + ".c2lnbmF0dXJl"
+    request = Request(
+        "GET", "/videos/{video_id}", {"video_id": DRAFT}, headers={"authorization": f"Bearer {forged}"}
+    )
+    status, body = video_api(request, ANONYMOUS)
+    assert status == 401 and "invalid token" in body["message"]
+
+
+def test_given_an_expired_token_on_a_public_route_then_401(video_api: ApiCall) -> None:
+    expired = OWNER.token(exp=1)
+    request = Request(
+        "GET", "/videos/{video_id}", {"video_id": PUBLISHED}, headers={"authorization": f"Bearer {expired}"}
+    )
+    assert video_api(request, ANONYMOUS)[0] == 401
+
+
+def test_given_a_published_video_then_the_view_has_media_urls_and_projected_fields(
+    video_api: ApiCall,
+) -> None:
+    status, body = video_api(Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}), ANONYMOUS)
+    assert status == 200
+    assert body["title"] == "Published one" and body["fields"] == {"title": "Published one"}
+    assert body["media"]["mp4_url"].startswith("https://media.example/")
+
+
+def test_given_the_owner_when_reading_history_then_entries_show_from_and_to(video_api: ApiCall) -> None:
+    status, body = video_api(Request("GET", "/videos/{video_id}/history", {"video_id": PUBLISHED}), OWNER)
+    assert status == 200
+    assert [(e["type"], e["from"], e["to"]) for e in body["history"]] == [
+        ("Recording.Ended", None, "processing"),
+        ("Video.Processed", "processing", "enriching"),
+        ("Lifecycle.Completed", "enriching", "published"),
+    ]
+
+
+def test_given_a_signed_in_viewer_when_asking_me_then_claims_come_back(video_api: ApiCall) -> None:
+    status, body = video_api(Request("GET", "/me"), OWNER)
+    assert status == 200
+    assert body == {
+        "sub": OWNER.sub,
+        "username": "owner",
+        "email": "owner@example.com",
+        "groups": ["broadcaster"],
+    }
+    assert video_api(Request("GET", "/me"), VIEWER)[1]["groups"] == []
+
+
+def test_given_the_openapi_document_then_it_lists_the_routes_and_the_security_scheme(
+    video_api: ApiCall,
+) -> None:
+    status, document = video_api(Request("GET", "/openapi.json"), ANONYMOUS)
+    assert status == 200
+    assert set(document["paths"]) == {
+        "/videos",
+        "/videos/{video_id}",
+        "/channels/{channel_id}/videos",
+        "/videos/{video_id}/history",
+        "/me",
+    }
+    assert "cognito" in document["components"]["securitySchemes"]
+    assert document["paths"]["/me"]["get"]["security"] == [{"cognito": []}]
+
+
+def test_given_swagger_ui_then_its_assets_come_from_the_configured_url_not_a_cdn(video_api: ApiCall) -> None:
+    status, html = video_api(Request("GET", "/docs"), ANONYMOUS)
+    assert status == 200
+    assert "/swagger-ui/swagger-ui-bundle.min.js" in html
+    assert "cdn" not in html.lower() and "unpkg" not in html.lower()

@@ -1,0 +1,116 @@
+// The public HTTP API: every route the app calls is listed here, errors become sentences a person understands.
+
+import { config } from "./config.js";
+import { idToken, session, signOut } from "./auth.js";
+
+export class ApiError extends Error {
+  constructor(status, message, fieldErrors = []) {
+    super(message);
+    this.status = status;
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+const STATUS_MESSAGES = {
+  400: "Some of the details are not valid.",
+  401: "Your session has ended. Sign in again to continue.",
+  403: "You are not allowed to do that with this account.",
+  404: "We could not find that. It may have been deleted.",
+  409: "That cannot be done right now: it changed in the meantime. Reload and try again.",
+  413: "That is too large to send.",
+  429: "Too many requests. Wait a moment and try again.",
+};
+
+/** Dispatched when a signed-in request comes back 401: the router sends the user to sign in. */
+export const SESSION_EXPIRED = "svideo:session-expired";
+
+async function request(method, path, { body, query, auth = "optional" } = {}) {
+  const settings = await config();
+  if (!settings.apiUrl) throw new ApiError(0, "The video service is not deployed yet, so there is nothing to show.");
+  const url = new URL(settings.apiUrl + path);
+  for (const [key, value] of Object.entries(query || {})) {
+    if (value !== undefined && value !== null && value !== "") url.searchParams.set(key, value);
+  }
+  const headers = { Accept: "application/json" };
+  const hadSession = Boolean(session());
+  const token = auth === "none" ? null : await idToken();
+  if (auth === "required" && !token) {
+    expired();
+    throw new ApiError(401, STATUS_MESSAGES[401]);
+  }
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  let response;
+  try {
+    response = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, "We could not reach svideo. Check your connection and try again.");
+  }
+  if (response.status === 204) return null;
+  const payload = await response.json().catch(() => null);
+  if (response.ok) return payload;
+  if (response.status === 401 && (token || hadSession || auth === "required")) {
+    signOut();
+    expired();
+  }
+  throw toError(response.status, payload);
+}
+
+function expired() {
+  window.dispatchEvent(new CustomEvent(SESSION_EXPIRED));
+}
+
+function toError(status, payload) {
+  const fieldErrors = Array.isArray(payload?.errors)
+    ? payload.errors.map((item) => ({
+      location: item.location || item.loc || item.field || "",
+      message: item.message || item.msg || String(item),
+    }))
+    : [];
+  // Our API's own messages are written for people; generic ones ("invalid request") get a better sentence.
+  const own = payload?.message && payload.message !== "invalid request" ? payload.message : null;
+  const message = status >= 500
+    ? "Something went wrong on our side. Try again in a moment."
+    : own || STATUS_MESSAGES[status] || "That did not work. Try again.";
+  return new ApiError(status, message, fieldErrors);
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  me: () => request("GET", "/me", { auth: "required" }),
+
+  liveChannels: (nextToken) => request("GET", "/channels", { query: { live: "true", next_token: nextToken } }),
+  myChannels: (nextToken) => request("GET", "/channels/mine", { auth: "required", query: { next_token: nextToken } }),
+  channel: (channelId) => request("GET", `/channels/${enc(channelId)}`),
+  createChannel: (name) => request("POST", "/channels", { auth: "required", body: { name } }),
+  rotateKey: (channelId) => request("POST", `/channels/${enc(channelId)}/stream-key`, { auth: "required" }),
+  deleteChannel: (channelId) => request("DELETE", `/channels/${enc(channelId)}`, { auth: "required" }),
+
+  videos: (nextToken, limit = 12) => request("GET", "/videos", { query: { next_token: nextToken, limit } }),
+  channelVideos: (channelId, nextToken) =>
+    request("GET", `/channels/${enc(channelId)}/videos`, { query: { next_token: nextToken } }),
+  myVideos: (nextToken) => request("GET", "/videos/mine", { auth: "required", query: { next_token: nextToken } }),
+  video: (videoId) => request("GET", `/videos/${enc(videoId)}`),
+  history: (videoId) => request("GET", `/videos/${enc(videoId)}/history`, { auth: "required" }),
+  deleteVideo: (videoId) => request("DELETE", `/videos/${enc(videoId)}`, { auth: "required" }),
+  titles: (videoId) => request("GET", `/videos/${enc(videoId)}/titles`, { auth: "required" }),
+  selectTitle: (videoId, title) =>
+    request("POST", `/videos/${enc(videoId)}/title`, { auth: "required", body: { title } }),
+  regenerateTitles: (videoId, feedback) =>
+    request("POST", `/videos/${enc(videoId)}/titles/regenerate`, { auth: "required", body: { feedback } }),
+
+  plugins: (nextToken) => request("GET", "/plugins", { auth: "required", query: { next_token: nextToken } }),
+  plugin: (name) => request("GET", `/plugins/${enc(name)}`, { auth: "required" }),
+  registerPlugin: (manifest) => request("POST", "/plugins", { auth: "required", body: manifest }),
+  setPluginEnabled: (name, enabled) =>
+    request("POST", `/plugins/${enc(name)}/${enabled ? "enable" : "disable"}`, { auth: "required" }),
+  invocations: (name, nextToken) =>
+    request("GET", `/plugins/${enc(name)}/invocations`, { auth: "required", query: { next_token: nextToken } }),
+};
+
+/** The items of a page whatever the list is called, and its continuation token. */
+export function page(payload, key) {
+  const items = payload?.items || payload?.[key] || (Array.isArray(payload) ? payload : []);
+  return { items, nextToken: payload?.next_token || payload?.nextToken || null };
+}

@@ -1,0 +1,172 @@
+// One of the broadcaster's videos: processing timeline, per-plugin status, title choice and deletion.
+
+import { api, page } from "../api.js";
+import { keepDraft } from "../drafts.js";
+import { subscribe } from "../live.js";
+import { readVideo } from "../models.js";
+import { href, navigate } from "../router.js";
+import { busy, emptyState, field, formatDate, formatDuration, h, notice, render, showErrors, statusBadge, toast } from "../ui.js";
+
+export async function manageVideoView(videoId) {
+  const draw = async () => {
+    let video;
+    try {
+      video = readVideo(await api.video(videoId));
+    } catch (error) {
+      render("Video", h("h1", {}, "Video"), notice(error.message, { kind: "error" }));
+      return;
+    }
+    const timeline = h("section.section", { "aria-labelledby": "history-heading" }, h("h2", { id: "history-heading" }, "History"));
+    const titles = h("section.section", { "aria-labelledby": "titles-heading" }, h("h2", { id: "titles-heading" }, "Title"));
+    const plugins = h("section.section", { "aria-labelledby": "plugins-heading" }, h("h2", { id: "plugins-heading" }, "Plugins"));
+    render(video.title,
+      h("p", {}, h("a", { href: href("studio"), "data-link": true }, "← Studio")),
+      h("h1", {}, video.title),
+      h("p.meta", {}, statusBadge(video.status), " ", formatDuration(video.durationMs),
+        video.status === "published" ? [" · ", h("a", { href: href(`watch/${video.id}`), "data-link": true }, "Watch")] : null),
+      video.reason && ["failed", "invalid"].includes(video.status) ? notice(`Why: ${video.reason}`, { kind: "error" }) : null,
+      h("div.columns", {}, h("div", {}, titles, plugins), timeline),
+      deleteSection(video));
+    await Promise.all([fillTimeline(timeline, video), fillTitles(titles, video), fillPlugins(plugins, video)]);
+  };
+  await draw();
+  return subscribe((update) => {
+    if (update.videoId === videoId) draw();
+  });
+}
+
+async function fillTimeline(section, video) {
+  try {
+    const { items } = page(await api.history(video.id), "history");
+    if (!items.length) {
+      section.append(emptyState("Nothing has happened to this video yet."));
+      return;
+    }
+    section.append(h("ol.timeline", {}, items.map((entry) => {
+      const when = entry.occurred_at || entry.at || entry.time || entry.timestamp;
+      const what = entry.summary || entry.event || entry.type || entry["detail-type"] || "";
+      const move = entry.from || entry.to ? `${entry.from || "…"} → ${entry.to || "…"}` : "";
+      return h("li", {},
+        h("time", { datetime: when }, formatDate(when)),
+        h("p", {}, h("strong", {}, what), move ? ` ${move}` : "", entry.plugin ? ` (${entry.plugin})` : ""),
+        entry.reason ? h("p.meta", {}, entry.reason) : null);
+    })));
+  } catch (error) {
+    section.append(notice(error.message, { kind: "error" }));
+  }
+}
+
+async function fillPlugins(section, video) {
+  const results = Array.isArray(video.plugins) ? video.plugins : Object.entries(video.plugins).map(([name, value]) => ({ plugin: name, ...value }));
+  if (!results.length) {
+    section.append(emptyState(["processing", "recording", "enriching"].includes(video.status)
+      ? "Plugins run once processing is done; their results appear here."
+      : "No plugin ran for this video."));
+    return;
+  }
+  section.append(h("table.table", {},
+    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Plugin"), h("th", { scope: "col" }, "Hook"),
+      h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Took"), h("th", { scope: "col" }, "Detail"))),
+    h("tbody", {}, results.map((result) => h("tr", {},
+      h("td", {}, result.plugin || result.name),
+      h("td", {}, result.hook || ""),
+      h("td", {}, h(`span.badge.plugin-${result.status}`, {}, result.status || "")),
+      h("td", {}, result.duration_ms !== undefined ? `${(result.duration_ms / 1000).toFixed(1)} s` : ""),
+      h("td", {}, result.error || result.reason || ""))))));
+}
+
+async function fillTitles(section, video) {
+  let set;
+  try {
+    set = await api.titles(video.id);
+  } catch (error) {
+    section.append(error.status === 404
+      ? h("p.muted", {}, "Title suggestions appear here once the transcript is ready.")
+      : notice(error.message, { kind: "error" }));
+    return;
+  }
+  const candidates = (set?.candidates || []).map((item) => (typeof item === "string" ? { text: item } : item));
+  const selected = set?.selected || set?.selected_title || null;
+  if (!candidates.length) {
+    section.append(h("p.muted", {}, set?.status === "regenerating"
+      ? "New suggestions are being written using your feedback…"
+      : "Title suggestions appear here once the transcript is ready."));
+    return;
+  }
+  const choose = h("form.form", { novalidate: true, "aria-label": "Choose a title" },
+    h("fieldset", {},
+      h("legend", {}, "Pick the title viewers see"),
+      candidates.map((candidate, index) => h("div.choice", {},
+        h("input", { type: "radio", name: "title", id: `title-${index}`, value: candidate.text, checked: candidate.text === selected }),
+        h("label", { for: `title-${index}` }, candidate.text,
+          evidenceText(candidate) ? h("span.evidence", {}, ` — from: “${evidenceText(candidate)}”`) : null)))),
+    h("div.field", { dataset: { field: "title" } }, h("p.field-error", { hidden: true })),
+    h("button.button.primary", { type: "submit" }, "Use this title"));
+  choose.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const title = choose.elements.title.value;
+    if (!title) return showErrors(choose, { message: "Pick one of the titles first.", fieldErrors: [] });
+    const button = choose.querySelector("button[type=submit]");
+    busy(button, true, "Saving…");
+    try {
+      await api.selectTitle(video.id, title);
+      toast(`The title is now “${title}”.`, "success");
+      busy(button, false);
+    } catch (error) {
+      busy(button, false);
+      showErrors(choose, error);
+    }
+  });
+  const attemptsLeft = set?.attempts_left ?? set?.remaining_attempts;
+  const regenerate = h("form.form", { novalidate: true, "aria-labelledby": "regenerate-heading" },
+    h("h3", { id: "regenerate-heading" }, "None of these?"),
+    field({ name: "feedback", label: "What should the new titles do differently?", type: "textarea", rows: 3,
+      hint: "For example: shorter, mention the demo, less formal.", attrs: { maxlength: 1000 } }),
+    attemptsLeft !== undefined ? h("p.hint", {}, `${attemptsLeft} more ${attemptsLeft === 1 ? "try" : "tries"} left.`) : null,
+    h("button.button", { type: "submit", disabled: attemptsLeft === 0 }, "Suggest new titles"));
+  const draft = keepDraft(regenerate, `regenerate-${video.id}`);
+  regenerate.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const button = regenerate.querySelector("button[type=submit]");
+    busy(button, true, "Asking…");
+    try {
+      await api.regenerateTitles(video.id, regenerate.elements.feedback.value.trim());
+      draft.clear();
+      regenerate.elements.feedback.value = "";
+      toast("New titles are on their way; this page updates when they are ready.", "success");
+      busy(button, false);
+    } catch (error) {
+      busy(button, false);
+      showErrors(regenerate, error);
+    }
+  });
+  section.append(choose, regenerate);
+}
+
+function evidenceText(candidate) {
+  const evidence = candidate.evidence_text || candidate.evidence;
+  if (!evidence) return "";
+  if (typeof evidence === "string") return evidence;
+  return evidence.filter((item) => typeof item === "string").join(" … ");
+}
+
+function deleteSection(video) {
+  return h("section.section.danger-zone", { "aria-labelledby": "delete-heading" },
+    h("h2", { id: "delete-heading" }, "Delete this video"),
+    h("p", {}, "The recording, captions and images are removed for good."),
+    h("button.button.danger", {
+      type: "button",
+      onclick: async (event) => {
+        if (!confirm(`Delete “${video.title}” and its media? This cannot be undone.`)) return;
+        busy(event.currentTarget, true, "Deleting…");
+        try {
+          await api.deleteVideo(video.id);
+          toast("The video was deleted.", "success");
+          navigate("studio");
+        } catch (error) {
+          busy(event.currentTarget, false);
+          toast(error.message, "error");
+        }
+      },
+    }, "Delete video"));
+}

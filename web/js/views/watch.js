@@ -1,0 +1,139 @@
+// Watch pages: an on-demand video with captions and a click-to-seek transcript, and a live channel.
+
+import { api, page } from "../api.js";
+import { subscribe } from "../live.js";
+import { readChannel, readVideo } from "../models.js";
+import { createPlayer, loadCues } from "../player.js";
+import { href } from "../router.js";
+import { formatDate, formatDuration, formatTimestamp, h, notice, relativeTime, render, statusBadge } from "../ui.js";
+
+export async function watchView(videoId) {
+  render("Loading video", h("p.loading", {}, "Loading the video…"));
+  let player = null;
+  const show = async () => {
+    let video;
+    try {
+      video = readVideo(await api.video(videoId));
+    } catch (error) {
+      render("Video not available", h("h1", {}, "This video is not available"), notice(error.message, { kind: "error" }),
+        h("p", {}, h("a", { href: href(""), "data-link": true }, "Back to all videos")));
+      return;
+    }
+    player?.destroy();
+    const problems = h("div", { "aria-live": "polite" });
+    player = createPlayer({
+      mp4: video.mp4, hls: video.hls, captions: video.captions, language: video.language, poster: video.poster,
+      label: `Video: ${video.title}`,
+      onError: (message) => problems.replaceChildren(notice(message, { kind: "error" })),
+    });
+    const transcript = h("section.transcript", { "aria-labelledby": "transcript-heading" },
+      h("h2", { id: "transcript-heading" }, "Transcript"));
+    render(video.title,
+      h("div.watch", {},
+        h("div.watch-main", {},
+          player.element, problems,
+          h("h1.video-title", {}, video.title),
+          h("p.meta", {},
+            video.status !== "published" ? [statusBadge(video.status), " "] : null,
+            [video.channelName, video.durationMs ? formatDuration(video.durationMs) : "", video.createdAt ? formatDate(video.createdAt) : ""]
+              .filter(Boolean).join(" · ")),
+          video.avatars.length ? h("ul.avatar-row", { "aria-label": "Characters" }, video.avatars.map((avatar) =>
+            h("li", {}, h("img.avatar.avatar-large", { src: avatar.url, alt: avatar.name || "Avatar", width: 64, height: 64 }),
+              avatar.name ? h("span", {}, avatar.name) : null))) : null,
+          video.description ? h("p.description", {}, video.description) : null,
+          video.tags.length ? h("ul.tags", { "aria-label": "Tags" }, video.tags.map((tag) => h("li.tag", {}, tag))) : null),
+        h("aside.watch-side", {}, transcript)));
+    fillTranscript(transcript, video, player.video);
+  };
+  await show();
+  const unsubscribe = subscribe((update) => {
+    if (update.videoId === videoId) show();
+  });
+  return () => {
+    unsubscribe();
+    player?.destroy();
+  };
+}
+
+async function fillTranscript(section, video, media) {
+  let segments = video.segments;
+  if (!segments.length && video.captions) segments = await loadCues(video.captions).catch(() => []);
+  if (!segments.length) {
+    section.append(h("p.muted", {}, video.status === "published"
+      ? "There is no transcript for this video."
+      : "The transcript appears here once the video has been processed."));
+    return;
+  }
+  const items = segments.map((segment) => h("li", {},
+    h("button.segment", {
+      type: "button",
+      dataset: { start: segment.startMs },
+      "aria-label": `Play from ${formatTimestamp(segment.startMs)}: ${segment.text}`,
+      onclick: () => {
+        media.currentTime = segment.startMs / 1000;
+        media.play().catch(() => {});
+      },
+    }, h("span.timestamp", { "aria-hidden": "true" }, formatTimestamp(segment.startMs)), h("span", { "aria-hidden": "true" }, segment.text))));
+  section.append(h("p.hint", {}, "Select a line to play the video from there."), h("ol.segments", {}, items));
+  media.addEventListener("timeupdate", () => {
+    const now = media.currentTime * 1000;
+    let active = -1;
+    segments.forEach((segment, index) => { if (segment.startMs <= now) active = index; });
+    items.forEach((item, index) => item.firstChild.classList.toggle("active", index === active));
+  });
+}
+
+export async function liveView(channelId) {
+  render("Loading channel", h("p.loading", {}, "Loading the channel…"));
+  let player = null;
+  const show = async () => {
+    let channel;
+    try {
+      channel = readChannel(await api.channel(channelId));
+    } catch (error) {
+      render("Channel not available", h("h1", {}, "This channel is not available"), notice(error.message, { kind: "error" }));
+      return;
+    }
+    player?.destroy();
+    player = null;
+    const problems = h("div", { "aria-live": "polite" });
+    const recent = h("section.section", { "aria-labelledby": "channel-videos" }, h("h2", { id: "channel-videos" }, "Recordings"));
+    let stage;
+    if (channel.live && channel.playbackUrl) {
+      player = createPlayer({
+        hls: channel.playbackUrl, live: true, label: `Live: ${channel.name}`,
+        onError: (message) => problems.replaceChildren(notice(message, { kind: "error" })),
+      });
+      player.video.muted = true;  // browsers only autoplay muted; the viewer unmutes with the controls
+      player.video.autoplay = true;
+      stage = [player.element, problems];
+    } else {
+      stage = [notice("This channel is offline. Its recordings are below; this page updates when it goes live again.")];
+    }
+    render(channel.name,
+      h("div.watch-main", {},
+        stage,
+        h("h1.video-title", {}, channel.name, " ", channel.live ? h("span.badge.badge-live", {}, "Live") : h("span.badge", {}, "Offline")),
+        channel.live && channel.liveSince ? h("p.meta", {}, `Live since ${relativeTime(channel.liveSince)}`) : null),
+      recent);
+    try {
+      const { items } = page(await api.channelVideos(channelId), "videos");
+      const videos = items.map(readVideo).filter((video) => video.status === "published");
+      recent.append(videos.length
+        ? h("ul.list", {}, videos.map((video) => h("li", {},
+          h("a", { href: href(`watch/${video.id}`), "data-link": true }, video.title),
+          h("span.meta", {}, ` · ${formatDuration(video.durationMs)}`))))
+        : h("p.muted", {}, "No recordings yet."));
+    } catch (error) {
+      recent.append(notice(error.message, { kind: "error" }));
+    }
+  };
+  await show();
+  const unsubscribe = subscribe((update) => {
+    if (update.channelId === channelId) show();
+  });
+  return () => {
+    unsubscribe();
+    player?.destroy();
+  };
+}

@@ -302,7 +302,7 @@ class ChannelStack(cdk.Stack):
     def _logical_id(self, construct: Construct) -> str:
         resource = construct.node.default_child
         assert isinstance(resource, cdk.CfnElement)
-        return self.resolve(resource.logical_id)  # type: ignore[no-any-return]
+        return self.resolve(resource.logical_id)
 
     # -- API -----------------------------------------------------------------------------------------------
     def _ssm(self, key: str) -> str:

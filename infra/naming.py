@@ -43,19 +43,10 @@ def parameter_name(stage: str, key: str) -> str:
     return f"/{PROJECT}/{stage}/{key.strip('/')}"
 
 
-class WebConfigParameter(StrEnum):
-    """SSM parameters (published by the stacks that own them) the web app's config.json is generated from."""
-
-    API_URL = "video/api-url"
-    WEBSOCKET_URL = "live/websocket-url"
-    USER_POOL_ID = "identity/user-pool-id"
-    USER_POOL_CLIENT_ID = "identity/user-pool-client-id"
-
-
-# config.json key → the SSM parameter holding its value.
-WEB_CONFIG: dict[str, WebConfigParameter] = {
-    "apiUrl": WebConfigParameter.API_URL,
-    "webSocketUrl": WebConfigParameter.WEBSOCKET_URL,
-    "userPoolId": WebConfigParameter.USER_POOL_ID,
-    "userPoolClientId": WebConfigParameter.USER_POOL_CLIENT_ID,
+# config.json key of the web app → the SSM parameter (published by the stack that owns it) holding its value.
+WEB_CONFIG: dict[str, str] = {
+    "apiUrl": "video/api-url",
+    "webSocketUrl": "live/websocket-url",
+    "userPoolId": "identity/user-pool-id",
+    "userPoolClientId": "identity/user-pool-client-id",
 }

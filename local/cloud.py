@@ -73,13 +73,16 @@ class LocalCloud:
         self.gateway.add_internal_route(method, path, handler)
 
     def start(self) -> None:
+        """Serves the gateway. moto's state is per process, not per cloud: a new cloud starts it empty, so
+        run one cloud per process at a time (tests do, one after the other)."""
+        from moto.moto_api._internal.models import moto_api_backend
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
-        logging.getLogger("werkzeug").setLevel(
-            logging.WARNING
-        )  # one access-log line per SDK call drowns the rest
+        moto_api_backend.reset()
+        # One access-log line per SDK call drowns everything else.
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         self._server = make_server(
             self.host, self.port, self.gateway, threaded=True, request_handler=MotoRequestHandler
         )

@@ -1193,8 +1193,13 @@ def _ivs_channel(ctx: ResourceContext, props: dict[str, Any]) -> Created:
 @handles("AWS::IVS::RecordingConfiguration")
 def _ivs_recording_configuration(ctx: ResourceContext, props: dict[str, Any]) -> Created:
     request = _camel(
-        _pick(props, "DestinationConfiguration", "RecordingReconnectWindowSeconds", "ThumbnailConfiguration",
-              "RenditionConfiguration")
+        _pick(
+            props,
+            "DestinationConfiguration",
+            "RecordingReconnectWindowSeconds",
+            "ThumbnailConfiguration",
+            "RenditionConfiguration",
+        )
     )
     configuration = ctx.client("ivs").create_recording_configuration(
         name=props.get("Name") or ctx.name(128), **request

@@ -126,8 +126,31 @@ def read_assembly(assembly_dir: Path) -> tuple[list[StackArtifact], list[Path]]:
     return stacks, assets
 
 
+def _ssm_names(template: dict[str, Any]) -> tuple[set[str], set[str]]:
+    """(SSM parameter names the template creates, names its parameters read): stacks share names through
+    SSM without declaring a dependency, so the deployer orders producers first."""
+    produced = {
+        resource["Properties"]["Name"]
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") == "AWS::SSM::Parameter"
+        and isinstance(resource.get("Properties", {}).get("Name"), str)
+    }
+    consumed = {
+        declaration["Default"]
+        for declaration in template.get("Parameters", {}).values()
+        if str(declaration.get("Type", "")).startswith("AWS::SSM::Parameter::Value<")
+        and isinstance(declaration.get("Default"), str)
+    }
+    return produced, consumed
+
+
 def _stack_order(artifacts: list[StackArtifact]) -> list[StackArtifact]:
     by_id = {artifact.artifact_id: artifact for artifact in artifacts}
+    names = {
+        artifact.artifact_id: _ssm_names(json.loads(artifact.template_file.read_text()))
+        for artifact in artifacts
+    }
+    producers = {name: artifact_id for artifact_id, (produced, _) in names.items() for name in produced}
     ordered: list[StackArtifact] = []
     visiting: set[str] = set()
 
@@ -137,8 +160,9 @@ def _stack_order(artifacts: list[StackArtifact]) -> list[StackArtifact]:
         if artifact.artifact_id in visiting:
             raise DeployError(f"stacks depend on each other in a cycle through {artifact.artifact_id}")
         visiting.add(artifact.artifact_id)
-        for dependency in artifact.dependencies:
-            if dependency in by_id:
+        implicit = [producers[name] for name in sorted(names[artifact.artifact_id][1]) if name in producers]
+        for dependency in [*artifact.dependencies, *implicit]:
+            if dependency in by_id and dependency != artifact.artifact_id:
                 visit(by_id[dependency])
         ordered.append(artifact)
 
@@ -307,7 +331,7 @@ class StackDeployer:
                 except ClientError as exc:
                     raise DeployError(
                         f"stack {self.name}: parameter {name} reads SSM parameter {value!r}: "
-                        f"{exc.response['Error']['Code']}"
+                        f"{exc.response['Error']['Code']} (no stack deployed so far creates it)"
                     ) from exc
                 if "List<" in kind:
                     value = value.split(",")

@@ -172,3 +172,22 @@ def test_given_a_resource_the_api_rejects_when_deployed_then_the_error_names_the
         DeployError, match=r"BadRule \(AWS::Events::Rule\) failed: InvalidEventPatternException"
     ):
         deploy_template(local_cloud, "Broken", broken)
+
+
+@pytest.mark.infra
+def test_given_the_platforms_synthesized_app_when_deployed_twice_then_it_deploys_then_changes_nothing(
+    tmp_path_factory: pytest.TempPathFactory, deploy_assembly: Any
+) -> None:
+    """The real CDK app, synthesized in process as `cdk synth` would, goes through the whole deployer."""
+    from infra.app import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    # cdk-nag is the infrastructure tests' gate, not this one's: findings must not hide deploy failures.
+    build_app(outdir=str(outdir), context={"stage": "local"}).synth(skip_validation=True)
+    first = deploy_assembly(outdir, stacks=["CoreStack"])
+    assert first and all(not stack.skipped for stack in first)
+    second = deploy_assembly(outdir, stacks=["CoreStack"])
+    changed = [
+        r.logical_id for stack in second for r in stack.resources if r.status in ("created", "updated")
+    ]
+    assert changed == []

@@ -3,34 +3,19 @@
 from __future__ import annotations
 
 import json
-from functools import cache
 from typing import Any
 
-import boto3
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from services.channel.adapters.dynamodb import DynamoChannelRepository
-from services.channel.adapters.s3 import S3RecordingReader
 from services.channel.broadcasts import IvsChange, handle_ivs_change
-from services.channel.config import events_env
-from shared.events import EventPublisher, parse_event
+from services.channel.handlers.dependencies import events_dependencies
+from shared.events import parse_event
 from shared.events.aws import IvsRecordingStateChange, IvsStreamStateChange
 from shared.observability import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
-
-
-@cache
-def _deps() -> dict[str, Any]:
-    env = events_env()
-    return {
-        "repository": DynamoChannelRepository(boto3.resource("dynamodb").Table(env.TABLE_NAME)),
-        "publisher": EventPublisher(env.BUS_NAME),
-        "recordings": S3RecordingReader(boto3.client("s3")),
-        "reconnect_window": env.reconnect_window,
-    }
 
 
 def to_change(raw_event: dict[str, Any]) -> IvsChange:
@@ -47,7 +32,14 @@ def to_change(raw_event: dict[str, Any]) -> IvsChange:
 def record_handler(record: SQSRecord) -> None:
     change = to_change(json.loads(record.body))
     logger.append_keys(ivs_event_id=change.event_id, ivs_channel_arn=change.ivs_channel_arn)
-    published = handle_ivs_change(change, **_deps())
+    d = events_dependencies()
+    published = handle_ivs_change(
+        change,
+        repository=d.repository,
+        publisher=d.publisher,
+        recordings=d.recordings,
+        reconnect_window=d.reconnect_window,
+    )
     logger.info("IVS event applied", extra={"published": [e.detail_type for e in published]})
 
 

@@ -10,6 +10,7 @@ from infra.nag import add_nag_gate
 from infra.naming import PROJECT
 from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
+from infra.stacks.live_stack import LiveStack
 from infra.stacks.postprocess_stack import PostprocessStack
 
 ASSET_METADATA = "aws:cdk:enable-asset-metadata"
@@ -20,6 +21,7 @@ STACKS: list[tuple[str, StackFactory]] = [
     ("CoreStack", CoreStack),
     ("ChannelStack", ChannelStack),
     ("PostprocessStack", PostprocessStack),
+    ("LiveStack", LiveStack),
 ]
 
 

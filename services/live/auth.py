@@ -12,18 +12,18 @@ class ConnectRefusedError(Exception):
 
 
 def user_pool_verifier(
-    ssm: Any, cognito_endpoint: str, region: str, pool_parameter: str, client_parameter: str
+    ssm: Any, cognito_endpoint: str, issuer_parameter: str, client_parameter: str
 ) -> TokenVerifier | None:
     """A verifier for the pool named in SSM, or None while no user pool is deployed (anonymous only)."""
-    found = ssm.get_parameters(Names=[pool_parameter, client_parameter])["Parameters"]
+    found = ssm.get_parameters(Names=[issuer_parameter, client_parameter])["Parameters"]
     values = {parameter["Name"]: parameter["Value"] for parameter in found}
-    if pool_parameter not in values or client_parameter not in values:
+    if issuer_parameter not in values or client_parameter not in values:
         return None
-    issuer = f"https://cognito-idp.{region}.amazonaws.com/{values[pool_parameter]}"
+    issuer = values[issuer_parameter]
     # The keys live where the SDK's Cognito endpoint is: AWS itself, or the local cloud's endpoint.
     return TokenVerifier(
         issuer=issuer,
-        audiences=[values[client_parameter]],
+        audiences=values[client_parameter].split(","),
         jwks_url=cognito_jwks_url(issuer, cognito_endpoint),
     )
 

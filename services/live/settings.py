@@ -18,7 +18,7 @@ class _Settings(BaseModel):
 class SocketSettings(_Settings):
     """The WebSocket routes' function; the user pool is found through SSM so the stack deploys alone."""
 
-    user_pool_id_parameter: str = Field(alias="USER_POOL_ID_PARAMETER", pattern=r"^/")
+    user_pool_issuer_parameter: str = Field(alias="USER_POOL_ISSUER_PARAMETER", pattern=r"^/")
     user_pool_client_id_parameter: str = Field(alias="USER_POOL_CLIENT_ID_PARAMETER", pattern=r"^/")
 
 

@@ -42,8 +42,7 @@ def _verifier() -> TokenVerifier | None:
     return user_pool_verifier(
         boto3.client("ssm"),
         boto3.client("cognito-idp").meta.endpoint_url,
-        settings.region,
-        settings.user_pool_id_parameter,
+        settings.user_pool_issuer_parameter,
         settings.user_pool_client_id_parameter,
     )
 

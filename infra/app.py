@@ -12,6 +12,7 @@ from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.live_stack import LiveStack
 from infra.stacks.postprocess_stack import PostprocessStack
+from infra.stacks.web_stack import WebStack
 
 ASSET_METADATA = "aws:cdk:enable-asset-metadata"
 StackFactory = Callable[..., cdk.Stack]
@@ -22,6 +23,7 @@ STACKS: list[tuple[str, StackFactory]] = [
     ("ChannelStack", ChannelStack),
     ("PostprocessStack", PostprocessStack),
     ("LiveStack", LiveStack),
+    ("WebStack", WebStack),
 ]
 
 

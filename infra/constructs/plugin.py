@@ -1,0 +1,210 @@
+"""A plugin's stack in a few lines: its rule on `Plugin.Invoked` for its name, a queue with a DLQ, and its
+function (or, for `delivery: webhook`, an API destination); the function may complete only as itself."""
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.packaging import ARCHITECTURE, RUNTIME, _CopyFiles, _digest, dependencies_layer
+from infra.lambda_runtime import REPO_ROOT
+from infra.nag import acknowledge, ignore_lint
+from infra.naming import METRICS_NAMESPACE, bus_name, resource_name
+from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
+from infra.subscriptions import Subscription, subscribe_queue
+from services.plugins.manifest import PluginManifest, load_manifest
+from shared.events.plugins import PLUGINS_SOURCE, PluginInvoked, plugin_source
+
+QUEUE_RETENTION = cdk.Duration.days(14)
+_SKIPPED = {"__pycache__", "tests"}
+
+
+def invoked_subscription(stage: str, plugin: str) -> Subscription:
+    """The one rule a plugin subscribes with: its own invocations, nothing else."""
+    return Subscription(
+        name=resource_name(stage, "plugin", plugin, "invoked"),
+        description=f"Invocations of the {plugin} plugin",
+        event_pattern={
+            "source": [PLUGINS_SOURCE],
+            "detail-type": [PluginInvoked.detail_type],
+            "detail": {"plugin": [plugin]},
+        },
+    )
+
+
+def plugin_code(package: str) -> lambda_.Code:
+    """`shared/` plus `plugins/<package>/` (and the package markers), bundled without Docker."""
+    files = [Path("plugins", "__init__.py")]
+    for root in (Path("shared"), Path("plugins", package)):
+        for path in sorted((REPO_ROOT / root).rglob("*")):
+            relative = path.relative_to(REPO_ROOT)
+            if path.is_file() and not _SKIPPED.intersection(relative.parts) and path.suffix != ".pyc":
+                files.append(relative)
+    return lambda_.Code.from_asset(
+        str(REPO_ROOT / "plugins" / package),
+        asset_hash_type=cdk.AssetHashType.CUSTOM,
+        asset_hash=_digest(files),
+        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_CopyFiles(files)),
+    )
+
+
+class PluginStack(cdk.Stack):
+    """Subclass it, or instantiate it with a manifest path and a handler (`plugins.<pkg>.handler.handler`)."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        manifest_path: Path,
+        handler: str | None = None,
+        environment: Mapping[str, str] | None = None,
+        webhook_url: str | None = None,
+        memory_size: int = 256,
+        **kwargs: Any,
+    ) -> None:
+        self.manifest: PluginManifest = load_manifest(manifest_path)
+        super().__init__(scope, construct_id, description=f"svideo plugin {self.manifest.name}", **kwargs)
+        self.stage = stage
+        self.bus = import_bus(self, stage)
+        rule_dlq = import_events_dead_letter_queue(self, stage)
+        name = self.manifest.name
+        if self.manifest.delivery == "webhook":
+            if not webhook_url:
+                raise ValueError(f"plugin {name}: delivery is webhook but no webhook_url was given")
+            self._webhook(webhook_url, rule_dlq)
+            return
+        if handler is None:
+            raise ValueError(f"plugin {name}: delivery is queue but no handler was given")
+        self.dead_letters = sqs.Queue(
+            self, "DeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+        )  # fmt: skip
+        ignore_lint(self.dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
+        acknowledge(
+            self.dead_letters, "AwsSolutions-SQS3", "This queue is the plugin inbox's dead-letter queue."
+        )
+        timeout = cdk.Duration.seconds(min(self.manifest.timeout_seconds, 900))
+        self.queue = sqs.Queue(
+            self,
+            "Invocations",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=cdk.Duration.hours(1),  # an invocation is worthless after its deadline
+            visibility_timeout=cdk.Duration.seconds(6 * timeout.to_seconds()),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=3),
+        )
+        subscribe_queue(
+            self,
+            invoked_subscription(stage, name),
+            bus=self.bus,
+            queue=self.queue,
+            dead_letter_queue=rule_dlq,
+        )
+        self.function = self._function(handler, timeout, memory_size, environment or {})
+        self.function.add_event_source(
+            sources.SqsEventSource(self.queue, batch_size=1, report_batch_item_failures=True)
+        )
+        mapping = self.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}")
+        ignore_lint(
+            mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does."
+        )
+
+    def _function(
+        self, handler: str, timeout: cdk.Duration, memory_size: int, environment: Mapping[str, str]
+    ) -> lambda_.Function:
+        name = self.manifest.name
+        log_group = logs.LogGroup(
+            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=cdk.RemovalPolicy.DESTROY
+        )
+        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
+            )
+        )
+        # The plugin may put events on the bus only under its own source: it cannot speak for another plugin.
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[self.bus.event_bus_arn],
+                conditions={"StringEquals": {"events:source": plugin_source(name)}},
+            )
+        )
+        function = lambda_.Function(
+            self,
+            "Function",
+            description=f"svideo plugin {name} ({self.manifest.hook})",
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            handler=handler,
+            code=plugin_code(handler.split(".")[1]),
+            layers=[dependencies_layer(self)],
+            memory_size=memory_size,
+            timeout=timeout,
+            role=role,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            log_group=log_group,
+            environment={
+                "POWERTOOLS_SERVICE_NAME": f"plugin-{name}",
+                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
+                "PLUGIN_NAME": name,
+                "BUS_NAME": bus_name(self.stage),
+                **environment,
+            },
+        )
+        ignore_lint(function, "WS1004", "Logs go to LoggingConfig.LogGroup, which has a retention.")
+        ignore_lint(function, "W3005", "CDK makes the function wait for its role's policies on purpose.")
+        acknowledge(
+            role,
+            "AwsSolutions-IAM5[Resource::*]",
+            "X-Ray PutTraceSegments/PutTelemetryRecords take no resource-level permissions (active tracing).",
+        )
+        return function
+
+    def _webhook(self, url: str, rule_dlq: sqs.IQueue) -> None:
+        """Invocations POSTed to an HTTPS endpoint by an API destination; it completes with an event."""
+        secret = secretsmanager.Secret(
+            self,
+            "WebhookKey",
+            description=f"API key the {self.manifest.name} webhook checks (x-svideo-key header)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(exclude_punctuation=True),
+        )
+        acknowledge(
+            secret, "AwsSolutions-SMG4", "The webhook owner rotates the shared key with its endpoint."
+        )
+        connection = events.Connection(
+            self,
+            "Connection",
+            authorization=events.Authorization.api_key("x-svideo-key", secret.secret_value),
+        )
+        destination = events.ApiDestination(
+            self, "Destination", connection=connection, endpoint=url, http_method=events.HttpMethod.POST,
+            rate_limit_per_second=10,
+        )  # fmt: skip
+        subscription = invoked_subscription(self.stage, self.manifest.name)
+        events.Rule(
+            self,
+            f"Rule-{subscription.name}",
+            rule_name=subscription.name,
+            description=subscription.description,
+            event_bus=self.bus,
+            event_pattern=events.EventPattern(
+                source=list(subscription.event_pattern["source"]),
+                detail_type=list(subscription.event_pattern["detail-type"]),
+                detail=dict(subscription.event_pattern["detail"]),
+            ),
+            targets=[targets.ApiDestination(destination, dead_letter_queue=rule_dlq, retry_attempts=8)],
+        )

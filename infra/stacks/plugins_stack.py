@@ -1,0 +1,273 @@
+"""The plugin platform: registry table and `/plugins` routes, the lifecycle (table, queue, schedules, key)."""
+
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_scheduler as scheduler
+from aws_cdk import aws_secretsmanager as secretsmanager
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.service_function import ServiceFunction
+from infra.nag import acknowledge, ignore_lint
+from infra.naming import bus_name, parameter_name, resource_name
+from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
+from infra.subscriptions import Subscription, subscribe_queue
+from shared.events.plugins import PLUGIN_SOURCE_PREFIX, PluginCompleted
+from shared.events.postprocess import POSTPROCESS_SOURCE, VideoProcessed
+
+QUEUE_RETENTION = cdk.Duration.days(14)
+LIFECYCLE_TIMEOUT = cdk.Duration.seconds(30)
+# Registry routes; every one needs a signed-in caller (the domain checks plugin-developer / admin).
+ROUTES: tuple[tuple[str, str], ...] = (
+    ("POST", "/plugins"),
+    ("GET", "/plugins"),
+    ("GET", "/plugins/{name}"),
+    ("PUT", "/plugins/{name}"),
+    ("DELETE", "/plugins/{name}"),
+    ("POST", "/plugins/{name}/enable"),
+    ("POST", "/plugins/{name}/disable"),
+)
+# SSM keys VideoStack publishes (the HTTP API and its JWT authorizer), as the channel stack reads them.
+API_ID_KEY = "video/http-api-id"
+API_AUTHORIZER_ID_KEY = "video/http-api-authorizer-id"
+REGISTRY_TABLE_KEY = "plugins/registry-table-name"
+
+
+def lifecycle_subscriptions(stage: str) -> list[Subscription]:
+    return [
+        Subscription(
+            name=resource_name(stage, "plugins", "video-processed"),
+            description="Processed videos start their plugin lifecycle",
+            event_pattern={"source": [POSTPROCESS_SOURCE], "detail-type": [VideoProcessed.detail_type]},
+        ),
+        Subscription(
+            name=resource_name(stage, "plugins", "plugin-completed"),
+            description="Plugins' completions (checked against the invocation's token in the lifecycle)",
+            event_pattern={
+                "source": [{"prefix": PLUGIN_SOURCE_PREFIX}],
+                "detail-type": [PluginCompleted.detail_type],
+            },
+        ),
+    ]
+
+
+class PluginsStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, description="svideo plugins: registry and lifecycle", **kwargs)
+        self.stage = stage
+        self.bus = import_bus(self, stage)
+        self.registry = self._table("Registry", "name")
+        self.lifecycles = self._table("Lifecycles", "video_id")
+        self.token_key = secretsmanager.Secret(
+            self,
+            "TokenKey",
+            description="HMAC key of plugin invocation tokens (never leaves the lifecycle function)",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                exclude_punctuation=True, password_length=64
+            ),
+        )
+        acknowledge(
+            self.token_key,
+            "AwsSolutions-SMG4",
+            "Rotating the key invalidates in-flight tokens; it is rotated between lifecycles, by hand.",
+        )
+        self.dead_letters = sqs.Queue(
+            self, "LifecycleDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+        )  # fmt: skip
+        ignore_lint(self.dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
+        acknowledge(
+            self.dead_letters,
+            "AwsSolutions-SQS3",
+            "Dead-letter queue of the lifecycle queue and of the deadline schedules.",
+        )
+        self.queue = sqs.Queue(
+            self,
+            "LifecycleQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+            visibility_timeout=cdk.Duration.seconds(6 * LIFECYCLE_TIMEOUT.to_seconds()),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=5),
+        )
+        rule_dlq = import_events_dead_letter_queue(self, stage)
+        processed, completed = lifecycle_subscriptions(stage)
+        subscribe_queue(self, processed, bus=self.bus, queue=self.queue, dead_letter_queue=rule_dlq)
+        self._prefix_rule(completed, rule_dlq)
+        self.schedule_group = scheduler.CfnScheduleGroup(
+            self, "Deadlines", name=resource_name(stage, "plugin-deadlines")
+        )
+        self.scheduler_role = iam.Role(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal(
+                "scheduler.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": self.account}}
+            ),
+        )
+        self.queue.grant_send_messages(self.scheduler_role)
+        self.dead_letters.grant_send_messages(self.scheduler_role)
+        self.lifecycle_function = self._lifecycle_function()
+        self.api_function = self._api_function()
+        self._routes()
+        ssm.StringParameter(
+            self,
+            "Parameter-registry-table",
+            parameter_name=parameter_name(stage, REGISTRY_TABLE_KEY),
+            string_value=self.registry.table_name,
+            description=f"svideo {stage}: plugin registry table",
+        )
+
+    def _prefix_rule(self, subscription: Subscription, rule_dlq: sqs.IQueue) -> events.Rule:
+        """subscribe_queue for a pattern with a source prefix, which CDK's EventPattern types cannot carry."""
+        pattern = dict(subscription.event_pattern)
+        return events.Rule(
+            self,
+            f"Rule-{subscription.name}",
+            rule_name=subscription.name,
+            description=subscription.description,
+            event_bus=self.bus,
+            event_pattern=events.EventPattern(
+                source=events.Match.prefix(pattern["source"][0]["prefix"]),
+                detail_type=list(pattern["detail-type"]),
+            ),
+            targets=[
+                targets.SqsQueue(
+                    self.queue,
+                    dead_letter_queue=rule_dlq,
+                    retry_attempts=subscription.retry_attempts,
+                    max_event_age=subscription.max_event_age,
+                )
+            ],
+        )
+
+    def _table(self, construct_id: str, key: str) -> dynamodb.Table:
+        return dynamodb.Table(
+            self,
+            construct_id,
+            partition_key=dynamodb.Attribute(name=key, type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+
+    def _lifecycle_function(self) -> ServiceFunction:
+        schedule_arn = self.format_arn(
+            service="scheduler", resource="schedule", resource_name=f"{self.schedule_group.name}/*"
+        )
+        function = ServiceFunction(
+            self,
+            "Lifecycle",
+            service="plugins",
+            handler="services.plugins.handlers.lifecycle.handler",
+            description="svideo plugins: the lifecycle (Video.Processed, Plugin.Completed, deadlines)",
+            timeout=LIFECYCLE_TIMEOUT,
+            environment={
+                "BUS_NAME": bus_name(self.stage),
+                "REGISTRY_TABLE": self.registry.table_name,
+                "LIFECYCLE_TABLE": self.lifecycles.table_name,
+                "TOKEN_SECRET_ARN": self.token_key.secret_arn,
+                "SCHEDULE_GROUP": str(self.schedule_group.name),
+                "DEADLINE_QUEUE_ARN": self.queue.queue_arn,
+                "SCHEDULER_ROLE_ARN": self.scheduler_role.role_arn,
+                "SCHEDULE_DEAD_LETTER_ARN": self.dead_letters.queue_arn,
+            },
+        )
+        for statement in (
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:Scan"], resources=[self.registry.table_arn]
+            ),
+            iam.PolicyStatement(
+                actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[self.lifecycles.table_arn]
+            ),
+            iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            iam.PolicyStatement(
+                actions=["secretsmanager:GetSecretValue"], resources=[self.token_key.secret_arn]
+            ),
+            iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedule_arn]),
+            iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn]),
+        ):
+            function.role.add_to_policy(statement)
+        known = not cdk.Token.is_unresolved(self.account) and not cdk.Token.is_unresolved(self.region)
+        prefix = (
+            f"arn:{self.partition}:scheduler:{self.region}:{self.account}"
+            if known and not cdk.Token.is_unresolved(self.partition)
+            else "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>"
+        )
+        if known and cdk.Token.is_unresolved(self.partition):
+            prefix = f"arn:<AWS::Partition>:scheduler:{self.region}:{self.account}"
+        acknowledge(
+            function.role,
+            f"AwsSolutions-IAM5[Resource::{prefix}:schedule/{self.schedule_group.name}/*]",
+            "Deadline schedules are created per invocation at run time, only inside the plugins' own group.",
+        )
+        function.function.add_event_source(
+            sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True)
+        )
+        mapping = function.function.node.find_child(
+            f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}"
+        )
+        ignore_lint(
+            mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does."
+        )
+        return function
+
+    def _api_function(self) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "Api",
+            service="plugins",
+            handler="services.plugins.handlers.api.handler",
+            description="svideo plugins: the /plugins routes of the HTTP API",
+            environment={"REGISTRY_TABLE": self.registry.table_name},
+        )
+        function.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=[f"dynamodb:{a}" for a in ("GetItem", "PutItem", "DeleteItem", "Scan")],
+                resources=[self.registry.table_arn],
+            )
+        )
+        return function
+
+    def _ssm(self, key: str) -> str:
+        return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
+
+    def _routes(self) -> None:
+        api_id = self._ssm(API_ID_KEY)
+        authorizer_id = self._ssm(API_AUTHORIZER_ID_KEY)
+        integration = apigw.CfnIntegration(
+            self,
+            "ApiIntegration",
+            api_id=api_id,
+            integration_type="AWS_PROXY",
+            integration_uri=self.api_function.function.function_arn,
+            payload_format_version="2.0",
+        )
+        for method, path in ROUTES:
+            apigw.CfnRoute(
+                self,
+                f"Route-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
+                api_id=api_id,
+                route_key=f"{method} {path}",
+                target=f"integrations/{integration.ref}",
+                authorization_type="JWT",
+                authorizer_id=authorizer_id,
+            )
+        cdk.Annotations.of(self.api_function.function).acknowledge_warning(
+            "@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias",
+            "The HTTP API integration invokes the unqualified function ARN that this permission covers.",
+        )
+        self.api_function.function.add_permission(
+            "InvokedByHttpApi",
+            principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            source_arn=self.format_arn(service="execute-api", resource=api_id, resource_name="*/*/plugins*"),
+        )

@@ -1,0 +1,1 @@
+"""Built-in plugins: each a package with its manifest, handler and stack."""

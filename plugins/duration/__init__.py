@@ -1,0 +1,1 @@
+"""The duration check (preValidate): a video shorter than the configured minimum is invalid."""

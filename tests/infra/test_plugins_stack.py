@@ -1,0 +1,126 @@
+"""PluginsStack and the duration plugin's stack: rules, DLQs, IAM scope, schedules; nag and cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from infra.nag import add_nag_gate
+from infra.stacks.plugins_stack import ROUTES, PluginsStack, lifecycle_subscriptions
+from plugins.duration.stack import DurationPluginStack
+from shared.patterns import matches
+from tests.infra.conftest import Synthesized
+
+ENV = cdk.Environment(account="123456789012", region="us-east-1")
+
+
+@pytest.fixture(scope="module")
+def plugins_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[str, Any]) -> Synthesized:
+    outdir = tmp_path_factory.mktemp("plugins.out")
+    app = cdk.App(outdir=str(outdir), context={**cdk_context, "aws:cdk:enable-asset-metadata": True})
+    PluginsStack(app, "PluginsStack", stage="dev", env=ENV)
+    DurationPluginStack(app, "DurationPluginStack", stage="dev", env=ENV)
+    add_nag_gate(app)
+    app.synth()  # raises on any unacknowledged cdk-nag finding
+    return Synthesized(outdir, app)
+
+
+def _event(source: str, detail_type: str, detail: dict[str, Any]) -> dict[str, Any]:
+    return {"source": source, "detail-type": detail_type, "detail": detail}
+
+
+def test_given_the_lifecycle_subscriptions_then_they_match_processed_videos_and_any_plugins_completion() -> (
+    None
+):
+    processed, completed = (s.event_pattern for s in lifecycle_subscriptions("dev"))
+    assert matches(processed, _event("svideo.postprocess", "Video.Processed", {}))
+    assert not matches(processed, _event("svideo.postprocess", "Video.ProcessingFailed", {}))
+    assert matches(completed, _event("svideo.plugin.duration", "Plugin.Completed", {}))
+    assert not matches(completed, _event("svideo.plugin.transcript", "Transcript.Completed", {}))
+    assert not matches(completed, _event("svideo.plugins", "Plugin.Completed", {}))
+
+
+def test_given_the_duration_stack_then_its_rule_takes_only_its_own_invocations(
+    plugins_synth: Synthesized,
+) -> None:
+    rules = plugins_synth.assertions("DurationPluginStack").find_resources("AWS::Events::Rule")
+    [pattern] = [rule["Properties"]["EventPattern"] for rule in rules.values()]
+    assert matches(pattern, _event("svideo.plugins", "Plugin.Invoked", {"plugin": "duration"}))
+    assert not matches(pattern, _event("svideo.plugins", "Plugin.Invoked", {"plugin": "titles"}))
+
+
+def test_given_the_duration_stack_then_it_may_put_events_only_as_itself(plugins_synth: Synthesized) -> None:
+    policies = plugins_synth.assertions("DurationPluginStack").find_resources("AWS::IAM::Policy")
+    statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    [put] = [s for s in statements if s["Action"] == "events:PutEvents"]
+    assert put["Condition"] == {"StringEquals": {"events:source": "svideo.plugin.duration"}}
+
+
+def test_given_the_queues_then_every_consumer_reports_batch_failures_and_has_a_dlq(
+    plugins_synth: Synthesized,
+) -> None:
+    for stack in ("PluginsStack", "DurationPluginStack"):
+        template = plugins_synth.assertions(stack)
+        template.all_resources_properties(
+            "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
+        )
+        queues = template.find_resources(
+            "AWS::SQS::Queue", {"Properties": {"RedrivePolicy": Match.any_value()}}
+        )
+        assert len(queues) == 1
+
+
+def test_given_the_lifecycle_then_it_schedules_only_in_its_group_and_passes_only_the_scheduler_role(
+    plugins_synth: Synthesized,
+) -> None:
+    template = plugins_synth.template("PluginsStack")
+    statements = [
+        statement
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::IAM::Policy"
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [create] = [s for s in statements if s["Action"] == "scheduler:CreateSchedule"]
+    assert "dev-svideo-plugin-deadlines/*" in json.dumps(create["Resource"])
+    [pass_role] = [s for s in statements if s["Action"] == "iam:PassRole"]
+    assert "SchedulerRole" in json.dumps(pass_role["Resource"])
+    assert not any(s["Resource"] == "*" and not str(s["Action"]).startswith("['xray:")
+                   for s in statements)  # fmt: skip
+
+
+def test_given_the_api_then_every_plugins_route_needs_a_jwt(plugins_synth: Synthesized) -> None:
+    routes = plugins_synth.assertions("PluginsStack").find_resources("AWS::ApiGatewayV2::Route")
+    assert sorted(r["Properties"]["RouteKey"] for r in routes.values()) == sorted(
+        f"{m} {p}" for m, p in ROUTES
+    )
+    assert {r["Properties"]["AuthorizationType"] for r in routes.values()} == {"JWT"}
+
+
+def test_given_the_token_key_then_it_is_a_generated_secret_and_not_in_any_environment(
+    plugins_synth: Synthesized,
+) -> None:
+    template: Template = plugins_synth.assertions("PluginsStack")
+    template.resource_count_is("AWS::SecretsManager::Secret", 1)
+    functions = template.find_resources("AWS::Lambda::Function")
+    for function in functions.values():
+        env = json.dumps(function["Properties"].get("Environment", {}))
+        assert "SecretString" not in env
+
+
+def test_given_the_plugin_templates_when_linted_then_cfn_lint_reports_nothing(
+    plugins_synth: Synthesized,
+) -> None:
+    cfn_lint = shutil.which("cfn-lint")
+    assert cfn_lint, "cfn-lint is a dev dependency: run `make setup`"
+    templates = [str(p) for p in plugins_synth.templates()]
+    result = subprocess.run(
+        [cfn_lint, "--append-rules", "cfn_lint_serverless.rules", "--", *templates],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr

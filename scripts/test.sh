@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 set -e
 echo "== ruff"; ruff check .
-echo "== mypy"; mypy shared services infra local
+echo "== mypy"; mypy shared services infra local plugins
 echo "== pytest"
 set +e
 pytest "$@"

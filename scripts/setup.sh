@@ -17,13 +17,23 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# pip prints a warning per package for index locations in the machine's pip config that do not exist.
+pip_quiet() {
+  local out
+  if ! out=$("$@" 2>&1); then
+    grep -v '^WARNING: Location' <<<"$out" >&2
+    return 1
+  fi
+  grep -v '^WARNING: Location' <<<"$out" || true
+}
+
 # Python: a virtualenv at .venv from the pinned lock.
 want=$(cat requirements.lock pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f .venv/.svideo-stamp ] || [ "$(cat .venv/.svideo-stamp)" != "$want" ]; then
   echo "setup: python packages into .venv"
   [ -x .venv/bin/python ] || python3 -m venv .venv
-  .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
-  .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
+  pip_quiet .venv/bin/pip install -q --disable-pip-version-check -r requirements.lock
+  pip_quiet .venv/bin/pip install -q --disable-pip-version-check --no-deps -e .
   echo "$want" > .venv/.svideo-stamp
 fi
 

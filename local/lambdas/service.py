@@ -37,6 +37,12 @@ DEFAULT_MAX_EVENT_AGE_S = 6 * 3600
 
 Handler = Callable[..., Response]
 _FN = r"(?P<name>[^/]+)"
+# A name, a partial ARN or a full ARN (with an optional qualifier): what Lambda's FunctionName accepts.
+_FUNCTION_NAME = re.compile(
+    r"^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]{2}(-gov)?-[a-z]+-\d{1}:)?(\d{12}:)?(function:)?"
+    r"([a-zA-Z0-9-_\.]+)(:(\$LATEST|[a-zA-Z0-9-_]+))?$"
+)
+_FUNCTION_PATH = re.compile(r"^/\d{4}-\d{2}-\d{2}/functions/(?P<rest>.+)$")
 _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"^/2015-03-31/functions/?$"), "create_function"),
     ("GET", re.compile(r"^/2015-03-31/functions/?$"), "list_functions"),
@@ -74,6 +80,21 @@ _ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PUT", re.compile(r"^/2015-03-31/event-source-mappings/(?P<uuid>[^/]+)$"), "esm_update"),
     ("DELETE", re.compile(r"^/2015-03-31/event-source-mappings/(?P<uuid>[^/]+)$"), "esm_delete"),
 ]
+
+
+def _reject_malformed_function_name(path: str) -> None:
+    """A FunctionName that is no name or ARN (a queue URL, say) is a validation error, not moto's echo."""
+    match = _FUNCTION_PATH.match(path)
+    if match is None:
+        return
+    name = unquote(match.group("rest")).split("/")[0]
+    if not _FUNCTION_NAME.match(name):
+        raise AwsError(
+            "ValidationException",
+            f"1 validation error detected: Value '{name}' at 'functionName' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: {_FUNCTION_NAME.pattern}",
+            400,
+        )
 
 
 def _json(payload: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
@@ -121,6 +142,7 @@ class LambdaService:
                 params = {key: unquote(value) for key, value in match.groupdict().items()}
                 handler: Handler = getattr(self, name)
                 return handler(request, **params)
+        _reject_malformed_function_name(request.path)
         return None  # layers, function URLs, account settings...: moto answers
 
     def _fetch_s3(self, bucket: str, key: str, version: str | None) -> bytes:

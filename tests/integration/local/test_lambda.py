@@ -151,6 +151,14 @@ def test_given_bad_requests_when_calling_the_api_then_aws_error_codes(lam: Any) 
     assert bad_json.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
+def test_given_a_function_name_that_is_no_name_or_arn_when_invoked_then_validation_exception(lam: Any) -> None:
+    # A queue URL passed by mistake used to fall through to moto, which answered 200 with the payload echoed.
+    with pytest.raises(ClientError) as error:
+        lam.invoke(FunctionName="http://127.0.0.1:4566/123456789012/queue", Payload=b"{}")
+    assert error.value.response["Error"]["Code"] == "ValidationException"
+    assert error.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
 def test_given_crud_calls_when_made_then_boto3_parses_every_response(lam: Any) -> None:
     create_function(lam, "crud", HANDLER, Tags={"team": "video"})
     assert lam.get_function_configuration(FunctionName="crud")["Handler"] == "app.handler"

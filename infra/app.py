@@ -10,8 +10,10 @@ from infra.nag import add_nag_gate
 from infra.naming import PROJECT
 from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
+from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.live_stack import LiveStack
 from infra.stacks.postprocess_stack import PostprocessStack
+from infra.stacks.video_stack import VideoStack
 from infra.stacks.web_stack import WebStack
 
 ASSET_METADATA = "aws:cdk:enable-asset-metadata"
@@ -20,9 +22,11 @@ StackFactory = Callable[..., cdk.Stack]
 # One line per stack: (stable id for `cdk deploy <id>`, class taking (scope, id, *, stage, env)).
 STACKS: list[tuple[str, StackFactory]] = [
     ("CoreStack", CoreStack),
+    ("IdentityStack", IdentityStack),
+    ("VideoStack", VideoStack),
+    ("LiveStack", LiveStack),
     ("ChannelStack", ChannelStack),
     ("PostprocessStack", PostprocessStack),
-    ("LiveStack", LiveStack),
     ("WebStack", WebStack),
 ]
 

@@ -38,6 +38,30 @@ class ChannelParameter(StrEnum):
     RECORDING_CONFIGURATION_ARN = "channel/recording-configuration-arn"
 
 
+class IdentityParameter(StrEnum):
+    """SSM parameters the identity stack publishes (the HTTP API's JWT authorizer and clients read them)."""
+
+    USER_POOL_ID = "identity/user-pool-id"
+    USER_POOL_ARN = "identity/user-pool-arn"
+    USER_POOL_CLIENT_ID = "identity/user-pool-client-id"
+    USER_POOL_ISSUER = "identity/user-pool-issuer"
+
+
+class VideoParameter(StrEnum):
+    """SSM parameters the video stack publishes: the catalog, the media bucket and the public HTTP API.
+
+    Services that write media (post-processing, plugins) grant themselves `s3:PutObject` on
+    `<media-bucket-arn>/videos/*` and write under `videos/<video_id>/` only.
+    """
+
+    TABLE_NAME = "video/table-name"
+    MEDIA_BUCKET = "video/media-bucket-name"
+    MEDIA_BUCKET_ARN = "video/media-bucket-arn"
+    API_ID = "video/http-api-id"
+    API_URL = "video/api-url"
+    API_AUTHORIZER_ID = "video/http-api-authorizer-id"
+
+
 def parameter_name(stage: str, key: str) -> str:
     """The SSM path of a shared value: `/svideo/<stage>/<key>`."""
     return f"/{PROJECT}/{stage}/{key.strip('/')}"

@@ -1,0 +1,105 @@
+"""Identity: the Cognito user pool (email sign-in, groups) and the app client the web app and CLI share."""
+
+from collections.abc import Mapping
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.nag import acknowledge
+from infra.naming import IdentityParameter, parameter_name, resource_name
+
+GROUPS: Mapping[str, str] = {
+    "broadcaster": "Creates channels, goes live, manages their own videos",
+    "plugin-developer": "Registers and tests plugins",
+    "admin": "Sees and manages every video and channel",
+}
+
+
+class IdentityStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
+        description = "svideo identity: user pool, groups, app client"
+        super().__init__(scope, construct_id, description=description, **kwargs)
+        self.stage = stage
+        production = stage == "prod"
+        self.user_pool = cognito.UserPool(
+            self,
+            "UserPool",
+            user_pool_name=resource_name(stage, "users"),
+            sign_in_aliases=cognito.SignInAliases(email=True),
+            sign_in_case_sensitive=False,
+            self_sign_up_enabled=True,  # viewers sign up themselves; groups are granted by an admin
+            auto_verify=cognito.AutoVerifiedAttrs(email=True),
+            standard_attributes=cognito.StandardAttributes(
+                email=cognito.StandardAttribute(required=True, mutable=True)
+            ),
+            password_policy=cognito.PasswordPolicy(
+                min_length=12,
+                require_lowercase=True,
+                require_uppercase=True,
+                require_digits=True,
+                require_symbols=True,
+                temp_password_validity=cdk.Duration.days(3),
+            ),
+            mfa=cognito.Mfa.OPTIONAL,
+            mfa_second_factor=cognito.MfaSecondFactor(otp=True, sms=False),
+            account_recovery=cognito.AccountRecovery.EMAIL_ONLY,
+            deletion_protection=production,
+            removal_policy=cdk.RemovalPolicy.RETAIN if production else cdk.RemovalPolicy.DESTROY,
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG2",
+            "MFA is optional (TOTP offered): viewers sign up to watch; mandatory MFA would gate viewing.",
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG3",
+            "Threat protection needs the Plus feature plan (per-MAU cost); enable it per stage if warranted.",
+        )
+        acknowledge(
+            self.user_pool,
+            "AwsSolutions-COG8",
+            "Essentials plan: Plus (threat protection) is a per-MAU cost decision per stage, not a default.",
+        )
+        for name, description in GROUPS.items():
+            cognito.CfnUserPoolGroup(
+                self,
+                f"Group-{name}",
+                user_pool_id=self.user_pool.user_pool_id,
+                group_name=name,
+                description=description,
+            )
+        # A public client (no secret: browsers and laptops); SRP for the web, password auth for the CLI.
+        self.client = self.user_pool.add_client(
+            "AppClient",
+            user_pool_client_name=resource_name(stage, "app"),
+            generate_secret=False,
+            auth_flows=cognito.AuthFlow(user_srp=True, user_password=True),
+            prevent_user_existence_errors=True,
+            id_token_validity=cdk.Duration.hours(1),
+            access_token_validity=cdk.Duration.hours(1),
+            refresh_token_validity=cdk.Duration.days(30),
+            enable_token_revocation=True,
+        )
+        issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
+        self._publish(
+            {
+                IdentityParameter.USER_POOL_ID: self.user_pool.user_pool_id,
+                IdentityParameter.USER_POOL_ARN: self.user_pool.user_pool_arn,
+                IdentityParameter.USER_POOL_CLIENT_ID: self.client.user_pool_client_id,
+                IdentityParameter.USER_POOL_ISSUER: issuer,
+            }
+        )
+
+    def _publish(self, values: Mapping[IdentityParameter, str]) -> None:
+        for key, value in values.items():
+            ssm.StringParameter(
+                self,
+                f"Parameter-{key.value}",
+                parameter_name=parameter_name(self.stage, key.value),
+                string_value=value,
+                description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
+            )

@@ -1,0 +1,406 @@
+"""The video service: the catalog table, the media bucket, the public HTTP API (with its JWT authorizer, which
+other stacks add routes to), the events consumer and the deadline sweeper."""
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import aws_cdk as cdk
+import jsii
+from aws_cdk import aws_apigateway as apigateway
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.service_function import ServiceFunction
+from infra.nag import acknowledge, ignore_lint
+from infra.naming import IdentityParameter, VideoParameter, bus_name, parameter_name, resource_name
+from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
+from infra.subscriptions import Subscription, subscribe_queue
+from services.video.changes import subscribed_types
+from services.video.routes import API_ROUTES
+
+QUEUE_RETENTION = cdk.Duration.days(14)
+SWEEP_RATE = cdk.Duration.minutes(5)
+DEFAULT_WEB_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
+DEFAULT_SWAGGER = "http://localhost:5173/swagger-ui"
+ACCESS_LOG_FORMAT = (
+    '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","routeKey":"$context.routeKey",'
+    '"status":"$context.status","latency":"$context.responseLatency","sub":"$context.authorizer.claims.sub",'
+    '"error":"$context.error.message","authorizerError":"$context.authorizer.error"}'
+)
+# Partition and sort key of each GSI (see services/video/repository.py).
+INDEXES: Mapping[str, tuple[str, str]] = {
+    "by-channel": ("channel_id", "created_key"),
+    "by-status": ("status", "status_key"),
+    "published": ("published_partition", "published_key"),
+    "published-by-channel": ("published_channel", "published_key"),
+}
+
+
+def video_events_subscriptions(stage: str) -> list[Subscription]:
+    """One rule: every event the catalog applies, by source and detail-type."""
+    return [
+        Subscription(
+            name=resource_name(stage, "video", "catalog-events"),
+            description="Events that create, move or enrich videos in the catalog",
+            event_pattern={
+                "source": sorted(subscribed_types()),
+                "detail-type": sorted({t for types in subscribed_types().values() for t in types}),
+            },
+        )
+    ]
+
+
+class VideoStack(cdk.Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
+        super().__init__(
+            scope, construct_id, description="svideo video: catalog, media bucket, public HTTP API", **kwargs
+        )
+        self.stage = stage
+        self.web_origins: list[str] = list(self.node.try_get_context("webOrigins") or DEFAULT_WEB_ORIGINS)
+        self.bus = import_bus(self, stage)
+        self.table = self._table()
+        self.bucket = self._media_bucket()
+        environment = {
+            "TABLE_NAME": self.table.table_name,
+            "BUS_NAME": bus_name(stage),
+        }
+        self.api_function = self._api_function(environment)
+        self.events_function = self._events_function(environment)
+        self.sweeper = self._sweeper(environment)
+        self.api, self.authorizer = self._http_api()
+        self._publish(
+            {
+                VideoParameter.TABLE_NAME: self.table.table_name,
+                VideoParameter.MEDIA_BUCKET: self.bucket.bucket_name,
+                VideoParameter.MEDIA_BUCKET_ARN: self.bucket.bucket_arn,
+                VideoParameter.API_ID: self.api.api_id,
+                VideoParameter.API_URL: self.api.api_endpoint,
+                VideoParameter.API_AUTHORIZER_ID: self.authorizer.ref,
+            }
+        )
+
+    # -- data ----------------------------------------------------------------------------------------
+    def _table(self) -> dynamodb.Table:
+        table = dynamodb.Table(
+            self,
+            "Catalog",
+            table_name=resource_name(self.stage, "videos"),
+            partition_key=dynamodb.Attribute(name="PK", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="SK", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            # Live updates and audits read the catalog's changes from its stream.
+            stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            removal_policy=cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY,
+        )
+        for name, (partition, sort) in INDEXES.items():
+            table.add_global_secondary_index(
+                index_name=name,
+                partition_key=dynamodb.Attribute(name=partition, type=dynamodb.AttributeType.STRING),
+                sort_key=dynamodb.Attribute(name=sort, type=dynamodb.AttributeType.STRING),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )
+        return table
+
+    def _media_bucket(self) -> s3.Bucket:
+        logs_bucket = s3.Bucket(
+            self,
+            "MediaAccessLogs",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90))],
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+            auto_delete_objects=False,
+        )
+        acknowledge(
+            logs_bucket,
+            "AwsSolutions-S1",
+            "This bucket receives the media bucket's access logs; logging it too would recurse.",
+        )
+        ignore_lint(logs_bucket, "W3045", "Server access logs are delivered with the bucket-owner ACL.")
+        return s3.Bucket(
+            self,
+            "Media",
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            server_access_logs_bucket=logs_bucket,
+            server_access_logs_prefix="media/",
+            cors=[
+                s3.CorsRule(
+                    allowed_methods=[s3.HttpMethods.GET, s3.HttpMethods.HEAD],
+                    allowed_origins=self.web_origins,
+                    allowed_headers=["*"],
+                    max_age=3600,
+                )
+            ],
+            removal_policy=cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY,
+        )
+
+    # -- functions -----------------------------------------------------------------------------------
+    def _table_access(self, actions: Sequence[str], indexes: Sequence[str] = ()) -> iam.PolicyStatement:
+        resources = [self.table.table_arn, *(f"{self.table.table_arn}/index/{name}" for name in indexes)]
+        return iam.PolicyStatement(actions=[f"dynamodb:{a}" for a in actions], resources=resources)
+
+    def _put_events(self) -> iam.PolicyStatement:
+        return iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn])
+
+    def _api_function(self, environment: Mapping[str, str]) -> ServiceFunction:
+        issuer = self._ssm(IdentityParameter.USER_POOL_ISSUER)
+        client_id = self._ssm(IdentityParameter.USER_POOL_CLIENT_ID)
+        function = ServiceFunction(
+            self,
+            "Api",
+            service="video",
+            handler="services.video.handlers.api.handler",
+            description="svideo video: the /videos and /me routes of the HTTP API",
+            environment={
+                **environment,
+                "MEDIA_BUCKET": self.bucket.bucket_name,
+                "MEDIA_BASE_URL": str(self.node.try_get_context("mediaBaseUrl") or ""),
+                "USER_POOL_ISSUER": issuer,
+                "USER_POOL_CLIENT_ID": client_id,
+                "SWAGGER_BASE_URL": str(self.node.try_get_context("swaggerBaseUrl") or DEFAULT_SWAGGER),
+            },
+        )
+        videos = self.bucket.arn_for_objects("videos/*")
+        for statement in (
+            self._table_access(["GetItem", "Query", "PutItem", "ConditionCheckItem"], list(INDEXES)),
+            self._put_events(),
+            # Presigned GETs are signed with this role, so it needs the read it hands out.
+            iam.PolicyStatement(actions=["s3:GetObject", "s3:DeleteObject"], resources=[videos]),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["videos/*"]}},
+            ),
+        ):
+            function.role.add_to_policy(statement)
+        self._acknowledge_media_prefix(function)
+        return function
+
+    def _acknowledge_media_prefix(self, function: ServiceFunction) -> None:
+        acknowledge(
+            function.role,
+            f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.bucket)}.Arn>/videos/*]",
+            "Every video's media lives under videos/<video_id>/; the API reads and deletes any one video's.",
+        )
+
+    def _events_function(self, environment: Mapping[str, str]) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "CatalogEvents",
+            service="video",
+            handler="services.video.handlers.events.handler",
+            description="svideo video: applies recording, processing and lifecycle events to the catalog",
+            environment=dict(environment),
+        )
+        writes = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"]
+        function.role.add_to_policy(self._table_access(writes))
+        function.role.add_to_policy(self._put_events())
+        dead_letters = sqs.Queue(
+            self,
+            "CatalogEventsDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+        )
+        ignore_lint(dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
+        acknowledge(
+            dead_letters,
+            "AwsSolutions-SQS3",
+            "This queue is the dead-letter queue of the catalog events queue.",
+        )
+        queue = sqs.Queue(
+            self,
+            "CatalogEventsQueue",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+            visibility_timeout=cdk.Duration.seconds(6 * 30),  # six times the function timeout (Lambda advice)
+            # Events for a video not yet created wait for its creating event through a few redeliveries.
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=8),
+        )
+        for subscription in video_events_subscriptions(self.stage):
+            subscribe_queue(
+                self,
+                subscription,
+                bus=self.bus,
+                queue=queue,
+                dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
+            )
+        function.function.add_event_source(
+            sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
+        )
+        mapping = function.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue.node)}")
+        ignore_lint(
+            mapping,
+            "ES1001",
+            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters records.",
+        )
+        return function
+
+    def _sweeper(self, environment: Mapping[str, str]) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "DeadlineSweeper",
+            service="video",
+            handler="services.video.handlers.sweeper.handler",
+            description="svideo video: fails videos that overstay a status's deadline",
+            environment=dict(environment),
+            timeout=cdk.Duration.minutes(2),
+            reserved_concurrency=1,  # one sweep at a time; overlapping sweeps would only race each other
+        )
+        function.role.add_to_policy(self._table_access(["GetItem", "PutItem", "Query"], ["by-status"]))
+        function.role.add_to_policy(self._put_events())
+        schedule = events.Rule(
+            self,
+            "SweepSchedule",
+            description="Runs the video deadline sweeper",
+            schedule=events.Schedule.rate(SWEEP_RATE),
+            targets=[
+                targets.LambdaFunction(
+                    function.function, retry_attempts=2, dead_letter_queue=function.dead_letter_queue
+                )
+            ],
+        )
+        # A missed sweep is harmless (the next one catches up), so asynchronous retries stay few and short.
+        function.function.configure_async_invoke(retry_attempts=1, max_event_age=SWEEP_RATE)
+        for child in schedule.node.children:
+            if isinstance(child, lambda_.CfnPermission):
+                ignore_lint(
+                    child,
+                    "ES1007",
+                    "Failed sweeps dead-letter through the function's DeadLetterConfig and the target's DLQ.",
+                )
+        return function
+
+    # -- HTTP API ------------------------------------------------------------------------------------
+    def _http_api(self) -> tuple[apigw.HttpApi, apigw.CfnAuthorizer]:
+        api = apigw.HttpApi(
+            self,
+            "HttpApi",
+            api_name=resource_name(self.stage, "api"),
+            description="svideo public HTTP API (videos, channels, me)",
+            create_default_stage=False,
+            cors_preflight=apigw.CorsPreflightOptions(
+                allow_origins=self.web_origins,
+                allow_methods=[apigw.CorsHttpMethod.ANY],
+                allow_headers=["authorization", "content-type"],
+                max_age=cdk.Duration.hours(1),
+            ),
+        )
+        access_logs = logs.LogGroup(
+            self,
+            "ApiAccessLogs",
+            retention=logs.RetentionDays.ONE_MONTH,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        apigw.HttpStage(
+            self,
+            "DefaultStage",
+            http_api=api,
+            stage_name="$default",
+            auto_deploy=True,
+            throttle=apigw.ThrottleSettings(rate_limit=50, burst_limit=100),
+            access_log_settings=AccessLogs(access_logs),
+        )
+        authorizer = apigw.CfnAuthorizer(
+            self,
+            "JwtAuthorizer",
+            api_id=api.api_id,
+            name="cognito",
+            authorizer_type="JWT",
+            identity_source=["$request.header.Authorization"],
+            jwt_configuration=apigw.CfnAuthorizer.JWTConfigurationProperty(
+                issuer=self._ssm(IdentityParameter.USER_POOL_ISSUER),
+                audience=[self._ssm(IdentityParameter.USER_POOL_CLIENT_ID)],
+            ),
+        )
+        integration = apigw.CfnIntegration(
+            self,
+            "ApiIntegration",
+            api_id=api.api_id,
+            integration_type="AWS_PROXY",
+            integration_uri=self.api_function.function.function_arn,
+            payload_format_version="2.0",
+        )
+        for route in API_ROUTES:
+            cfn_route = apigw.CfnRoute(
+                self,
+                f"Route-{route.method}-{_slug(route.path)}",
+                api_id=api.api_id,
+                route_key=route.key,
+                target=f"integrations/{integration.ref}",
+                authorization_type="JWT" if route.signed_in else "NONE",
+                authorizer_id=authorizer.ref if route.signed_in else None,
+            )
+            if not route.signed_in:
+                acknowledge(
+                    cfn_route,
+                    "AwsSolutions-APIG4",
+                    "Public by design: viewers read published videos and the API docs without signing in.",
+                )
+        lambda_.CfnPermission(
+            self,
+            "InvokedByHttpApi",
+            action="lambda:InvokeFunction",
+            function_name=self.api_function.function.function_arn,
+            principal="apigateway.amazonaws.com",
+            source_arn=self.format_arn(service="execute-api", resource=api.api_id, resource_name="*/*/*"),
+        )
+        return api, authorizer
+
+    # -- sharing -------------------------------------------------------------------------------------
+    def _ssm(self, key: str) -> str:
+        return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
+
+    def _logical_id(self, construct: Construct) -> str:
+        resource = construct.node.default_child
+        assert isinstance(resource, cdk.CfnElement)
+        return str(self.resolve(resource.logical_id))
+
+    def _publish(self, values: Mapping[VideoParameter, str]) -> None:
+        for key, value in values.items():
+            ssm.StringParameter(
+                self,
+                f"Parameter-{key.value}",
+                parameter_name=parameter_name(self.stage, key.value),
+                string_value=value,
+                description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
+            )
+
+
+@jsii.implements(apigw.IAccessLogSettings)
+class AccessLogs:
+    """The HTTP API stage's access logs: one JSON line per request into `group`."""
+
+    def __init__(self, group: logs.ILogGroup) -> None:
+        self._destination = apigw.LogGroupLogDestination(group)
+
+    @property
+    def destination(self) -> apigw.IAccessLogDestination:
+        return self._destination
+
+    @property
+    def format(self) -> apigateway.AccessLogFormat:
+        return apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+
+def _slug(path: str) -> str:
+    """A construct id fragment for a route path: `/videos/{video_id}` → `videos-video_id`."""
+    return path.strip("/").replace("/", "-").replace("{", "").replace("}", "") or "root"

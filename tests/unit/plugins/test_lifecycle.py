@@ -18,9 +18,7 @@ def completed(harness: Harness) -> list[LifecycleCompleted]:
     return harness.publisher.of_type(LifecycleCompleted)
 
 
-def test_given_a_plugin_per_hook_when_each_answers_then_hooks_run_in_order_and_outputs_project() -> (
-    None
-):
+def test_given_a_plugin_per_hook_when_each_answers_then_hooks_run_in_order_and_outputs_project() -> None:
     harness = Harness(*FOUR_HOOKS)
     harness.service.start(video_processed())
     for plugin, output in [("checker", {"valid": True}), ("approver", {"valid": True}), ("tagger", None)]:
@@ -52,9 +50,7 @@ def test_given_after_when_the_first_answers_then_the_second_is_invoked_with_its_
     assert harness.invocation("second").inputs == {"first": {"value": "first"}}
 
 
-def test_given_a_silent_plugin_when_its_deadline_passes_then_timeout_is_recorded_and_video_goes_on() -> (
-    None
-):
+def test_given_a_silent_plugin_when_its_deadline_passes_then_timeout_is_recorded_and_video_goes_on() -> None:
     harness = Harness(manifest("silent", timeout_seconds=5), manifest("later", "postMetadata"))
     harness.service.start(video_processed())
     harness.pass_time(6)
@@ -119,9 +115,7 @@ def test_given_a_duplicate_video_processed_when_handled_then_one_lifecycle_runs(
     assert len(harness.invoked()) == 1
 
 
-def test_given_a_validator_saying_invalid_then_video_is_invalid_and_later_hooks_skip() -> (
-    None
-):
+def test_given_a_validator_saying_invalid_then_video_is_invalid_and_later_hooks_skip() -> None:
     harness = Harness(*FOUR_HOOKS)
     harness.service.start(video_processed())
     harness.answer("checker", {"valid": False, "reason": "shorter than 10 s"})
@@ -133,9 +127,7 @@ def test_given_a_validator_saying_invalid_then_video_is_invalid_and_later_hooks_
     }  # fmt: skip
 
 
-def test_given_a_timed_out_plugin_when_it_answers_late_then_the_timeout_stands_and_is_noted() -> (
-    None
-):
+def test_given_a_timed_out_plugin_when_it_answers_late_then_the_timeout_stands_and_is_noted() -> None:
     harness = Harness(manifest("slow", timeout_seconds=5), manifest("next", "postMetadata"))
     harness.service.start(video_processed())
     harness.pass_time(6)
@@ -154,9 +146,7 @@ def test_given_an_answer_after_the_deadline_before_the_schedule_fires_then_it_co
     assert completed(harness)[0].results[0].status == "timed_out"
 
 
-def test_given_a_stuck_lifecycle_when_the_backstop_fires_then_verdict_is_failed() -> (
-    None
-):
+def test_given_a_stuck_lifecycle_when_the_backstop_fires_then_verdict_is_failed() -> None:
     harness = Harness(manifest("stuck", timeout_seconds=5))
     harness.service.start(video_processed())
     harness.scheduler.schedules = {k: v for k, v in harness.scheduler.schedules.items() if "-lc-" in k}
@@ -173,9 +163,7 @@ def test_given_no_plugins_when_a_video_is_processed_then_the_lifecycle_completes
     assert (end.verdict, end.results) == ("valid", [])
 
 
-def test_given_invocations_then_each_has_a_deadline_schedule_and_the_lifecycle_a_backstop() -> (
-    None
-):
+def test_given_invocations_then_each_has_a_deadline_schedule_and_the_lifecycle_a_backstop() -> None:
     harness = Harness(manifest("one", timeout_seconds=5), manifest("two", timeout_seconds=9))
     harness.service.start(video_processed())
     deadlines = {m.invocation_id: at for at, m in harness.scheduler.schedules.values()}

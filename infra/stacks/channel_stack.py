@@ -18,7 +18,14 @@ from constructs import Construct
 
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, ignore_lint
-from infra.naming import ChannelParameter, bus_name, parameter_name, resource_name
+from infra.naming import (
+    ChannelParameter,
+    IdentityParameter,
+    VideoParameter,
+    bus_name,
+    parameter_name,
+    resource_name,
+)
 from infra.subscriptions import Subscription, subscribe_queue
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
@@ -34,11 +41,8 @@ ROUTES: tuple[tuple[str, str, bool], ...] = (
     ("POST", "/channels/{id}/stream-key/rotate", True),
     ("DELETE", "/channels/{id}", True),
 )
-# SSM keys VideoStack and IdentityStack publish (the HTTP API, its JWT authorizer, the user pool).
-API_ID_KEY = "video/http-api-id"
-API_AUTHORIZER_ID_KEY = "video/http-api-authorizer-id"
-USER_POOL_ISSUER_KEY = "identity/user-pool-issuer"
-USER_POOL_CLIENT_ID_KEY = "identity/user-pool-client-id"
+# Stacks whose SSM parameters this one reads (the HTTP API and its authorizer, the user pool): deploy order.
+READS_FROM = ("CoreStack", "IdentityStack", "VideoStack")
 
 
 def ivs_channel_prefix(stage: str) -> str:
@@ -92,6 +96,10 @@ class ChannelStack(cdk.Stack):
         self.api_function = self._api_function()
         self.events_function = self._events_function(window)
         self._routes()
+        for stack_id in READS_FROM:
+            other = scope.node.try_find_child(stack_id)
+            if isinstance(other, cdk.Stack):
+                self.add_dependency(other)
         for key, value in {
             ChannelParameter.TABLE_NAME: self.table.table_name,
             ChannelParameter.RECORDING_BUCKET: self.bucket.bucket_name,
@@ -105,6 +113,9 @@ class ChannelStack(cdk.Stack):
                 description=f"svideo {stage}: {key.name.lower().replace('_', ' ')}",
             )
 
+    def _removal_policy(self) -> cdk.RemovalPolicy:
+        return cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY
+
     # -- storage -------------------------------------------------------------------------------------------
     def _table(self) -> dynamodb.Table:
         table = dynamodb.Table(
@@ -116,7 +127,7 @@ class ChannelStack(cdk.Stack):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute="expires_at",
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=self._removal_policy(),
         )
         indexes = {
             "by-owner": ("owner_id", "created_at"),
@@ -139,7 +150,7 @@ class ChannelStack(cdk.Stack):
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             versioned=False,
-            removal_policy=cdk.RemovalPolicy.RETAIN,
+            removal_policy=self._removal_policy(),
             lifecycle_rules=[
                 # Raw IVS recordings feed post-processing, which writes the on-demand media elsewhere.
                 s3.LifecycleRule(id="expire-raw-recordings", expiration=RECORDING_RETENTION),
@@ -182,8 +193,8 @@ class ChannelStack(cdk.Stack):
                 "RECORDING_CONFIGURATION_ARN": self.recording_configuration.attr_arn,
                 "IVS_CHANNEL_PREFIX": ivs_channel_prefix(self.stage),
                 "STAGE": self.stage,
-                "USER_POOL_ISSUER": self._ssm(USER_POOL_ISSUER_KEY),
-                "USER_POOL_CLIENT_IDS": self._ssm(USER_POOL_CLIENT_ID_KEY),
+                "USER_POOL_ISSUER": self._ssm(IdentityParameter.USER_POOL_ISSUER),
+                "USER_POOL_CLIENT_IDS": self._ssm(IdentityParameter.USER_POOL_CLIENT_ID),
             },
         )
         stage_tag = {"aws:ResourceTag/stage": self.stage}
@@ -309,8 +320,8 @@ class ChannelStack(cdk.Stack):
         return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
 
     def _routes(self) -> None:
-        api_id = self._ssm(API_ID_KEY)
-        authorizer_id = self._ssm(API_AUTHORIZER_ID_KEY)
+        api_id = self._ssm(VideoParameter.API_ID)
+        authorizer_id = self._ssm(VideoParameter.API_AUTHORIZER_ID)
         integration = apigw.CfnIntegration(
             self,
             "ApiIntegration",

@@ -74,7 +74,7 @@ class WebService:
         values: dict[str, Any] = dict.fromkeys(WEB_CONFIG)
         found = _parameters(self._cloud)
         for key, parameter in WEB_CONFIG.items():
-            values[key] = found.get(parameter.value)
+            values[key] = found.get(str(parameter))
         values["region"] = self._cloud.region
         values["cognitoEndpoint"] = self._cloud.endpoint + "/"
         return values

@@ -80,23 +80,22 @@ const enc = encodeURIComponent;
 export const api = {
   me: () => request("GET", "/me", { auth: "required" }),
 
-  liveChannels: (nextToken) => request("GET", "/channels", { query: { live: "true", next_token: nextToken } }),
-  myChannels: (nextToken) => request("GET", "/channels/mine", { auth: "required", query: { next_token: nextToken } }),
+  liveChannels: (nextToken) => request("GET", "/channels/live", { query: { next_token: nextToken } }),
+  myChannels: (nextToken) => request("GET", "/channels", { auth: "required", query: { next_token: nextToken } }),
   channel: (channelId) => request("GET", `/channels/${enc(channelId)}`),
   createChannel: (name) => request("POST", "/channels", { auth: "required", body: { name } }),
-  rotateKey: (channelId) => request("POST", `/channels/${enc(channelId)}/stream-key`, { auth: "required" }),
+  rotateKey: (channelId) => request("POST", `/channels/${enc(channelId)}/stream-key/rotate`, { auth: "required" }),
   deleteChannel: (channelId) => request("DELETE", `/channels/${enc(channelId)}`, { auth: "required" }),
 
   videos: (nextToken, limit = 12) => request("GET", "/videos", { query: { next_token: nextToken, limit } }),
-  channelVideos: (channelId, nextToken) =>
-    request("GET", `/channels/${enc(channelId)}/videos`, { query: { next_token: nextToken } }),
-  myVideos: (nextToken) => request("GET", "/videos/mine", { auth: "required", query: { next_token: nextToken } }),
+  // The owner sees every status of their channel's videos here; viewers see the published ones.
+  channelVideos: (channelId, nextToken, limit = 20) =>
+    request("GET", `/channels/${enc(channelId)}/videos`, { query: { next_token: nextToken, limit } }),
   video: (videoId) => request("GET", `/videos/${enc(videoId)}`),
   history: (videoId) => request("GET", `/videos/${enc(videoId)}/history`, { auth: "required" }),
   deleteVideo: (videoId) => request("DELETE", `/videos/${enc(videoId)}`, { auth: "required" }),
-  titles: (videoId) => request("GET", `/videos/${enc(videoId)}/titles`, { auth: "required" }),
-  selectTitle: (videoId, title) =>
-    request("POST", `/videos/${enc(videoId)}/title`, { auth: "required", body: { title } }),
+  selectTitle: (videoId, candidateId) =>
+    request("POST", `/videos/${enc(videoId)}/title`, { auth: "required", body: { candidate_id: candidateId } }),
   regenerateTitles: (videoId, feedback) =>
     request("POST", `/videos/${enc(videoId)}/titles/regenerate`, { auth: "required", body: { feedback } }),
 

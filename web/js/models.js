@@ -8,12 +8,14 @@ function url(value) {
   return first(value.url, value.href, value.presigned_url) || null;
 }
 
-export function readVideo(raw = {}) {
+export function readVideo(record = {}) {
+  // Plugins' outputs are projected under `fields` (description, tags, captions, avatars, title candidates).
+  const raw = { ...(record.fields || {}), ...record };
   const media = raw.media || {};
   const transcript = raw.transcript || {};
-  const thumbnails = raw.thumbnails || media.thumbnails || [];
+  const thumbnails = raw.thumbnails || media.thumbnail_urls || media.thumbnails || [];
   const avatars = (raw.avatars || []).map((avatar) => ({
-    url: url(avatar),
+    url: typeof avatar === "object" ? first(avatar.image_url, avatar.url) : url(avatar),
     name: (typeof avatar === "object" && (avatar.name || avatar.character)) || "",
   })).filter((avatar) => avatar.url);
   return {
@@ -27,8 +29,8 @@ export function readVideo(raw = {}) {
     tags: (raw.tags || []).map((tag) => (typeof tag === "string" ? tag : tag.text)).filter(Boolean),
     durationMs: first(raw.duration_ms, media.duration_ms, raw.recording?.duration_ms),
     createdAt: first(raw.published_at, raw.created_at),
-    thumbnail: url(first(raw.thumbnail_url, raw.poster_url, raw.thumbnail, thumbnails[0])),
-    poster: url(first(raw.poster_url, raw.thumbnail_url, thumbnails[0])),
+    thumbnail: url(first(raw.thumbnail_url, media.poster_url, raw.poster_url, thumbnails[0])),
+    poster: url(first(media.poster_url, raw.poster_url, raw.thumbnail_url, thumbnails[0])),
     mp4: url(first(raw.mp4_url, raw.playback?.mp4, media.mp4_url, media.mp4)),
     hls: url(first(raw.hls_url, raw.playback?.hls, media.hls_url, media.hls_master)),
     captions: url(first(raw.captions_url, raw.vtt_url, transcript.vtt_url, transcript.captions_url, raw.captions)),
@@ -38,6 +40,10 @@ export function readVideo(raw = {}) {
       text: segment.text,
     })),
     avatars,
+    titleCandidates: (raw.title_candidates || []).map((candidate) =>
+      (typeof candidate === "string" ? { id: candidate, text: candidate } : { id: first(candidate.candidate_id, candidate.title), text: first(candidate.title, candidate.text), evidence: candidate.evidence })),
+    selectedTitle: first(raw.selected_title, raw.title_selected, null),
+    titleAttemptsLeft: first(raw.title_attempts_left, raw.regenerations_left),
     reason: first(raw.reason, raw.status_reason, ""),
     plugins: raw.plugins || raw.plugin_results || [],
     raw,

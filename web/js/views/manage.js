@@ -38,6 +38,7 @@ export async function manageVideoView(videoId) {
 async function fillTimeline(section, video) {
   try {
     const { items } = page(await api.history(video.id), "history");
+    items.reverse();  // newest first: the broadcaster watches the latest step
     if (!items.length) {
       section.append(emptyState("Nothing has happened to this video yet."));
       return;
@@ -45,6 +46,7 @@ async function fillTimeline(section, video) {
     section.append(h("ol.timeline", {}, items.map((entry) => {
       const when = entry.occurred_at || entry.at || entry.time || entry.timestamp;
       const what = entry.summary || entry.event || entry.type || entry["detail-type"] || "";
+      if (entry.applied === false) entry.reason = [entry.reason, "(arrived late; status unchanged)"].filter(Boolean).join(" ");
       const move = entry.from || entry.to ? `${entry.from || "…"} → ${entry.to || "…"}` : "";
       return h("li", {},
         h("time", { datetime: when }, formatDate(when)),
@@ -76,40 +78,30 @@ async function fillPlugins(section, video) {
 }
 
 async function fillTitles(section, video) {
-  let set;
-  try {
-    set = await api.titles(video.id);
-  } catch (error) {
-    section.append(error.status === 404
-      ? h("p.muted", {}, "Title suggestions appear here once the transcript is ready.")
-      : notice(error.message, { kind: "error" }));
-    return;
-  }
-  const candidates = (set?.candidates || []).map((item) => (typeof item === "string" ? { text: item } : item));
-  const selected = set?.selected || set?.selected_title || null;
+  const candidates = video.titleCandidates;
+  const selected = video.selectedTitle;
   if (!candidates.length) {
-    section.append(h("p.muted", {}, set?.status === "regenerating"
-      ? "New suggestions are being written using your feedback…"
-      : "Title suggestions appear here once the transcript is ready."));
+    section.append(h("p.muted", {}, "Title suggestions appear here once the transcript is ready."));
     return;
   }
   const choose = h("form.form", { novalidate: true, "aria-label": "Choose a title" },
     h("fieldset", {},
       h("legend", {}, "Pick the title viewers see"),
       candidates.map((candidate, index) => h("div.choice", {},
-        h("input", { type: "radio", name: "title", id: `title-${index}`, value: candidate.text, checked: candidate.text === selected }),
+        h("input", { type: "radio", name: "title", id: `title-${index}`, value: candidate.id, checked: candidate.text === selected || candidate.id === selected }),
         h("label", { for: `title-${index}` }, candidate.text,
-          evidenceText(candidate) ? h("span.evidence", {}, ` — from: “${evidenceText(candidate)}”`) : null)))),
+          evidenceText(candidate, video.segments) ? h("span.evidence", {}, ` — from: “${evidenceText(candidate, video.segments)}”`) : null)))),
     h("div.field", { dataset: { field: "title" } }, h("p.field-error", { hidden: true })),
     h("button.button.primary", { type: "submit" }, "Use this title"));
   choose.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const title = choose.elements.title.value;
-    if (!title) return showErrors(choose, { message: "Pick one of the titles first.", fieldErrors: [] });
+    const candidateId = choose.elements.title.value;
+    const title = candidates.find((candidate) => candidate.id === candidateId)?.text;
+    if (!candidateId) return showErrors(choose, { message: "Pick one of the titles first.", fieldErrors: [] });
     const button = choose.querySelector("button[type=submit]");
     busy(button, true, "Saving…");
     try {
-      await api.selectTitle(video.id, title);
+      await api.selectTitle(video.id, candidateId);
       toast(`The title is now “${title}”.`, "success");
       busy(button, false);
     } catch (error) {
@@ -117,7 +109,7 @@ async function fillTitles(section, video) {
       showErrors(choose, error);
     }
   });
-  const attemptsLeft = set?.attempts_left ?? set?.remaining_attempts;
+  const attemptsLeft = video.titleAttemptsLeft;
   const regenerate = h("form.form", { novalidate: true, "aria-labelledby": "regenerate-heading" },
     h("h3", { id: "regenerate-heading" }, "None of these?"),
     field({ name: "feedback", label: "What should the new titles do differently?", type: "textarea", rows: 3,
@@ -143,11 +135,12 @@ async function fillTitles(section, video) {
   section.append(choose, regenerate);
 }
 
-function evidenceText(candidate) {
-  const evidence = candidate.evidence_text || candidate.evidence;
+// Evidence arrives as transcript segment indexes; the lines themselves are shown when the record has them.
+function evidenceText(candidate, segments = []) {
+  const evidence = candidate.evidence;
   if (!evidence) return "";
   if (typeof evidence === "string") return evidence;
-  return evidence.filter((item) => typeof item === "string").join(" … ");
+  return evidence.map((item) => (typeof item === "number" ? segments[item]?.text : item)).filter(Boolean).join(" … ");
 }
 
 function deleteSection(video) {

@@ -18,6 +18,7 @@ export async function studioView() {
     try {
       const { items } = page(await api.myChannels(), "channels");
       const list = items.map(readChannel);
+      myChannels = list;
       channels.replaceChildren(channels.firstChild, list.length
         ? h("ul.list.channel-list", {}, list.map((channel) => h("li", {},
           h("a", { href: href(`studio/channels/${channel.id}`), "data-link": true }, channel.name), " ",
@@ -27,42 +28,36 @@ export async function studioView() {
       channels.replaceChildren(channels.firstChild, notice(error.message, { kind: "error" }));
     }
   };
-  const pages = [null];
-  let index = 0;
+  let myChannels = [];
   const loadVideos = async () => {
     try {
-      const { items, nextToken } = page(await api.myVideos(pages[index]), "videos");
-      if (nextToken) pages[index + 1] = nextToken;
-      const list = items.map(readVideo).filter((video) => video.status !== "deleted");
+      // There is no "my videos" route: the owner sees every status of each of their channels' videos.
+      const pages = await Promise.all(myChannels.map((channel) => api.channelVideos(channel.id)));
+      const list = pages.flatMap((payload, index) => page(payload, "videos").items.map((raw) => ({ ...readVideo(raw), channelName: myChannels[index].name })))
+        .filter((video) => video.status !== "deleted")
+        .sort((a, b) => String(b.raw.created_at).localeCompare(String(a.raw.created_at)));
       videos.replaceChildren(videos.firstChild, list.length
         ? h("table.table", {},
           h("caption.visually-hidden", {}, "Your videos and their processing status"),
-          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Title"), h("th", { scope: "col" }, "Status"),
-            h("th", { scope: "col" }, "Length"), h("th", { scope: "col" }, "Created"))),
+          h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Title"), h("th", { scope: "col" }, "Channel"),
+            h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Length"), h("th", { scope: "col" }, "Created"))),
           h("tbody", {}, list.map((video) => h("tr", {},
             h("td", {}, h("a", { href: href(`studio/videos/${video.id}`), "data-link": true }, video.title)),
+            h("td", {}, video.channelName),
             h("td", {}, statusBadge(video.status)),
             h("td", {}, formatDuration(video.durationMs)),
-            h("td", {}, relativeTime(video.createdAt))))))
-        : emptyState("No videos yet. Go live and your recording appears here while it is processed."),
-      pagerFor(index, Boolean(nextToken), (delta) => { index += delta; loadVideos(); }));
+            h("td", {}, relativeTime(video.raw.created_at))))))
+        : emptyState("No videos yet. Go live and your recording appears here while it is processed."));
     } catch (error) {
       videos.replaceChildren(videos.firstChild, notice(error.message, { kind: "error" }));
     }
   };
-  await Promise.all([loadChannels(), loadVideos()]);
+  await loadChannels();
+  await loadVideos();
   return subscribe((update) => {
     if (update.channelId) loadChannels();
     if (update.videoId) loadVideos();
   });
-}
-
-function pagerFor(index, hasNext, move) {
-  if (!index && !hasNext) return null;
-  return h("nav.pager", { "aria-label": "Video pages" },
-    h("button.button", { type: "button", disabled: index === 0, onclick: () => move(-1) }, "← Newer"),
-    h("span", {}, `Page ${index + 1}`),
-    h("button.button", { type: "button", disabled: !hasNext, onclick: () => move(1) }, "Older →"));
 }
 
 function createChannelForm() {

@@ -24,15 +24,11 @@ from infra.constructs.packaging import ffmpeg_layer
 from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
 from infra.nag import acknowledge, ignore_lint
-from infra.naming import bus_name, parameter_name, resource_name
+from infra.naming import ChannelParameter, VideoParameter, bus_name, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 from services.postprocess import config
 
-# SSM parameters of the stacks that own the buckets (channel: recordings; video: media under videos/).
-RECORDING_BUCKET_PARAMETER = "channel/recording-bucket-name"
-MEDIA_BUCKET_PARAMETER = "video/media-bucket-name"
-DURATION_FIELD = ("detail", "recording", "duration_ms")
 # The image's build context is the repository root: only these paths are staged (the rest is excluded).
 _IMAGE_EXCLUDE = [
     "*",
@@ -100,6 +96,14 @@ def _rule_pattern(subscription: Subscription) -> events.EventPattern:
     )
 
 
+def _consume(function: lambda_.Function, queue: sqs.Queue, *, batch_size: int) -> None:
+    function.add_event_source(
+        sources.SqsEventSource(queue, batch_size=batch_size, report_batch_item_failures=True)
+    )
+    mapping = function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue.node)}")
+    ignore_lint(mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does.")
+
+
 class PostprocessStack(cdk.Stack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
         super().__init__(
@@ -109,8 +113,9 @@ class PostprocessStack(cdk.Stack):
         self.threshold_ms = int(
             self.node.try_get_context(config.THRESHOLD_CONTEXT_KEY) or config.default_lambda_max_duration_ms()
         )
-        recording_bucket = self._ssm_value("RecordingBucketName", RECORDING_BUCKET_PARAMETER)
-        media_bucket = self._ssm_value("MediaBucketName", MEDIA_BUCKET_PARAMETER)
+        # The buckets belong to the channel stack (recordings) and the video stack (media under videos/).
+        recording_bucket = self._ssm_value("RecordingBucketName", ChannelParameter.RECORDING_BUCKET)
+        media_bucket = self._ssm_value("MediaBucketName", VideoParameter.MEDIA_BUCKET)
         self.bus = import_bus(self, stage)
         self.ledger = dynamodb.TableV2(
             self,
@@ -179,6 +184,8 @@ class PostprocessStack(cdk.Stack):
             "Vpc",
             max_azs=2,
             nat_gateways=0,
+            # Tasks use their own egress-only group; locking the unused default one needs a custom resource.
+            restrict_default_security_group=False,
             subnet_configuration=[
                 ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)
             ],
@@ -305,9 +312,7 @@ class PostprocessStack(cdk.Stack):
         )
         roles = [self.task_role.role_arn, self.task_definition.obtain_execution_role().role_arn]
         self.processor.role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=roles))
-        function.add_event_source(
-            sources.SqsEventSource(self.jobs, batch_size=1, report_batch_item_failures=True)
-        )
+        _consume(function, self.jobs, batch_size=1)
         to_lambda, to_fargate = routing_subscriptions(self.stage, self.threshold_ms)
         core_dlq = import_events_dead_letter_queue(self, self.stage)
         subscribe_queue(self, to_lambda, bus=self.bus, queue=self.jobs, dead_letter_queue=core_dlq)
@@ -372,9 +377,7 @@ class PostprocessStack(cdk.Stack):
         for statement in job_access:
             self.watcher.role.add_to_policy(statement)
         self._acknowledge_object_keys(self.watcher.role)
-        self.watcher.function.add_event_source(
-            sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
-        )
+        _consume(self.watcher.function, queue, batch_size=10)
         # ECS state changes arrive on the account's default bus; its rules dead-letter to this stack's queue.
         default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
         subscribe_queue(

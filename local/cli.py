@@ -112,12 +112,15 @@ def synthesize(app: str, directory: Path, stage: str) -> Path:
         print(f"synth: {outdir} is up to date")
         return outdir
     outdir.mkdir(parents=True, exist_ok=True)
+    # cdk.json's feature flags, as `cdk synth` passes them; no account or region, as in the test suite's
+    # synthesis: environment-agnostic templates keep `${AWS::Region}`, which the deployer resolves.
+    context = json.loads((REPO_ROOT / "cdk.json").read_text()).get("context", {})
     env = {
-        **os.environ,
+        **{name: value for name, value in os.environ.items() if not name.startswith("CDK_DEFAULT_")},
         "CDK_OUTDIR": str(outdir),
-        "CDK_CONTEXT_JSON": json.dumps({"stage": stage, "aws:cdk:enable-asset-metadata": True}),
-        "CDK_DEFAULT_ACCOUNT": "123456789012",
-        "CDK_DEFAULT_REGION": "us-east-1",
+        "CDK_CONTEXT_JSON": json.dumps(
+            {**context, "stage": stage, "aws:cdk:enable-asset-metadata": True}
+        ),
     }
     print(f"synth: {app} -> {outdir}")
     started = time.monotonic()

@@ -4,7 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # System packages: media tools for ingest and post-processing, speech for the demo clip.
-APT_PACKAGES=(ffmpeg nginx libnginx-mod-rtmp espeak-ng sox)
+APT_PACKAGES=(ffmpeg nginx libnginx-mod-rtmp espeak-ng sox chromium)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -46,3 +46,6 @@ fi
 
 # Lambda layer: pre-downloaded Graviton wheels, so synth and the infra tests stay offline.
 bash scripts/lambda_deps.sh
+
+# Web app: hls.js from the pinned web/package-lock.json into web/vendor/ (served locally, never from a CDN).
+bash web/vendor.sh

@@ -65,7 +65,7 @@ function renderNav() {
   const link = (to, text) => h("li", {}, h("a", {
     href: href(to), "data-link": true, "aria-current": (to === "" ? path === "" : path.startsWith(to)) ? "page" : null,
   }, text));
-  nav.replaceChildren(
+  nav.replaceChildren(...[
     link("", "Watch"),
     hasGroup("broadcaster") ? link("studio", "Studio") : null,
     hasGroup("plugin-developer") ? link("plugins", "Plugins") : null,
@@ -78,8 +78,7 @@ function renderNav() {
         },
       }, `Sign out${current.email ? ` (${current.email})` : ""}`))
       : link("signin", "Sign in"),
-  );
-  for (const item of [...nav.children]) if (!item.firstChild) item.remove();
+  ].filter(Boolean));
 }
 
 document.addEventListener("click", (event) => {

@@ -467,6 +467,23 @@ def _table(ctx: ResourceContext, props: dict[str, Any]) -> Created:
     return name, attributes
 
 
+@handles("AWS::DynamoDB::GlobalTable", delete=_delete_table)
+def _global_table(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    """CDK's TableV2: one region locally, so the table itself; replica settings have nothing to apply to."""
+    indexes = [
+        _pick(index, "IndexName", "KeySchema", "Projection")
+        for index in props.get("GlobalSecondaryIndexes", [])
+    ]
+    table_props = {
+        **_pick(props, "TableName", "KeySchema", "AttributeDefinitions", "BillingMode"),
+        **_pick(props, "LocalSecondaryIndexes", "StreamSpecification", "TimeToLiveSpecification"),
+        **({"GlobalSecondaryIndexes": indexes} if indexes else {}),
+    }
+    name, attributes = _table(ctx, table_props)
+    attributes["TableId"] = name
+    return name, attributes
+
+
 def _delete_bucket(ctx: ResourceContext, name: str, props: dict[str, Any]) -> None:
     s3 = ctx.client("s3")
     try:
@@ -1093,6 +1110,17 @@ def _route(ctx: ResourceContext, props: dict[str, Any]) -> Created:
         ),
     )
     return response["RouteId"], {}
+
+
+@handles("AWS::ApiGatewayV2::RouteResponse")
+def _route_response(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    response = ctx.client("apigatewayv2").create_route_response(
+        ApiId=props["ApiId"],
+        RouteId=props["RouteId"],
+        RouteResponseKey=props["RouteResponseKey"],
+        **_pick(props, "ModelSelectionExpression", "ResponseModels", "ResponseParameters"),
+    )
+    return response["RouteResponseId"], {}
 
 
 # ---------------------------------------------------------------- Cognito, IVS

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import boto3
+from botocore.config import Config
 
 from services.video.domain import Catalog
 from services.video.media import MediaStore, S3MediaStore
@@ -56,7 +57,7 @@ def api_dependencies() -> Dependencies:
         _current = Dependencies(
             catalog=_catalog(),
             media=S3MediaStore(
-                boto3.client("s3"),
+                boto3.client("s3", config=Config(signature_version="s3v4")),  # SigV2 URLs are refused
                 settings.media_bucket,
                 cdn_base_url=settings.media_base_url or None,
                 expiry_s=settings.media_url_expiry_s,

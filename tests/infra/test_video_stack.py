@@ -1,0 +1,139 @@
+"""VideoStack: table keys and GSIs, the API's routes and where the authorizer sits, scoped IAM, the rules."""
+
+import json
+from typing import Any
+
+from aws_cdk.assertions import Match
+
+from infra.stacks.video_stack import INDEXES, video_events_subscriptions
+from services.video.repository import INDEX_KEYS
+from services.video.routes import API_ROUTES
+from shared.patterns import matches
+from tests.infra.conftest import Synthesized
+from tests.unit.video.support import event
+
+
+def _resources(app_synth: Synthesized, kind: str) -> dict[str, Any]:
+    found: dict[str, Any] = app_synth.assertions("VideoStack").find_resources(kind)
+    return found
+
+
+def test_given_the_table_then_keys_and_indexes_match_what_the_repository_queries(
+    app_synth: Synthesized,
+) -> None:
+    (table,) = _resources(app_synth, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["PK", "SK"]
+    indexes = {
+        gsi["IndexName"]: tuple(k["AttributeName"] for k in gsi["KeySchema"])
+        for gsi in props["GlobalSecondaryIndexes"]
+    }
+    assert indexes == dict(INDEXES) == {name: keys for name, keys in INDEX_KEYS.items() if name}
+
+
+def test_given_the_routes_then_only_signed_in_routes_carry_the_jwt_authorizer(app_synth: Synthesized) -> None:
+    routes = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in _resources(app_synth, "AWS::ApiGatewayV2::Route").values()
+    }
+    assert set(routes) == {route.key for route in API_ROUTES}
+    for route in API_ROUTES:
+        props = routes[route.key]
+        if route.signed_in:
+            assert props["AuthorizationType"] == "JWT" and "AuthorizerId" in props, route.key
+        else:
+            assert props["AuthorizationType"] == "NONE" and "AuthorizerId" not in props, route.key
+    assert not routes["GET /videos"].get("AuthorizerId")
+    assert routes["DELETE /videos/{video_id}"]["AuthorizationType"] == "JWT"
+
+
+def test_given_the_authorizer_then_issuer_and_audience_come_from_the_identity_parameters(
+    app_synth: Synthesized,
+) -> None:
+    (authorizer,) = _resources(app_synth, "AWS::ApiGatewayV2::Authorizer").values()
+    config = json.dumps(authorizer["Properties"]["JwtConfiguration"])
+    parameters = json.dumps(app_synth.template("VideoStack")["Parameters"])
+    assert authorizer["Properties"]["AuthorizerType"] == "JWT"
+    assert "identity/user-pool-issuer" in parameters and "identity/user-pool-client-id" in parameters
+    assert config.count("Ref") == 2
+
+
+def test_given_the_stage_then_it_throttles_and_writes_access_logs(app_synth: Synthesized) -> None:
+    app_synth.assertions("VideoStack").has_resource_properties(
+        "AWS::ApiGatewayV2::Stage",
+        {
+            "StageName": "$default",
+            "DefaultRouteSettings": {"ThrottlingBurstLimit": 100, "ThrottlingRateLimit": 50},
+            "AccessLogSettings": Match.object_like({"DestinationArn": Match.any_value()}),
+        },
+    )
+
+
+def test_given_the_media_bucket_then_it_is_encrypted_private_logged_and_ssl_only(
+    app_synth: Synthesized,
+) -> None:
+    buckets = _resources(app_synth, "AWS::S3::Bucket")
+    media = next(b for b in buckets.values() if "LoggingConfiguration" in b["Properties"])
+    assert media["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    assert media["Properties"]["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["GET", "HEAD"]
+    policies = json.dumps(_resources(app_synth, "AWS::S3::BucketPolicy"))
+    assert '"aws:SecureTransport": "false"' in policies
+
+
+def test_given_the_functions_then_no_policy_grants_star_actions_or_other_tables(
+    app_synth: Synthesized,
+) -> None:
+    for policy in _resources(app_synth, "AWS::IAM::Policy").values():
+        for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+            actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+            assert not any(a.endswith(":*") or a == "*" for a in actions), statement
+            if any(a.startswith("dynamodb:") for a in actions):
+                assert "Catalog" in json.dumps(statement["Resource"]), statement
+
+
+def test_given_the_catalog_subscription_then_it_matches_every_event_the_catalog_applies() -> None:
+    (subscription,) = video_events_subscriptions("dev")
+    for detail_type in (
+        "Broadcast.Started",
+        "Recording.Ended",
+        "Video.Processed",
+        "Lifecycle.Completed",
+        "Video.ProcessingFailed",
+        "Recording.Failed",
+        "Channel.Created",
+    ):
+        assert matches(dict(subscription.event_pattern), event(detail_type)), detail_type
+    assert not matches(
+        dict(subscription.event_pattern), {**event("Recording.Ended"), "source": "svideo.video"}
+    )
+
+
+def test_given_the_queue_then_the_consumer_reports_batch_item_failures_and_has_a_dlq(
+    app_synth: Synthesized,
+) -> None:
+    template = app_synth.assertions("VideoStack")
+    template.has_resource_properties(
+        "AWS::Lambda::EventSourceMapping", {"FunctionResponseTypes": ["ReportBatchItemFailures"]}
+    )
+    template.has_resource_properties(
+        "AWS::SQS::Queue", {"RedrivePolicy": Match.object_like({"maxReceiveCount": 8})}
+    )
+
+
+def test_given_the_sweeper_then_it_runs_on_a_rate_schedule(app_synth: Synthesized) -> None:
+    app_synth.assertions("VideoStack").has_resource_properties(
+        "AWS::Events::Rule", {"ScheduleExpression": "rate(5 minutes)"}
+    )
+
+
+def test_given_the_stack_then_it_shares_the_api_and_media_bucket_through_ssm(app_synth: Synthesized) -> None:
+    names = {p["Properties"]["Name"] for p in _resources(app_synth, "AWS::SSM::Parameter").values()}
+    assert {
+        "/svideo/dev/video/http-api-id",
+        "/svideo/dev/video/http-api-authorizer-id",
+        "/svideo/dev/video/api-url",
+        "/svideo/dev/video/media-bucket-name",
+        "/svideo/dev/video/media-bucket-arn",
+    } <= names

@@ -1,0 +1,66 @@
+"""The video service on moto in-process: the catalog table as the stack defines it, the media bucket."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+from moto import mock_aws
+
+from infra.stacks.video_stack import INDEXES
+from services.video.domain import Catalog
+from services.video.media import S3MediaStore
+from services.video.repository import DynamoVideoRepository
+from shared.events.testing import FakePublisher
+
+TABLE = "dev-svideo-videos"
+BUCKET = "dev-svideo-media"
+
+
+@dataclass
+class VideoCloud:
+    table: Any
+    s3: Any
+    repository: DynamoVideoRepository
+    media: S3MediaStore
+    publisher: FakePublisher
+    catalog: Catalog
+
+
+@pytest.fixture
+def video_cloud() -> Iterator[VideoCloud]:
+    with mock_aws():
+        dynamodb = boto3.resource("dynamodb", region_name="us-east-1")
+        attributes = {"PK", "SK", *(key for keys in INDEXES.values() for key in keys)}
+        table = dynamodb.create_table(
+            TableName=TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[
+                {"AttributeName": "PK", "KeyType": "HASH"},
+                {"AttributeName": "SK", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": name, "AttributeType": "S"} for name in sorted(attributes)
+            ],
+            GlobalSecondaryIndexes=[
+                {
+                    "IndexName": name,
+                    "KeySchema": [
+                        {"AttributeName": partition, "KeyType": "HASH"},
+                        {"AttributeName": sort, "KeyType": "RANGE"},
+                    ],
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for name, (partition, sort) in INDEXES.items()
+            ],
+        )
+        s3 = boto3.client("s3", region_name="us-east-1", config=Config(signature_version="s3v4"))
+        s3.create_bucket(Bucket=BUCKET)
+        repository = DynamoVideoRepository(table)
+        media = S3MediaStore(s3, BUCKET)
+        publisher = FakePublisher()
+        yield VideoCloud(table, s3, repository, media, publisher, Catalog(repository, publisher))

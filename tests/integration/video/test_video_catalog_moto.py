@@ -1,0 +1,133 @@
+"""The catalog on DynamoDB (moto): conditional writes, GSIs, pagination, the sweeper, deletion of media."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from services.video.changes import change_for
+from services.video.domain import Outcome
+from services.video.repository import ConcurrentChangeError
+from shared.api import BadRequestError
+from shared.auth import Principal
+from shared.events import parse_event
+from tests.integration.video.conftest import BUCKET, VideoCloud
+from tests.unit.video.support import CHANNEL_ID, OWNER_ID, T0, event
+
+
+def apply(cloud: VideoCloud, raw: dict[str, Any], minutes: float = 0) -> Outcome:
+    change = change_for(parse_event(raw))
+    assert change is not None
+    return cloud.catalog.apply(change, T0 + timedelta(minutes=minutes))
+
+
+def record(cloud: VideoCloud, video_id: str, minute: int) -> None:
+    apply(cloud, event("Recording.Ended", video_id=video_id, at=T0 + timedelta(minutes=minute)), minute)
+
+
+def test_given_an_event_delivered_twice_then_the_second_write_is_refused_by_the_condition(
+    video_cloud: VideoCloud,
+) -> None:
+    raw = event("Recording.Ended", video_id="vid-a")
+    assert apply(video_cloud, raw) is Outcome.CREATED
+    assert apply(video_cloud, raw) is Outcome.DUPLICATE
+    assert len(video_cloud.repository.history("vid-a")) == 1
+    assert len(video_cloud.publisher.published) == 1
+
+
+def test_given_a_stale_read_when_saving_then_the_version_condition_refuses_it(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-a", 0)
+    stale = video_cloud.repository.get("vid-a")
+    apply(video_cloud, event("Video.Processed", video_id="vid-a"), 1)
+    assert stale is not None
+    with pytest.raises(ConcurrentChangeError):
+        video_cloud.catalog._expire(stale, T0 + timedelta(days=3)) or (_ for _ in ()).throw(
+            ConcurrentChangeError()
+        )
+    video = video_cloud.repository.get("vid-a")
+    assert video is not None and video.status == "enriching"
+
+
+def test_given_many_videos_when_paging_a_channel_then_all_come_newest_first_exactly_once(
+    video_cloud: VideoCloud,
+) -> None:
+    for minute in range(7):
+        record(video_cloud, f"vid-{minute}", minute)
+    seen: list[str] = []
+    token = None
+    while True:
+        page = video_cloud.repository.list_by_channel(CHANNEL_ID, published_only=False, limit=3, token=token)
+        seen += [v.video_id for v in page.videos]
+        token = page.next_token
+        if token is None:
+            break
+    assert seen == [f"vid-{m}" for m in reversed(range(7))]
+
+
+def test_given_published_and_unpublished_videos_then_the_published_indexes_hold_only_published(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-draft", 0)
+    record(video_cloud, "vid-pub", 1)
+    apply(video_cloud, event("Video.Processed", video_id="vid-pub"), 2)
+    apply(video_cloud, event("Lifecycle.Completed", video_id="vid-pub"), 3)
+    assert [v.video_id for v in video_cloud.repository.list_published(limit=10, token=None).videos] == [
+        "vid-pub"
+    ]
+    channel = video_cloud.repository.list_by_channel(CHANNEL_ID, published_only=True, limit=10, token=None)
+    assert [v.video_id for v in channel.videos] == ["vid-pub"]
+    assert [
+        v.video_id
+        for v in video_cloud.repository.list_by_status(
+            "processing", due_before=None, limit=10, token=None
+        ).videos
+    ] == ["vid-draft"]
+
+
+def test_given_a_token_for_another_channel_then_it_is_refused(video_cloud: VideoCloud) -> None:
+    for minute in range(3):
+        record(video_cloud, f"vid-{minute}", minute)
+    page = video_cloud.repository.list_by_channel(CHANNEL_ID, published_only=False, limit=1, token=None)
+    with pytest.raises(BadRequestError):
+        video_cloud.repository.list_by_channel(
+            "ch-other", published_only=False, limit=1, token=page.next_token
+        )
+
+
+def test_given_overdue_videos_when_swept_then_the_status_index_finds_them_and_they_fail(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-old", 0)
+    record(video_cloud, "vid-new", 100)
+    deadline = video_cloud.catalog.deadlines.processing
+    failed = video_cloud.catalog.sweep(T0 + deadline + timedelta(minutes=1))
+    assert failed == ["vid-old"]
+    old, new = video_cloud.repository.get("vid-old"), video_cloud.repository.get("vid-new")
+    assert old is not None and new is not None
+    assert (old.status, old.reason, new.status) == ("failed", "deadline exceeded in processing", "processing")
+    assert video_cloud.catalog.sweep(T0 + deadline + timedelta(minutes=2)) == []
+
+
+def test_given_a_video_with_media_when_deleted_then_its_objects_are_removed_and_others_kept(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-a", 0)
+    for key in ("videos/vid-a/video.mp4", "videos/vid-a/hls/master.m3u8", "videos/vid-b/video.mp4"):
+        video_cloud.s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    owner = Principal(sub=OWNER_ID, groups=frozenset({"broadcaster"}))
+    removed = video_cloud.catalog.delete(owner, "vid-a", video_cloud.media, T0 + timedelta(minutes=5))
+    assert removed == 2
+    keys = [o["Key"] for o in video_cloud.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    assert keys == ["videos/vid-b/video.mp4"]
+    video = video_cloud.repository.get("vid-a")
+    assert video is not None and video.status == "deleted"
+    assert video_cloud.publisher.details_json()[-1]["to"] == "deleted"
+
+
+def test_given_media_keys_then_urls_are_presigned_gets(video_cloud: VideoCloud) -> None:
+    url = video_cloud.media.url("videos/vid-a/video.mp4")
+    assert "videos/vid-a/video.mp4" in url and "X-Amz-Signature" in url and "X-Amz-Expires=900" in url

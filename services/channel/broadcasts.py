@@ -10,6 +10,7 @@ name the same video whatever order they arrive in.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,6 +40,7 @@ from shared.events.channel import (
 from shared.observability import logger
 
 ENDED_STREAMS_KEPT = 20
+_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
 _DEFAULT_FAILURE_REASON = {
     RECORDING_START_FAILURE: "IVS could not start recording the broadcast",
     RECORDING_END_FAILURE: "IVS could not finish writing the recording",
@@ -120,7 +122,8 @@ def transition(
 ) -> tuple[Channel | None, list[ChannelEvent]]:
     """The channel after `change` (None: unchanged) and the events to publish. Pure."""
     detail = change.detail
-    meta = Meta.now(correlation_id=change.event_id)  # one correlation id from IVS's event onwards
+    # One correlation id from IVS's event onwards (its id is a UUID; anything else gets a fresh one).
+    meta = Meta.now(correlation_id=change.event_id if _CORRELATION_ID.match(change.event_id) else None)
     if isinstance(detail, IvsStreamStateChange):
         if detail.event_name == STREAM_START:
             return _stream_started(channel, detail.stream_id, change.at, reconnect_window, meta)

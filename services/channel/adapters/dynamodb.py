@@ -156,7 +156,7 @@ class DynamoChannelRepository:
             "expires_at": int(time.time()) + LEDGER_TTL_SECONDS,
         }
         table_name = self._table.name
-        client = self._table.meta.client
+        client = self._table.meta.client  # the resource's client: it serialises Python values itself
         writes: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -178,7 +178,7 @@ class DynamoChannelRepository:
                 }
             )
         try:
-            client.transact_write_items(TransactItems=_serialized(writes))
+            client.transact_write_items(TransactItems=writes)
         except ClientError as error:
             if error.response["Error"]["Code"] != "TransactionCanceledException":
                 raise
@@ -194,18 +194,3 @@ class DynamoChannelRepository:
             UpdateExpression="SET published = :yes",
             ExpressionAttributeValues={":yes": True},
         )
-
-
-def _serialized(writes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The resource layer's Python values to the client's typed attribute values."""
-    from boto3.dynamodb.types import TypeSerializer
-
-    serializer = TypeSerializer()
-    for write in writes:
-        put = write["Put"]
-        put["Item"] = {k: serializer.serialize(v) for k, v in put["Item"].items()}
-        if "ExpressionAttributeValues" in put:
-            put["ExpressionAttributeValues"] = {
-                k: serializer.serialize(v) for k, v in put["ExpressionAttributeValues"].items()
-            }
-    return writes

@@ -19,14 +19,14 @@ from constructs import Construct
 
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, ignore_lint
-from infra.naming import parameter_name, resource_name
+from infra.naming import IdentityParameter, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 
 # Published here for the web app; the user pool keys are the identity stack's, read at run time.
 WEBSOCKET_URL_KEY = "live/websocket-url"
-USER_POOL_ISSUER_KEY = "identity/user-pool-issuer"
-USER_POOL_CLIENT_ID_KEY = "identity/user-pool-client-id"
+USER_POOL_ISSUER_KEY = IdentityParameter.USER_POOL_ISSUER.value
+USER_POOL_CLIENT_ID_KEY = IdentityParameter.USER_POOL_CLIENT_ID.value
 TOPIC_INDEX = "by-topic"
 THROTTLE_RATE_PER_S = 100
 THROTTLE_BURST = 200

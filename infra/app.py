@@ -12,9 +12,11 @@ from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.live_stack import LiveStack
+from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.postprocess_stack import PostprocessStack
 from infra.stacks.video_stack import VideoStack
 from infra.stacks.web_stack import WebStack
+from plugins.duration.stack import DurationPluginStack
 
 ASSET_METADATA = "aws:cdk:enable-asset-metadata"
 StackFactory = Callable[..., cdk.Stack]
@@ -24,6 +26,8 @@ STACKS: list[tuple[str, StackFactory]] = [
     ("CoreStack", CoreStack),
     ("IdentityStack", IdentityStack),
     ("VideoStack", VideoStack),
+    ("PluginsStack", PluginsStack),
+    ("DurationPluginStack", DurationPluginStack),
     ("LiveStack", LiveStack),
     ("ChannelStack", ChannelStack),
     ("PostprocessStack", PostprocessStack),

@@ -46,6 +46,20 @@ class Subscription:
             raise ValueError(
                 f"{self.name}: top-level pattern keys not expressible in a CDK rule: {unsupported}"
             )
+        for key, value in self.event_pattern.items():
+            _field(key, value)  # raises on a top-level matcher a CDK rule cannot carry
+
+
+def _field(key: str, value: Any) -> Any:
+    """A top-level field for EventPattern, whose typed fields (all but `detail`) take strings only: a lone
+    `{"prefix": ...}` becomes `Match.prefix`, which renders back to the same JSON."""
+    if key == "detail" or not isinstance(value, list) or all(isinstance(item, str) for item in value):
+        return value
+    if len(value) == 1 and isinstance(value[0], Mapping) and set(value[0]) == {"prefix"}:
+        return events.Match.prefix(str(value[0]["prefix"]))
+    raise ValueError(
+        f"top-level field {key!r}: only strings or one {{'prefix': ...}} fit a CDK rule: {value}"
+    )
 
 
 def subscribe_queue(
@@ -58,7 +72,7 @@ def subscribe_queue(
 ) -> events.Rule:
     """The subscription's rule, delivering to `queue`; undeliverable events go to `dead_letter_queue`."""
     pattern = events.EventPattern(
-        **{_PATTERN_FIELDS[key]: value for key, value in subscription.event_pattern.items()}
+        **{_PATTERN_FIELDS[key]: _field(key, value) for key, value in subscription.event_pattern.items()}
     )
     return events.Rule(
         scope,

@@ -491,6 +491,9 @@ def _parser() -> argparse.ArgumentParser:
         "--state-dir", help="local cloud state (default .svideo/ in the repository, or $SVIDEO_STATE_DIR)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    from local.plugins_cli import add_commands  # plugins_cli imports this module: import it late
+
+    add_commands(commands)
 
     def app_options(command: argparse.ArgumentParser) -> None:
         source = command.add_mutually_exclusive_group()

@@ -33,12 +33,17 @@ _SKIPPED_SUFFIXES = {".pyc", ".pyo"}
 
 def _code_files(service: str) -> list[Path]:
     """Repo-relative paths of what a service's function ships: shared/ and services/<service>/."""
-    service_dir = Path("services", service)
-    if not (REPO_ROOT / service_dir).is_dir():
-        raise ValueError(f"no such service directory: {service_dir}")
-    # The package markers between services/ and the service, so `services.<service>` imports.
-    files = [p / "__init__.py" for p in [service_dir, *service_dir.parents][1:-1]]
-    for root in (Path("shared"), service_dir):
+    return code_files(Path("services", service))
+
+
+def code_files(package_dir: Path) -> list[Path]:
+    """Repo-relative paths of what a function of `package_dir` (services/<x>, plugins/<x>) ships: shared/ and
+    that package, with the package markers between the repo root and it."""
+    if not (REPO_ROOT / package_dir).is_dir():
+        raise ValueError(f"no such service or plugin directory: {package_dir}")
+    # The package markers between the root and the package, so `services.<service>` imports.
+    files = [p / "__init__.py" for p in [package_dir, *package_dir.parents][1:-1]]
+    for root in (Path("shared"), package_dir):
         for path in sorted((REPO_ROOT / root).rglob("*")):
             relative = path.relative_to(REPO_ROOT)
             skipped = _SKIPPED_PARTS.intersection(relative.parts) or any(
@@ -92,9 +97,14 @@ class _InstallWheels:
 
 def service_code(service: str) -> lambda_.Code:
     """The function code asset for one service, re-bundled only when its files change."""
-    files = _code_files(service)
+    return code_from_files(Path("services", service), _code_files(service))
+
+
+def code_from_files(root: Path, files: list[Path]) -> lambda_.Code:
+    """A code asset of repo-relative `files` (laid out as in the repo), hashed on their content; `root` is
+    the repo folder the asset is named after."""
     return lambda_.Code.from_asset(
-        str(REPO_ROOT / "services" / service),
+        str(REPO_ROOT / root),
         asset_hash_type=cdk.AssetHashType.CUSTOM,
         asset_hash=_digest(files),
         bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_CopyFiles(files)),

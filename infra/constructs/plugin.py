@@ -11,22 +11,20 @@ from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constructs.packaging import ARCHITECTURE, RUNTIME, _CopyFiles, _digest, dependencies_layer
-from infra.lambda_runtime import REPO_ROOT
+from infra.constructs.packaging import code_files, code_from_files
+from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, ignore_lint
-from infra.naming import METRICS_NAMESPACE, bus_name, resource_name
+from infra.naming import bus_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 from services.plugins.manifest import PluginManifest, load_manifest
 from shared.events.plugins import PLUGINS_SOURCE, PluginInvoked, plugin_source
 
 QUEUE_RETENTION = cdk.Duration.days(14)
-_SKIPPED = {"__pycache__", "tests"}
 
 
 def invoked_subscription(stage: str, plugin: str) -> Subscription:
@@ -44,18 +42,8 @@ def invoked_subscription(stage: str, plugin: str) -> Subscription:
 
 def plugin_code(package: str) -> lambda_.Code:
     """`shared/` plus `plugins/<package>/` (and the package markers), bundled without Docker."""
-    files = [Path("plugins", "__init__.py")]
-    for root in (Path("shared"), Path("plugins", package)):
-        for path in sorted((REPO_ROOT / root).rglob("*")):
-            relative = path.relative_to(REPO_ROOT)
-            if path.is_file() and not _SKIPPED.intersection(relative.parts) and path.suffix != ".pyc":
-                files.append(relative)
-    return lambda_.Code.from_asset(
-        str(REPO_ROOT / "plugins" / package),
-        asset_hash_type=cdk.AssetHashType.CUSTOM,
-        asset_hash=_digest(files),
-        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_CopyFiles(files)),
-    )
+    package_dir = Path("plugins", package)
+    return code_from_files(package_dir, code_files(package_dir))
 
 
 class PluginStack(cdk.Stack):
@@ -125,54 +113,28 @@ class PluginStack(cdk.Stack):
         self, handler: str, timeout: cdk.Duration, memory_size: int, environment: Mapping[str, str]
     ) -> lambda_.Function:
         name = self.manifest.name
-        log_group = logs.LogGroup(
-            self, "Logs", retention=logs.RetentionDays.ONE_MONTH, removal_policy=cdk.RemovalPolicy.DESTROY
-        )
-        role = iam.Role(self, "Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"))
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[log_group.log_group_arn]
-            )
+        function = ServiceFunction(
+            self,
+            "Plugin",
+            service=f"plugin-{name}",
+            handler=handler,
+            code=plugin_code(handler.split(".")[1]),
+            description=f"svideo plugin {name} ({self.manifest.hook})",
+            memory_size=memory_size,
+            timeout=timeout,
+            dead_letter_queue=self.dead_letters,
+            environment={"PLUGIN_NAME": name, "BUS_NAME": bus_name(self.stage), **environment},
         )
         # The plugin may put events on the bus only under its own source: it cannot speak for another plugin.
-        role.add_to_policy(
+        function.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["events:PutEvents"],
                 resources=[self.bus.event_bus_arn],
                 conditions={"StringEquals": {"events:source": plugin_source(name)}},
             )
         )
-        function = lambda_.Function(
-            self,
-            "Function",
-            description=f"svideo plugin {name} ({self.manifest.hook})",
-            runtime=RUNTIME,
-            architecture=ARCHITECTURE,
-            handler=handler,
-            code=plugin_code(handler.split(".")[1]),
-            layers=[dependencies_layer(self)],
-            memory_size=memory_size,
-            timeout=timeout,
-            role=role,
-            tracing=lambda_.Tracing.ACTIVE,
-            logging_format=lambda_.LoggingFormat.JSON,
-            log_group=log_group,
-            environment={
-                "POWERTOOLS_SERVICE_NAME": f"plugin-{name}",
-                "POWERTOOLS_METRICS_NAMESPACE": METRICS_NAMESPACE,
-                "PLUGIN_NAME": name,
-                "BUS_NAME": bus_name(self.stage),
-                **environment,
-            },
-        )
-        ignore_lint(function, "WS1004", "Logs go to LoggingConfig.LogGroup, which has a retention.")
-        ignore_lint(function, "W3005", "CDK makes the function wait for its role's policies on purpose.")
-        acknowledge(
-            role,
-            "AwsSolutions-IAM5[Resource::*]",
-            "X-Ray PutTraceSegments/PutTelemetryRecords take no resource-level permissions (active tracing).",
-        )
-        return function
+        self.service_function = function
+        return function.function
 
     def _webhook(self, url: str, rule_dlq: sqs.IQueue) -> None:
         """Invocations POSTed to an HTTPS endpoint by an API destination; it completes with an event."""

@@ -19,7 +19,11 @@ LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
 
 
 class ServiceFunction(Construct):
-    """A function of `services/<service>/` plus `shared/`; third-party packages from the stack's layer."""
+    """A function of `services/<service>/` plus `shared/`; third-party packages from the stack's layer.
+
+    `code` replaces the default bundle for functions that live elsewhere (a plugin's `plugins/<name>/`);
+    `service` then only names the function in its Powertools settings.
+    """
 
     def __init__(
         self,
@@ -38,6 +42,7 @@ class ServiceFunction(Construct):
         architecture: lambda_.Architecture = ARCHITECTURE,
         dead_letter_queue: sqs.IQueue | None = None,
         description: str | None = None,
+        code: lambda_.Code | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if architecture != ARCHITECTURE:
@@ -75,7 +80,7 @@ class ServiceFunction(Construct):
             runtime=RUNTIME,
             architecture=architecture,
             handler=handler,
-            code=service_code(service),
+            code=code or service_code(service),
             layers=[dependencies_layer(self)],
             memory_size=memory_size,
             timeout=timeout,

@@ -5,8 +5,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
@@ -99,9 +97,8 @@ class PluginsStack(cdk.Stack):
             dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=5),
         )
         rule_dlq = import_events_dead_letter_queue(self, stage)
-        processed, completed = lifecycle_subscriptions(stage)
-        subscribe_queue(self, processed, bus=self.bus, queue=self.queue, dead_letter_queue=rule_dlq)
-        self._prefix_rule(completed, rule_dlq)
+        for subscription in lifecycle_subscriptions(stage):
+            subscribe_queue(self, subscription, bus=self.bus, queue=self.queue, dead_letter_queue=rule_dlq)
         self.schedule_group = scheduler.CfnScheduleGroup(
             self, "Deadlines", name=resource_name(stage, "plugin-deadlines")
         )
@@ -123,29 +120,6 @@ class PluginsStack(cdk.Stack):
             parameter_name=parameter_name(stage, REGISTRY_TABLE_KEY),
             string_value=self.registry.table_name,
             description=f"svideo {stage}: plugin registry table",
-        )
-
-    def _prefix_rule(self, subscription: Subscription, rule_dlq: sqs.IQueue) -> events.Rule:
-        """subscribe_queue for a pattern with a source prefix, which CDK's EventPattern types cannot carry."""
-        pattern = dict(subscription.event_pattern)
-        return events.Rule(
-            self,
-            f"Rule-{subscription.name}",
-            rule_name=subscription.name,
-            description=subscription.description,
-            event_bus=self.bus,
-            event_pattern=events.EventPattern(
-                source=events.Match.prefix(pattern["source"][0]["prefix"]),
-                detail_type=list(pattern["detail-type"]),
-            ),
-            targets=[
-                targets.SqsQueue(
-                    self.queue,
-                    dead_letter_queue=rule_dlq,
-                    retry_attempts=subscription.retry_attempts,
-                    max_event_age=subscription.max_event_age,
-                )
-            ],
         )
 
     def _table(self, construct_id: str, key: str) -> dynamodb.Table:

@@ -56,3 +56,32 @@ def test_given_a_top_level_or_when_declared_then_it_is_refused_as_not_expressibl
             description="either source",
             event_pattern={"$or": [{"source": ["svideo.channel"]}, {"source": ["svideo.video"]}]},
         )
+
+
+def test_given_a_top_level_prefix_when_built_then_the_rule_carries_the_same_prefix_matcher() -> None:
+    import aws_cdk as cdk
+    from aws_cdk import aws_events as events
+    from aws_cdk import aws_sqs as sqs
+    from aws_cdk.assertions import Template
+
+    from infra.subscriptions import subscribe_queue
+
+    pattern = {"source": [{"prefix": "svideo.plugin."}], "detail-type": ["Plugin.Completed"]}
+    stack = cdk.Stack(cdk.App())
+    subscribe_queue(
+        stack,
+        Subscription(name="prefixed", description="d", event_pattern=pattern),
+        bus=events.EventBus.from_event_bus_name(stack, "Bus", "dev-svideo"),
+        queue=sqs.Queue(stack, "Inbox"),
+        dead_letter_queue=sqs.Queue(stack, "Dead"),
+    )
+    (rule,) = Template.from_stack(stack).find_resources("AWS::Events::Rule").values()
+    assert rule["Properties"]["EventPattern"] == pattern
+    assert matches(
+        rule["Properties"]["EventPattern"], {"source": "svideo.plugin.x", "detail-type": "Plugin.Completed"}
+    )
+
+
+def test_given_a_top_level_matcher_a_cdk_rule_cannot_carry_when_declared_then_it_is_refused() -> None:
+    with pytest.raises(ValueError, match="source"):
+        Subscription(name="n", description="d", event_pattern={"source": [{"anything-but": "svideo.x"}]})

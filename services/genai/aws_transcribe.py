@@ -58,8 +58,11 @@ class AwsTranscriber:
     def transcribe(self, video_id: str, media: Path | str) -> PendingTranscription:
         return self.start(video_id, "run", str(media))
 
+    def describe(self, job_name: str) -> dict[str, Any]:
+        return dict(self._transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"])
+
     def collect(self, job_name: str) -> Transcript:
-        job = self._transcribe.get_transcription_job(TranscriptionJobName=job_name)["TranscriptionJob"]
+        job = self.describe(job_name)
         if job["TranscriptionJobStatus"] != "COMPLETED":
             raise GenerationError(
                 f"transcription job {job_name} ended {job['TranscriptionJobStatus']}: "

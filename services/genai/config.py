@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 from pathlib import Path
@@ -13,6 +14,26 @@ from pydantic import BaseModel, Field
 from services.genai.ports import AvatarPainter, TitleWriter, Transcriber
 
 Mode = Literal["local", "aws"]
+
+
+class Price(BaseModel):
+    """On-demand list prices in USD (us-east-1, late 2024); estimates for the cost metric, not billing."""
+
+    per_1k_input_tokens: float = 0.0
+    per_1k_output_tokens: float = 0.0
+    per_image: float = 0.0
+    per_audio_minute: float = 0.0
+
+
+# Model id → price; local adapters cost nothing. Override with GENAI_PRICES (JSON of the same shape).
+PRICES: dict[str, Price] = {
+    "anthropic.claude-3-haiku-20240307-v1:0": Price(
+        per_1k_input_tokens=0.00025, per_1k_output_tokens=0.00125
+    ),
+    "anthropic.claude-3-5-sonnet-20240620-v1:0": Price(per_1k_input_tokens=0.003, per_1k_output_tokens=0.015),
+    "amazon.titan-image-generator-v2:0": Price(per_image=0.008),
+    "amazon-transcribe": Price(per_audio_minute=0.024),
+}
 
 
 class GenAiSettings(BaseModel):
@@ -31,6 +52,9 @@ class GenAiSettings(BaseModel):
     max_title_rounds: int = Field(default=3, ge=1, le=10)
     model_cache_dir: Path = Path("/tmp/svideo-models")
     whisper_language: str | None = None
+    bus_name: str = ""
+    titles_table: str = ""
+    prices: dict[str, Price] = Field(default_factory=lambda: dict(PRICES))
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> GenAiSettings:
@@ -40,6 +64,10 @@ class GenAiSettings(BaseModel):
         }
         if "media_bucket" not in values and "MEDIA_BUCKET" in env:
             values["media_bucket"] = env["MEDIA_BUCKET"]
+        if "bus_name" not in values and "BUS_NAME" in env:
+            values["bus_name"] = env["BUS_NAME"]
+        if "prices" in values:
+            return cls.model_validate({**values, "prices": json.loads(values["prices"])})
         return cls.model_validate(values)
 
 

@@ -69,6 +69,8 @@ def write_titles(
         "round": request.round,
         "model_id": titles.generation.model_id,
         "prompt_version": titles.generation.prompt_version,
+        "input_tokens": titles.generation.input_tokens,
+        "output_tokens": titles.generation.output_tokens,
     }
 
 
@@ -85,4 +87,6 @@ def paint_avatars(
         "avatars": avatars,
         "model_id": f"{sheet.generation.model_id}+{painter.model_id}"[:200],
         "prompt_version": sheet.generation.prompt_version,
+        "input_tokens": sheet.generation.input_tokens,
+        "output_tokens": sheet.generation.output_tokens,
     }

@@ -1,0 +1,67 @@
+"""SQS (rule on `aws.transcribe` job state changes of svideo jobs) → collect the transcript, store it like the
+local path does, publish `Transcript.Completed`, and complete (or fail) the parked plugin invocation."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from services.genai import config, publishing, runtime, tasks, usage
+from services.genai.aws_transcribe import AwsTranscriber
+from services.genai.errors import GenerationError
+from services.genai.s3_store import S3ArtefactStore
+from services.genai.transcribe_jobs import load_parked, video_id_of_media
+from shared.events import parse_event
+from shared.events.aws import TranscribeJobStateChange
+from shared.observability import logger, metrics, tracer
+from shared.plugin_sdk import PluginClient
+
+processor = BatchProcessor(event_type=EventType.SQS)
+
+
+@cache
+def transcriber() -> AwsTranscriber:
+    built = config.build_transcriber(config.settings())
+    if not isinstance(built, AwsTranscriber):
+        raise RuntimeError("Transcribe completions arrive only with GENAI_MODE=aws")
+    return built
+
+
+@tracer.capture_method
+def record_handler(record: SQSRecord) -> None:
+    change = parse_event(json.loads(record.body)).detail
+    if not isinstance(change, TranscribeJobStateChange):
+        raise TypeError(f"unexpected event {type(change).__name__}")
+    deps = runtime.current()
+    name = change.transcription_job_name
+    job = transcriber().describe(name)
+    video_id = video_id_of_media(job["Media"]["MediaFileUri"])
+    logger.append_keys(video_id=video_id)
+    invocation = load_parked(deps.s3, deps.settings.media_bucket, video_id, name)
+    client = PluginClient("transcript", deps.publisher)
+    try:
+        transcript = transcriber().collect(name)
+        output = tasks.store_transcript(transcript, S3ArtefactStore(deps.s3, invocation))
+    except GenerationError as error:
+        client.fail(invocation, error.code, str(error)[:2000])
+        return
+    bucket, correlation = invocation.video.media.bucket, invocation.meta.correlation_id
+    deps.publisher.publish(publishing.transcript_completed(video_id, bucket, output, correlation))
+    used = usage.Usage("transcript", str(output["model_id"]), transcription_seconds=transcript.audio_seconds)
+    usage.record(metrics, used, video_id, deps.settings.prices)
+    client.complete(invocation, output)
+
+
+@logger.inject_lambda_context
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )

@@ -167,7 +167,9 @@ class PluginsStack(cdk.Stack):
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue"], resources=[self.token_key.secret_arn]
             ),
-            iam.PolicyStatement(actions=["scheduler:CreateSchedule"], resources=[schedule_arn]),
+            iam.PolicyStatement(
+                actions=["scheduler:CreateSchedule", "scheduler:DeleteSchedule"], resources=[schedule_arn]
+            ),
             iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn]),
         ):
             function.role.add_to_policy(statement)

@@ -160,6 +160,13 @@ class EventBridgeDeadlineScheduler:
             if exc.response.get("Error", {}).get("Code") != "ConflictException":
                 raise
 
+    def cancel(self, name: str) -> None:
+        try:
+            self.client.delete_schedule(Name=name, GroupName=self.group)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+                raise
+
 
 def token_key(secrets_client: Any, secret_id: str) -> bytes:
     """The HMAC key: the secret's string (base64 or plain text), never logged."""

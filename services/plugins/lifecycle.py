@@ -163,6 +163,10 @@ class DeadlineScheduler(Protocol):
         """A one-time schedule; creating one that exists already is not an error."""
         ...
 
+    def cancel(self, name: str) -> None:
+        """Deletes a schedule that is no longer needed; one that is gone already is not an error."""
+        ...
+
 
 def _whole_second_after(moment: datetime, seconds: float) -> datetime:
     """Deadlines on whole seconds: `at()` schedules have second resolution and the token signs the value."""
@@ -374,6 +378,7 @@ class LifecycleService:
         self._send(state, started)
         if state.status == "completed":
             self._mark_published(state)
+            self._cancel(state, set(), finishing=True)
         return True
 
     def complete(self, completed: PluginCompleted, source: str) -> None:
@@ -399,6 +404,7 @@ class LifecycleService:
             expected = state.version
             was_running = state.status == "running"
             rejections_before = len(state.rejections)
+            pending_before = {r.id for r in state.invocations.values() if r.status == "pending"}
             changed = change(state)
             started = advance(state, self.clock()) if changed else []
             unpublished_end = state.status == "completed" and not state.completion_published
@@ -415,6 +421,7 @@ class LifecycleService:
             self._send(state, started, finishing)
             if finishing:
                 self._mark_published(state)
+            self._cancel(state, pending_before, finishing)
             return
         raise RuntimeError(f"lifecycle {video_id}: {MAX_SAVE_ATTEMPTS} conflicting writes in a row")
 
@@ -437,6 +444,21 @@ class LifecycleService:
                 record.deadline,
                 DeadlineMessage(video_id=state.video_id, invocation_id=record.id),
             )
+
+    def _cancel(self, state: LifecycleState, pending_before: set[str], finishing: bool) -> None:
+        """Deletes the deadline schedules this transition made useless (hygiene and the Scheduler's quota);
+        one left behind only fires into a no-op."""
+        answered = [
+            r.id for r in state.invocations.values() if r.id in pending_before and r.status != "pending"
+        ]
+        names = [invocation_schedule_name(invocation) for invocation in sorted(answered)]
+        if finishing:
+            names.append(lifecycle_schedule_name(state.video_id))
+        for name in names:
+            try:
+                self.scheduler.cancel(name)
+            except Exception:  # a failed cleanup must not fail the transition that is already saved
+                log.warning("deadline schedule not deleted", extra={"schedule": name}, exc_info=True)
 
     def _send(
         self, state: LifecycleState, started: Sequence[InvocationRecord], finishing: bool | None = None

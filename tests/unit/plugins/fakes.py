@@ -68,9 +68,14 @@ class FakeCatalog:
 class FakeScheduler:
     def __init__(self) -> None:
         self.schedules: dict[str, tuple[datetime, DeadlineMessage]] = {}
+        self.cancelled: list[str] = []
 
     def schedule(self, name: str, at: datetime, message: DeadlineMessage) -> None:
         self.schedules.setdefault(name, (at, message))
+
+    def cancel(self, name: str) -> None:
+        self.schedules.pop(name, None)
+        self.cancelled.append(name)
 
     def due(self, now: datetime) -> list[DeadlineMessage]:
         """Fires (and deletes, like ActionAfterCompletion DELETE) every schedule due by `now`."""

@@ -185,3 +185,33 @@ def test_given_a_completion_for_an_unknown_video_then_nothing_is_created() -> No
         "svideo.plugin.one",
     )  # fmt: skip
     assert harness.store.get("vid-b") is None
+
+
+def test_given_an_answered_invocation_then_its_deadline_schedule_is_deleted_and_the_backstop_kept() -> None:
+    harness = Harness(manifest("one", timeout_seconds=5), manifest("two", timeout_seconds=9))
+    harness.service.start(video_processed())
+    harness.answer("one")
+    left = {m.invocation_id for _, m in harness.scheduler.schedules.values()}
+    two = next(i.invocation.id for i in harness.invoked() if i.plugin == "two")
+    assert left == {None, two}
+
+
+def test_given_the_last_answer_when_the_lifecycle_ends_then_no_schedule_is_left() -> None:
+    harness = Harness(manifest("one"), manifest("two", "postMetadata"))
+    harness.service.start(video_processed())
+    harness.answer("one")
+    harness.answer("two")
+    assert completed(harness)[0].verdict == "valid"
+    assert harness.scheduler.schedules == {}
+
+
+def test_given_a_schedule_that_cannot_be_deleted_then_the_answer_still_counts() -> None:
+    harness = Harness(manifest("one"))
+    harness.service.start(video_processed())
+
+    def broken(name: str) -> None:
+        raise RuntimeError("throttled")
+
+    harness.scheduler.cancel = broken  # type: ignore[method-assign]
+    harness.answer("one")
+    assert completed(harness)[0].results[0].status == "succeeded"

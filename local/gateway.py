@@ -9,6 +9,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
+from local import moto_fixes
 from local.aws import AwsError, AwsRequest, error_response, parse_request
 from local.contracts import LocalService
 
@@ -31,6 +32,7 @@ class Gateway:
         # moto must never try Docker (there is none) and must run state machines for real.
         default_user_config["lambda"] = {"use_docker": False}
         default_user_config["stepfunctions"] = {"execute_state_machine": True}
+        moto_fixes.apply()
         self._moto = DomainDispatcherApplication(create_backend_app)
         self._default_region = default_region
         self._services: dict[str, list[LocalService]] = {}

@@ -4,6 +4,7 @@ One setting decides the route: CDK context `postprocess.lambda_max_duration_ms` 
 services/postprocess/config.py). Both rules read the same field, so every duration goes exactly one way.
 """
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
@@ -96,6 +97,22 @@ def _rule_pattern(subscription: Subscription) -> events.EventPattern:
     )
 
 
+def _job_in_container_env(rule: events.Rule) -> None:
+    """The event's job fields as container environment strings (quoted: a bare number is not a string)."""
+    overrides = {
+        "containerOverrides": [
+            {
+                "name": config.FARGATE_CONTAINER_NAME,
+                "environment": [{"name": name, "value": f"<{name}>"} for name in _JOB_FIELDS],
+            }
+        ]
+    }
+    cfn_rule = rule.node.default_child
+    assert isinstance(cfn_rule, events.CfnRule)
+    cfn_rule.add_property_override("Targets.0.InputTransformer.InputPathsMap", _JOB_FIELDS)
+    cfn_rule.add_property_override("Targets.0.InputTransformer.InputTemplate", json.dumps(overrides))
+
+
 def _consume(function: lambda_.Function, queue: sqs.Queue, *, batch_size: int) -> None:
     function.add_event_source(
         sources.SqsEventSource(queue, batch_size=batch_size, report_batch_item_failures=True)
@@ -117,10 +134,11 @@ class PostprocessStack(cdk.Stack):
         recording_bucket = self._ssm_value("RecordingBucketName", ChannelParameter.RECORDING_BUCKET)
         media_bucket = self._ssm_value("MediaBucketName", VideoParameter.MEDIA_BUCKET)
         self.bus = import_bus(self, stage)
-        self.ledger = dynamodb.TableV2(
+        self.ledger = dynamodb.Table(
             self,
             "Ledger",
             partition_key=dynamodb.Attribute(name="video_id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
@@ -228,7 +246,7 @@ class PostprocessStack(cdk.Stack):
             ),
             # Also in the image; stated here because the local cloud runs the command, not the image.
             command=["python", "-m", "services.postprocess.task"],
-            environment={**env, "WORKDIR": "/scratch", "POWERTOOLS_SERVICE_NAME": "postprocess"},
+            environment={**env, "POWERTOOLS_SERVICE_NAME": "postprocess"},  # WORKDIR=/scratch: the image
             logging=ecs.LogDrivers.aws_logs(
                 stream_prefix="postprocess",
                 log_group=logs.LogGroup(
@@ -316,7 +334,7 @@ class PostprocessStack(cdk.Stack):
         to_lambda, to_fargate = routing_subscriptions(self.stage, self.threshold_ms)
         core_dlq = import_events_dead_letter_queue(self, self.stage)
         subscribe_queue(self, to_lambda, bus=self.bus, queue=self.jobs, dead_letter_queue=core_dlq)
-        events.Rule(
+        fargate_rule = events.Rule(
             self,
             f"Rule-{to_fargate.name}",
             rule_name=to_fargate.name,
@@ -331,23 +349,14 @@ class PostprocessStack(cdk.Stack):
                     subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
                     assign_public_ip=True,
                     security_groups=[self.security_group],
-                    container_overrides=[
-                        targets.ContainerOverride(
-                            container_name=config.FARGATE_CONTAINER_NAME,
-                            environment=[
-                                targets.TaskEnvironmentVariable(
-                                    name=name, value=events.EventField.from_path(path)
-                                )
-                                for name, path in _JOB_FIELDS.items()
-                            ],
-                        )
-                    ],
                     dead_letter_queue=core_dlq,
                     retry_attempts=to_fargate.retry_attempts,
                     max_event_age=to_fargate.max_event_age,
                 )
             ],
         )
+
+        _job_in_container_env(fargate_rule)
 
     def _watcher(self, env: dict[str, str], job_access: list[iam.PolicyStatement]) -> None:
         dlq = sqs.Queue(

@@ -22,7 +22,7 @@ SCRATCH_FACTOR = Limits().space_factor
 SCRATCH_RESERVE_BYTES = Limits().space_reserve_bytes
 # Highest bitrate planned for: an IVS STANDARD channel's 1080p rendition (8.5 Mb/s video + 160 kb/s audio).
 PLANNING_BITRATE_BPS = 8_660_000
-# Measured by benchmarks/postprocess.py: 60 min of 720p (1241 MB) copied in, stitched, framed and copied out in 10.0 s.
+# Measured (benchmarks/postprocess.py): 60 min of 720p, 1241 MB, in, stitched, framed and out in 10 s.
 MEASURED_STITCH_BYTES_PER_S = 124_000_000
 # S3 transfer rate assumed for a 2 GB Lambda function with 8 parallel GETs (not measurable offline).
 ASSUMED_S3_BYTES_PER_S = 50_000_000

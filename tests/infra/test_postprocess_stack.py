@@ -62,13 +62,13 @@ def test_given_the_fargate_rule_then_it_runs_the_task_with_the_job_in_the_contai
     )
     assert target["RetryPolicy"]["MaximumRetryAttempts"] == 8 and "DeadLetterConfig" in target
     transformer = target["InputTransformer"]
-    assert set(transformer["InputPathsMap"].values()) >= {"$.detail.video_id", "$.detail.recording.prefix"}
+    assert transformer["InputPathsMap"]["RECORDING_DURATION_MS"] == "$.detail.recording.duration_ms"
     overrides = json.loads(
         transformer["InputTemplate"].replace("<", '"<').replace(">", '>"').replace('""', '"')
     )
     [container] = overrides["containerOverrides"]
     assert container["name"] == config.FARGATE_CONTAINER_NAME
-    names = {e["name"] for e in container["environment"]}
+    names = {e["name"] for e in container["environment"] if e["value"] == f"<{e['name']}>"}
     expected = "VIDEO_ID CHANNEL_ID RECORDING_BUCKET RECORDING_PREFIX RECORDING_DURATION_MS CORRELATION_ID"
     assert names == set(expected.split())
 

@@ -74,9 +74,9 @@ def handle_message(message: RecordingEndedMessage, settings: LambdaSettings, por
     return outcome
 
 
-def _record_handler(message: RecordingEndedMessage) -> None:
+def _record_handler(record: RecordingEndedMessage) -> None:
     settings, ports = runtime()
-    handle_message(message, settings, ports)
+    handle_message(record, settings, ports)
 
 
 @logger.inject_lambda_context

@@ -111,9 +111,9 @@ def handle_message(message: TaskStoppedMessage, settings: ServiceSettings, ports
     return outcome
 
 
-def _record_handler(message: TaskStoppedMessage) -> None:
+def _record_handler(record: TaskStoppedMessage) -> None:
     settings, ports = runtime()
-    handle_message(message, settings, ports)
+    handle_message(record, settings, ports)
 
 
 @logger.inject_lambda_context

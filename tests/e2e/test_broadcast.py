@@ -92,9 +92,6 @@ def platform(
     events.put_targets(
         Rule="broadcast-e2e-everything", EventBusName=bus_name(STAGE), Targets=[{"Id": "q", "Arn": queue_arn}]
     )
-    # Local-cloud gap: moto judges `aws:SecureTransport` by the gateway's plain HTTP, so the bucket's SSL-only
-    # policy refuses the local ingest's uploads. Drop the policy here until the gateway counts as TLS.
-    local_cloud.client("s3").delete_bucket_policy(Bucket=_ssm(local_cloud, ChannelParameter.RECORDING_BUCKET))
     websocket = _ssm(local_cloud, WEBSOCKET_URL_KEY)
     api_id = websocket.split("/_aws/execute-api/")[1].split("/")[0]
     endpoint = local_cloud.client("apigatewayv2").get_api(ApiId=api_id)["ApiEndpoint"]

@@ -1,0 +1,115 @@
+"""The transcript plugin's stack: faster-whisper in the function (local) or an Amazon Transcribe job whose
+`aws.transcribe` state-change event (default bus) completes the invocation through a second function (aws)."""
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_events as events
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.plugin import PluginStack
+from infra.constructs.service_function import ServiceFunction
+from infra.nag import acknowledge
+from infra.naming import resource_name
+from infra.subscriptions import Subscription, subscribe_queue
+from services.genai.stack_support import genai_code, genai_mode, grant_media, lint_mapping, media_bucket
+from shared.events.aws import TranscribeJobStateChange
+from shared.events.plugins import plugin_source
+
+# Whisper base int8 + ffmpeg decoding 10-minute chunks stay well under 3 GB; the AWS path only starts a job.
+LOCAL_MEMORY_MB, AWS_MEMORY_MB = 3008, 256
+COMPLETION_TIMEOUT = cdk.Duration.seconds(60)
+OWN_PREFIX = "videos/*/plugins/transcript/*"
+
+
+def transcribe_subscription(stage: str) -> Subscription:
+    """Transcribe's job state changes of svideo's own jobs (names start with `svideo-`)."""
+    return Subscription(
+        name=resource_name(stage, "transcript", "job-state"),
+        description="Amazon Transcribe jobs of the transcript plugin that completed or failed",
+        event_pattern={
+            "source": [TranscribeJobStateChange.source],
+            "detail-type": [TranscribeJobStateChange.detail_type],
+            "detail": {
+                "TranscriptionJobName": [{"prefix": "svideo-"}],
+                "TranscriptionJobStatus": ["COMPLETED", "FAILED"],
+            },
+        },
+    )
+
+
+class TranscriptPluginStack(PluginStack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
+        mode = genai_mode(scope)
+        super().__init__(
+            scope,
+            construct_id,
+            stage=stage,
+            manifest_path=Path(__file__).with_name("manifest.yaml"),
+            handler="plugins.transcript.handler.handler",
+            memory_size=LOCAL_MEMORY_MB if mode == "local" else AWS_MEMORY_MB,
+            code=genai_code("transcript"),
+            **kwargs,
+        )
+        bucket, bucket_arn = media_bucket(self)
+        self.function.add_environment("GENAI_MODE", mode).add_environment("MEDIA_BUCKET", bucket)
+        # Reads the video's MP4 (locally) and writes only under its own plugin prefix.
+        grant_media(self.service_function.role, bucket_arn, read=["videos/*"], write=[OWN_PREFIX])
+        if mode == "aws":
+            self._transcribe(bucket, bucket_arn)
+
+    def _transcribe(self, bucket: str, bucket_arn: str) -> None:
+        jobs = self.format_arn(service="transcribe", resource="transcription-job", resource_name="svideo-*")
+        self.service_function.role.add_to_policy(
+            iam.PolicyStatement(actions=["transcribe:StartTranscriptionJob"], resources=[jobs])
+        )
+        completion = ServiceFunction(
+            self,
+            "Completion",
+            service="genai",
+            handler="services.genai.handlers.transcribe_completed.handler",
+            description="svideo transcript: completes invocations when their Transcribe job ends",
+            timeout=COMPLETION_TIMEOUT,
+            memory_size=512,
+            environment={"GENAI_MODE": "aws", "MEDIA_BUCKET": bucket, "BUS_NAME": self.bus.event_bus_name},
+        )
+        completion.role.add_to_policy(
+            iam.PolicyStatement(actions=["transcribe:GetTranscriptionJob"], resources=[jobs])
+        )
+        grant_media(completion.role, bucket_arn, read=[OWN_PREFIX], write=[OWN_PREFIX])
+        completion.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"],
+                resources=[self.bus.event_bus_arn],
+                conditions={"StringEquals": {"events:source": plugin_source("transcript")}},
+            )
+        )
+        for role in (self.service_function.role, completion.role):
+            assert role is not None
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:transcribe:<AWS::Region>:<AWS::AccountId>"
+                ":transcription-job/svideo-*]",
+                "Job names are made per invocation at run time; the policy admits svideo's own only.",
+            )
+        queue = sqs.Queue(
+            self, "JobStates", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(6 * COMPLETION_TIMEOUT.to_seconds()),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=3),
+        )  # fmt: skip
+        default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
+        subscribe_queue(
+            self,
+            transcribe_subscription(self.stage),
+            bus=default_bus,
+            queue=queue,
+            dead_letter_queue=self.dead_letters,
+        )
+        completion.function.add_event_source(
+            sources.SqsEventSource(queue, batch_size=5, report_batch_item_failures=True)
+        )
+        lint_mapping(completion.function, queue.node)

@@ -1,0 +1,162 @@
+"""CDK parts the three generative plugin stacks share (synth-time only; no handler imports this module).
+
+The plugin functions ship `services/genai/` beside `shared/` and their plugin package; third-party code comes
+from the stack's dependencies layer (requirements-lambda.txt), which holds boto3/pydantic/Powertools but none
+of the local adapters' packages, so on AWS only the AWS adapters can load (the local ones import lazily)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal, cast
+
+import aws_cdk as cdk
+from aws_cdk import aws_apigatewayv2 as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_ssm as ssm
+from constructs import Construct
+
+from infra.constructs.packaging import code_files, code_from_files
+from infra.constructs.plugin import PluginStack
+from infra.nag import acknowledge, ignore_lint
+from infra.naming import VideoParameter, parameter_name
+
+GenAiMode = Literal["local", "aws"]
+MODE_CONTEXT = "genai_mode"
+MEDIA_BUCKET_PARAMETER = "MediaBucketName"
+
+
+def genai_mode(scope: Construct) -> GenAiMode:
+    """`cdk synth -c genai_mode=aws` (or GENAI_MODE) selects the AWS adapters; the default is offline."""
+    value = str(scope.node.try_get_context(MODE_CONTEXT) or os.environ.get("GENAI_MODE") or "local")
+    if value not in ("local", "aws"):
+        raise ValueError(f"{MODE_CONTEXT} must be 'local' or 'aws', not {value!r}")
+    return cast(GenAiMode, value)
+
+
+def media_bucket(stack: PluginStack) -> tuple[str, str]:
+    """The video stack's media bucket (name, ARN) from SSM at deploy time, so the plugin deploys on its own;
+    a parameter with a stable logical id, so cdk-nag findings name it."""
+    parameter = cdk.CfnParameter(
+        stack,
+        MEDIA_BUCKET_PARAMETER,
+        type="AWS::SSM::Parameter::Value<String>",
+        default=parameter_name(stack.stage, VideoParameter.MEDIA_BUCKET),
+        description="SSM parameter holding the media bucket name",
+    )
+    parameter.override_logical_id(MEDIA_BUCKET_PARAMETER)
+    return parameter.value_as_string, f"arn:aws:s3:::{parameter.value_as_string}"
+
+
+def genai_code(package: str) -> lambda_.Code:
+    """`shared/`, `plugins/<package>/` and `services/genai/` (with the package markers), without Docker."""
+    plugin_dir = Path("plugins", package)
+    files = code_files(plugin_dir) + [
+        f for f in code_files(Path("services", "genai")) if f.parts[0] != "shared"
+    ]
+    return code_from_files(plugin_dir, sorted(set(files)))
+
+
+def snap_start(stack: PluginStack) -> lambda_.Alias:
+    """SnapStart on published versions, an alias on the current version, and the SQS mapping on the alias
+    (SnapStart applies only to invocations of a published version)."""
+    function = stack.function
+    cfn = cast(lambda_.CfnFunction, function.node.default_child)
+    cfn.snap_start = lambda_.CfnFunction.SnapStartProperty(apply_on="PublishedVersions")
+    cdk.Annotations.of(function).acknowledge_warning(
+        "@aws-cdk/aws-lambda:snapStartRequirePublish", "the alias below publishes current_version"
+    )
+    alias = lambda_.Alias(stack, "Live", alias_name="live", version=function.current_version)
+    mapping = function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(stack.queue.node)}")
+    cast(cdk.CfnResource, mapping.node.default_child).add_property_override(
+        "FunctionName", alias.function_arn
+    )
+    return alias
+
+
+def bedrock_model_arn(stack: cdk.Stack, model_id: str) -> str:
+    return stack.format_arn(
+        service="bedrock",
+        account="",
+        resource="foundation-model",
+        resource_name=model_id,
+        arn_format=cdk.ArnFormat.SLASH_RESOURCE_NAME,
+    )
+
+
+def grant_bedrock(role: iam.IRole, stack: cdk.Stack, model_ids: list[str]) -> None:
+    """`InvokeModel` covers both InvokeModel and Converse; scoped to exactly the configured models."""
+    role.add_to_principal_policy(
+        iam.PolicyStatement(
+            actions=["bedrock:InvokeModel"],
+            resources=sorted({bedrock_model_arn(stack, m) for m in model_ids}),
+        )
+    )
+
+
+def grant_media(role: iam.IRole, bucket_arn: str, *, read: list[str], write: list[str]) -> None:
+    """Object access under the given key patterns of the media bucket only; keys are per video, so the
+    patterns carry wildcards, acknowledged here with that reason."""
+    if read:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{bucket_arn}/{p}" for p in read])
+        )
+    if write:
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{p}" for p in write])
+        )
+    for pattern in sorted({*read, *write}):
+        acknowledge(
+            role,
+            f"AwsSolutions-IAM5[Resource::arn:aws:s3:::<{MEDIA_BUCKET_PARAMETER}>/{pattern}]",
+            "Object keys are per video; access stays under videos/ and the plugin's own prefixes.",
+        )
+
+
+def attach_routes(
+    stack: cdk.Stack,
+    stage: str,
+    function: lambda_.IFunction,
+    routes: tuple[tuple[str, str], ...],
+    source_path: str,
+) -> None:
+    """Routes on the video stack's HTTP API behind its JWT authorizer, proxied to `function`."""
+    api_id = ssm.StringParameter.value_for_string_parameter(
+        stack, parameter_name(stage, VideoParameter.API_ID)
+    )
+    authorizer_id = ssm.StringParameter.value_for_string_parameter(
+        stack, parameter_name(stage, VideoParameter.API_AUTHORIZER_ID)
+    )
+    integration = apigw.CfnIntegration(
+        stack,
+        "FeedbackIntegration",
+        api_id=api_id,
+        integration_type="AWS_PROXY",
+        integration_uri=function.function_arn,
+        payload_format_version="2.0",
+    )
+    for method, path in routes:
+        apigw.CfnRoute(
+            stack,
+            f"Route-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
+            api_id=api_id,
+            route_key=f"{method} {path}",
+            target=f"integrations/{integration.ref}",
+            authorization_type="JWT",
+            authorizer_id=authorizer_id,
+        )
+    cdk.Annotations.of(function).acknowledge_warning(
+        "@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias",
+        "The HTTP API integration invokes the unqualified function ARN that this permission covers.",
+    )
+    function.add_permission(
+        "InvokedByHttpApi",
+        principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
+        source_arn=stack.format_arn(service="execute-api", resource=api_id, resource_name=source_path),
+    )
+
+
+def lint_mapping(function: lambda_.Function, queue_node: Any) -> None:
+    mapping = function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue_node)}")
+    ignore_lint(mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does.")

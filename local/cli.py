@@ -23,7 +23,7 @@ import requests
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_APP = "python -m infra.app"
-SYNTH_INPUTS = ("infra", "services", "shared", "cdk.json")
+SYNTH_INPUTS = ("infra", "services", "shared", "plugins", "cdk.json")
 CLOUD_FILE = "cloud.json"  # endpoint, pid and state of the running cloud
 PID_FILE = "cloud.pid"
 READY_TIMEOUT_SECONDS = 300.0
@@ -83,8 +83,8 @@ def _client(directory: Path, service: str) -> Any:
 # ---------------------------------------------------------------- synthesis, cached by content
 
 
-def _inputs_digest(app: str, stage: str) -> str:
-    digest = hashlib.sha256(f"{app}\0{stage}".encode())
+def _inputs_digest(app: str, stage: str, context: dict[str, Any] | None = None) -> str:
+    digest = hashlib.sha256(f"{app}\0{stage}\0{json.dumps(context or {}, sort_keys=True)}".encode())
     roots = [REPO_ROOT / name for name in SYNTH_INPUTS]
     roots += [Path(token) for token in shlex.split(app) if (REPO_ROOT / token).exists() and "/" in token]
     for root in roots:
@@ -102,12 +102,12 @@ def _inputs_digest(app: str, stage: str) -> str:
     return digest.hexdigest()
 
 
-def synthesize(app: str, directory: Path, stage: str) -> Path:
+def synthesize(app: str, directory: Path, stage: str, extra_context: dict[str, Any] | None = None) -> Path:
     """Runs the CDK app into `<state>/cdk.out` as `cdk synth` would (CDK_OUTDIR, context); skipped when the
     app's inputs did not change since the last synthesis."""
     outdir = directory / "cdk.out"
     stamp = outdir / ".svideo-inputs"
-    digest = _inputs_digest(app, stage)
+    digest = _inputs_digest(app, stage, extra_context)
     if stamp.is_file() and stamp.read_text() == digest and (outdir / "manifest.json").is_file():
         print(f"synth: {outdir} is up to date")
         return outdir
@@ -119,7 +119,7 @@ def synthesize(app: str, directory: Path, stage: str) -> Path:
         **{name: value for name, value in os.environ.items() if not name.startswith("CDK_DEFAULT_")},
         "CDK_OUTDIR": str(outdir),
         "CDK_CONTEXT_JSON": json.dumps(
-            {**context, "stage": stage, "aws:cdk:enable-asset-metadata": True}
+            {**context, **(extra_context or {}), "stage": stage, "aws:cdk:enable-asset-metadata": True}
         ),
     }
     print(f"synth: {app} -> {outdir}")
@@ -140,7 +140,18 @@ def _assembly(args: argparse.Namespace, directory: Path) -> Path:
         if not (path / "manifest.json").is_file():
             raise CliError(f"{path} is not a cloud assembly (no manifest.json)")
         return path
-    return synthesize(args.app or DEFAULT_APP, directory, args.stage)
+    return synthesize(args.app or DEFAULT_APP, directory, args.stage, _context(args))
+
+
+def _context(args: argparse.Namespace) -> dict[str, Any]:
+    """`--context key=value` options, as `cdk synth -c` takes them (values stay strings, as there)."""
+    context: dict[str, Any] = {}
+    for item in getattr(args, "context", None) or []:
+        key, separator, value = item.partition("=")
+        if not separator or not key:
+            raise CliError(f"--context takes key=value, got {item!r}")
+        context[key] = value
+    return context
 
 
 # ---------------------------------------------------------------- up / down
@@ -472,14 +483,9 @@ def cmd_logs(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    directory = state_dir(args.state_dir)
-    up = argparse.Namespace(**{**vars(args), "detach": True})
-    cmd_up(up)
-    try:
-        _print_rules(_rules(directory))
-    finally:
-        cmd_down(args)
-    return 0
+    from local.demo import cmd_demo as run
+
+    return run(args)
 
 
 # ---------------------------------------------------------------- entry point
@@ -500,6 +506,9 @@ def _parser() -> argparse.ArgumentParser:
         source.add_argument("--app", help=f"CDK app command (default: cdk.json's, {DEFAULT_APP!r})")
         source.add_argument("--assembly", help="an already synthesized cloud assembly (cdk.out)")
         command.add_argument("--stage", default="local", help="stage context for the CDK app")
+        command.add_argument(
+            "--context", "-c", action="append", metavar="KEY=VALUE", help="more CDK context (repeatable)"
+        )
 
     up = commands.add_parser("up", help="synthesize, start the local cloud, deploy every stack, serve")
     app_options(up)
@@ -538,10 +547,15 @@ def _parser() -> argparse.ArgumentParser:
     logs.set_defaults(handler=cmd_logs)
 
     demo = commands.add_parser(
-        "demo", help="start the local cloud, show its stacks and event routes, stop it"
+        "demo", help="start the local cloud and broadcast a generated clip end to end, telling what happens"
     )
     app_options(demo)
     demo.add_argument("--port", type=int, default=4566)
+    demo.add_argument("--clip-seconds", type=float, default=24.0, help="length of the pushed clip")
+    demo.add_argument(
+        "--timeout", type=float, default=420.0, help="seconds after the push for the video to finish"
+    )
+    demo.add_argument("--down", action="store_true", help="stop the local cloud at the end")
     demo.set_defaults(handler=cmd_demo)
     return parser
 

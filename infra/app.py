@@ -16,7 +16,10 @@ from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.postprocess_stack import PostprocessStack
 from infra.stacks.video_stack import VideoStack
 from infra.stacks.web_stack import WebStack
+from plugins.avatars.stack import AvatarsPluginStack
 from plugins.duration.stack import DurationPluginStack
+from plugins.titles.stack import TitlesPluginStack
+from plugins.transcript.stack import TranscriptPluginStack
 
 ASSET_METADATA = "aws:cdk:enable-asset-metadata"
 StackFactory = Callable[..., cdk.Stack]
@@ -28,6 +31,9 @@ STACKS: list[tuple[str, StackFactory]] = [
     ("VideoStack", VideoStack),
     ("PluginsStack", PluginsStack),
     ("DurationPluginStack", DurationPluginStack),
+    ("TranscriptPluginStack", TranscriptPluginStack),
+    ("TitlesPluginStack", TitlesPluginStack),
+    ("AvatarsPluginStack", AvatarsPluginStack),
     ("LiveStack", LiveStack),
     ("ChannelStack", ChannelStack),
     ("PostprocessStack", PostprocessStack),

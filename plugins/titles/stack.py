@@ -1,0 +1,186 @@
+"""The titles plugin's stack: the plugin function (round 1), the title books table, the broadcaster's feedback
+routes on the public HTTP API, the regeneration function on `Titles.RegenerateRequested`, and on AWS the
+Bedrock model permissions and a Bedrock Guardrail."""
+
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_bedrock as bedrock
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda_event_sources as sources
+from aws_cdk import aws_sqs as sqs
+from constructs import Construct
+
+from infra.constructs.plugin import PluginStack
+from infra.constructs.service_function import ServiceFunction
+from infra.naming import resource_name
+from infra.subscriptions import Subscription, subscribe_queue
+from services.genai.config import GenAiSettings
+from services.genai.stack_support import (
+    attach_routes,
+    genai_code,
+    genai_mode,
+    grant_bedrock,
+    grant_media,
+    lint_mapping,
+    media_bucket,
+    snap_start,
+)
+from shared.events.plugins import plugin_source
+from shared.events.video import VIDEO_SOURCE, TitlesRegenerateRequested
+
+# The broadcaster's title feedback; the function checks that the caller owns the video.
+FEEDBACK_ROUTES: tuple[tuple[str, str], ...] = (
+    ("GET", "/videos/{video_id}/titles"),
+    ("POST", "/videos/{video_id}/title"),
+    ("POST", "/videos/{video_id}/titles/regenerate"),
+)
+MAX_TITLE_ROUNDS = 3
+# Extractive writing and a Converse call both fit well inside these; Pillow/YAKE imports want the memory.
+PLUGIN_MEMORY_MB = 1024
+REGENERATE_TIMEOUT = cdk.Duration.seconds(120)
+TRANSCRIPT_KEYS = "videos/*/plugins/transcript/*"
+OWN_KEYS = "videos/*/plugins/titles/*"
+DENIED_TOPICS = {
+    "PromptInjection": "Requests to ignore, reveal or change the assistant's instructions or system prompt.",
+    "PersonalData": "Home addresses, phone numbers, passwords or other personal data of identifiable people.",
+}
+
+
+def regenerate_subscription(stage: str) -> Subscription:
+    return Subscription(
+        name=resource_name(stage, "titles", "regenerate"),
+        description="Broadcasters' requests for a new round of titles",
+        event_pattern={"source": [VIDEO_SOURCE], "detail-type": [TitlesRegenerateRequested.detail_type]},
+    )
+
+
+class TitlesPluginStack(PluginStack):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
+        self.mode = genai_mode(scope)
+        super().__init__(
+            scope,
+            construct_id,
+            stage=stage,
+            manifest_path=Path(__file__).with_name("manifest.yaml"),
+            handler="plugins.titles.handler.handler",
+            memory_size=PLUGIN_MEMORY_MB,
+            code=genai_code("titles"),
+            **kwargs,
+        )
+        bucket, bucket_arn = media_bucket(self)
+        self.books = dynamodb.Table(
+            self,
+            "TitleBooks",
+            partition_key=dynamodb.Attribute(name="video_id", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        env = {
+            "GENAI_MODE": self.mode,
+            "MEDIA_BUCKET": bucket,
+            "GENAI_TITLES_TABLE": self.books.table_name,
+            "GENAI_MAX_TITLE_ROUNDS": str(MAX_TITLE_ROUNDS),
+        }
+        if self.mode == "aws":
+            guardrail = self._guardrail()
+            env |= {"GENAI_GUARDRAIL_ID": guardrail.attr_guardrail_id, "GENAI_GUARDRAIL_VERSION": "DRAFT"}
+        for name, value in env.items():
+            self.function.add_environment(name, value)
+        self._allow(self.service_function.role, bucket_arn, guardrail if self.mode == "aws" else None)
+        self.alias = snap_start(self)
+        self.regenerator = self._regenerator(env, bucket_arn)
+        self.feedback_api = ServiceFunction(
+            self,
+            "FeedbackApi",
+            service="genai",
+            handler="services.genai.handlers.titles_api.handler",
+            description="svideo titles: the broadcaster's title feedback routes",
+            environment={**env, "BUS_NAME": self.bus.event_bus_name},
+        )
+        self.books.grant_read_write_data(self.feedback_api.role)
+        self.feedback_api.role.add_to_policy(self._put_events(VIDEO_SOURCE))
+        attach_routes(self, stage, self.feedback_api.function, FEEDBACK_ROUTES, "*/*/videos/*")
+
+    def _put_events(self, source: str) -> iam.PolicyStatement:
+        return iam.PolicyStatement(
+            actions=["events:PutEvents"],
+            resources=[self.bus.event_bus_arn],
+            conditions={"StringEquals": {"events:source": source}},
+        )
+
+    def _allow(self, role: iam.IRole, bucket_arn: str, guardrail: bedrock.CfnGuardrail | None) -> None:
+        self.books.grant_read_write_data(role)
+        grant_media(role, bucket_arn, read=[TRANSCRIPT_KEYS, OWN_KEYS], write=[OWN_KEYS])
+        if self.mode == "aws":
+            grant_bedrock(role, self, [GenAiSettings().titles_model_id])
+            assert guardrail is not None
+            apply = iam.PolicyStatement(
+                actions=["bedrock:ApplyGuardrail"], resources=[guardrail.attr_guardrail_arn]
+            )
+            role.add_to_principal_policy(apply)
+
+    def _regenerator(self, env: dict[str, str], bucket_arn: str) -> ServiceFunction:
+        function = ServiceFunction(
+            self,
+            "Regenerate",
+            service="genai",
+            handler="services.genai.handlers.regenerate.handler",
+            description="svideo titles: writes a new round of titles from the broadcaster's feedback",
+            memory_size=PLUGIN_MEMORY_MB,
+            timeout=REGENERATE_TIMEOUT,
+            snap_start=self.mode == "aws",
+            environment={**env, "BUS_NAME": self.bus.event_bus_name},
+        )
+        self._allow(function.role, bucket_arn, self.node.try_find_child("Guardrail"))  # type: ignore[arg-type]
+        function.role.add_to_policy(self._put_events(plugin_source("titles")))
+        queue = sqs.Queue(
+            self, "RegenerateRequests", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            visibility_timeout=cdk.Duration.seconds(6 * REGENERATE_TIMEOUT.to_seconds()),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=3),
+        )  # fmt: skip
+        subscribe_queue(
+            self, regenerate_subscription(self.stage), bus=self.bus, queue=queue,
+            dead_letter_queue=self.dead_letters,
+        )  # fmt: skip
+        function.function.add_event_source(
+            sources.SqsEventSource(queue, batch_size=1, report_batch_item_failures=True)
+        )
+        lint_mapping(function.function, queue.node)
+        return function
+
+    def _guardrail(self) -> bedrock.CfnGuardrail:
+        """Denied topics, content filters and the prompt-attack filter around every Converse call."""
+        strengths = ("SEXUAL", "VIOLENCE", "HATE", "INSULTS", "MISCONDUCT")
+        return bedrock.CfnGuardrail(
+            self,
+            "Guardrail",
+            name=resource_name(self.stage, "titles"),
+            blocked_input_messaging="This transcript cannot be used to write titles.",
+            blocked_outputs_messaging="The generated titles were blocked.",
+            topic_policy_config=bedrock.CfnGuardrail.TopicPolicyConfigProperty(
+                topics_config=[
+                    bedrock.CfnGuardrail.TopicConfigProperty(name=name, definition=text, type="DENY")
+                    for name, text in DENIED_TOPICS.items()
+                ]
+            ),
+            content_policy_config=bedrock.CfnGuardrail.ContentPolicyConfigProperty(
+                filters_config=[
+                    bedrock.CfnGuardrail.ContentFilterConfigProperty(
+                        type=kind, input_strength="HIGH", output_strength="HIGH"
+                    )
+                    for kind in strengths
+                ]
+                # The prompt-attack filter applies to input only (its output strength must be NONE).
+                + [
+                    bedrock.CfnGuardrail.ContentFilterConfigProperty(
+                        type="PROMPT_ATTACK", input_strength="HIGH", output_strength="NONE"
+                    )
+                ]
+            ),
+        )

@@ -124,7 +124,7 @@ def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
         port=options.port,
         detach=True,
     )
-    captured = io.StringIO()
+    captured = _Progress(say)
     started = time.monotonic()
     try:
         with contextlib.redirect_stdout(captured):
@@ -136,11 +136,7 @@ def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
                 say("starting the local cloud: synthesizing the CDK app and deploying every stack")
                 cli.cmd_up(up)
     except cli.CliError as exc:
-        say(captured.getvalue())
         raise DemoError(f"the local cloud did not come up: {exc}") from exc
-    for line in captured.getvalue().splitlines():
-        if line.startswith(("synth:", "starting", "reusing")):
-            say(line)
     endpoint = cli._endpoint(directory)
     stacks = cli._internal(directory, "GET", "stacks")["stacks"]
     say(f"local cloud ready at {endpoint} in {time.monotonic() - started:.0f}s; {len(stacks)} stacks:")
@@ -149,6 +145,24 @@ def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
         note = f", skipped: {', '.join(r['type'] for r in skipped)}" if skipped else ""
         say(f"  {stack['name']:<18} {stack['status']} ({len(stack['resources'])} resources{note})")
     return endpoint
+
+
+class _Progress(io.StringIO):
+    """Stands in for stdout while the CLI brings the cloud up: its progress lines go on at once, the rest
+    (every stack's outputs) is summarised afterwards."""
+
+    def __init__(self, say: Narrator) -> None:
+        super().__init__()
+        self._say = say
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        *lines, self._pending = self._pending.split("\n")
+        for line in lines:
+            if line.startswith(("synth:", "starting", "reusing", "local cloud:")):
+                self._say(line)
+        return len(text)
 
 
 class Cloud:
@@ -264,18 +278,18 @@ def _run(command: list[str], name: str) -> str:
     return result.stdout
 
 
-def start_push(clip: Path, ingest_server: str, stream_key: str, log: Path) -> subprocess.Popen[bytes]:
-    """ffmpeg publishes the clip at its own pace (`-re`), as OBS would; its log names the key: kept aside."""
-    with log.open("wb") as log_file:
-        return subprocess.Popen(
-            [
-                "ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", str(clip),
-                "-c", "copy", "-f", "flv", ingest_server.rstrip("/") + "/" + stream_key,
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=log_file,
-            stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+def start_push(clip: Path, ingest_server: str, stream_key: str) -> subprocess.Popen[bytes]:
+    """ffmpeg publishes the clip at its own pace (`-re`), as OBS would. Its errors name the URL, so the key:
+    they stay in memory (a pipe; errors only, far below its buffer) and are scrubbed before printing."""
+    return subprocess.Popen(
+        [
+            "ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-i", str(clip),
+            "-c", "copy", "-f", "flv", ingest_server.rstrip("/") + "/" + stream_key,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+    )  # fmt: skip
 
 
 # ---------------------------------------------------------------- the bus
@@ -517,8 +531,7 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
     say.step("5. go live: ffmpeg pushes the clip over RTMP in real time; the bus, as it happens")
     broadcast = Broadcast(channel["channel_id"])
     result.events = broadcast.events
-    push_log = work / "ffmpeg-push.log"
-    push = start_push(clip, ingest, stream_key, push_log)
+    push = start_push(clip, ingest, stream_key)
     started = time.monotonic()
     say(f"  publishing {options.clip_seconds:.0f} s to {ingest}{mask(stream_key)} ...")
     pushed_at: float | None = None
@@ -534,8 +547,8 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
             if pushed_at is None and push.poll() is not None:
                 pushed_at = time.monotonic()
                 if push.returncode != 0:
-                    error = say.scrub(push_log.read_text(errors="replace")[-800:])
-                    raise DemoError(f"ffmpeg could not publish (exit {push.returncode}): {error}")
+                    error = say.scrub((push.stderr.read() if push.stderr else b"").decode(errors="replace"))
+                    raise DemoError(f"ffmpeg could not publish (exit {push.returncode}): {error[-800:]}")
                 say(f"  ... push done after {pushed_at - started:.1f} s; waiting for the platform")
             if pushed_at and not announced_window and broadcast.seen("Broadcast.Ended"):
                 announced_window = True

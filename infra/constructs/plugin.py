@@ -47,7 +47,8 @@ def plugin_code(package: str) -> lambda_.Code:
 
 
 class PluginStack(cdk.Stack):
-    """Subclass it, or instantiate it with a manifest path and a handler (`plugins.<pkg>.handler.handler`)."""
+    """Subclass it, or instantiate it with a manifest path and a handler (`plugins.<pkg>.handler.handler`);
+    `code` replaces the default bundle (`shared/` + `plugins/<pkg>/`) for a plugin that lives elsewhere."""
 
     def __init__(
         self,
@@ -60,6 +61,7 @@ class PluginStack(cdk.Stack):
         environment: Mapping[str, str] | None = None,
         webhook_url: str | None = None,
         memory_size: int = 256,
+        code: lambda_.Code | None = None,
         **kwargs: Any,
     ) -> None:
         self.manifest: PluginManifest = load_manifest(manifest_path)
@@ -100,7 +102,7 @@ class PluginStack(cdk.Stack):
             queue=self.queue,
             dead_letter_queue=rule_dlq,
         )
-        self.function = self._function(handler, timeout, memory_size, environment or {})
+        self.function = self._function(handler, timeout, memory_size, environment or {}, code)
         self.function.add_event_source(
             sources.SqsEventSource(self.queue, batch_size=1, report_batch_item_failures=True)
         )
@@ -110,7 +112,12 @@ class PluginStack(cdk.Stack):
         )
 
     def _function(
-        self, handler: str, timeout: cdk.Duration, memory_size: int, environment: Mapping[str, str]
+        self,
+        handler: str,
+        timeout: cdk.Duration,
+        memory_size: int,
+        environment: Mapping[str, str],
+        code: lambda_.Code | None,
     ) -> lambda_.Function:
         name = self.manifest.name
         function = ServiceFunction(
@@ -118,7 +125,7 @@ class PluginStack(cdk.Stack):
             "Plugin",
             service=f"plugin-{name}",
             handler=handler,
-            code=plugin_code(handler.split(".")[1]),
+            code=code or plugin_code(handler.split(".")[1]),
             description=f"svideo plugin {name} ({self.manifest.hook})",
             memory_size=memory_size,
             timeout=timeout,

@@ -1,0 +1,32 @@
+"""Tiny plugins for the plugin platform's end-to-end test: one SDK handler each (hooks, failures)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.plugin_sdk import PluginFailure, PluginInvoked, plugin_handler
+
+
+@plugin_handler("approver")
+def approver(invocation: PluginInvoked) -> dict[str, Any]:
+    return {"valid": True, "approved": "duration" in invocation.inputs, "checked_by": "approver"}
+
+
+@plugin_handler("tagger")
+def tagger(invocation: PluginInvoked) -> dict[str, Any]:
+    return {"tags": ["e2e", invocation.video.channel_id]}
+
+
+@plugin_handler("notifier")
+def notifier(invocation: PluginInvoked) -> dict[str, Any]:
+    return {"note": f"{len(invocation.inputs)} earlier outputs"}
+
+
+@plugin_handler("crasher")
+def crasher(invocation: PluginInvoked) -> dict[str, Any]:
+    raise PluginFailure("BrokenOnPurpose", f"cannot handle {invocation.video_id}")
+
+
+@plugin_handler("sloppy")
+def sloppy(invocation: PluginInvoked) -> dict[str, Any]:
+    return {"score": "high"}  # the manifest says an integer

@@ -1,0 +1,394 @@
+"""The plugin platform end to end on the local cloud: the platform stacks (core, identity, video, plugins),
+the duration plugin's stack and one tiny SDK plugin per hook are deployed from synthesized templates;
+plugins are registered through the API; a `Video.Processed` on the bus runs the hooks and the video service
+publishes the video with the plugins' outputs.
+Each failure case has its own video and its own set of enabled plugins.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import aws_cdk as cdk
+import pytest
+import requests
+
+from infra.constructs.packaging import code_files, code_from_files
+from infra.constructs.plugin import PluginStack
+from infra.lambda_runtime import REPO_ROOT
+from infra.naming import IdentityParameter, VideoParameter, bus_name, parameter_name
+from infra.stacks.core_stack import CoreStack
+from infra.stacks.identity_stack import IdentityStack
+from infra.stacks.plugins_stack import PluginsStack
+from infra.stacks.video_stack import VideoStack
+from local.cloud import LocalCloud
+from plugins.duration.stack import DurationPluginStack
+from services.plugins.manifest import load_manifest
+from tests.conftest import DeployAssembly
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
+
+STAGE = "dev"
+PASSWORD = "Plugins-e2e-Passw0rd!"
+FIXTURES = Path(__file__).resolve().parent / "plugin_fixtures"
+DEPLOYED = (
+    "approver",
+    "tagger",
+    "notifier",
+    "crasher",
+    "sloppy",
+)  # each with a stack; silent/manual have none
+REGISTERED = ("duration", *DEPLOYED, "silent", "manual")
+EVENTS = REPO_ROOT / "tests" / "events"
+T = TypeVar("T")
+
+
+def fixture_code() -> Any:
+    """`shared/` plus the fixture handlers (code_files skips tests/, so the list is built here)."""
+    shared = [f for f in code_files(Path("plugins", "duration")) if f.parts[0] == "shared"]
+    markers = [Path("tests/__init__.py"), Path("tests/e2e/__init__.py")]
+    fixtures = [Path("tests/e2e/plugin_fixtures/__init__.py"), Path("tests/e2e/plugin_fixtures/handlers.py")]
+    return code_from_files(Path("tests/e2e/plugin_fixtures"), [*shared, *markers, *fixtures])
+
+
+def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = probe()
+        if found is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@dataclass
+class Platform:
+    cloud: LocalCloud
+    api_url: str
+    queue_url: str
+    developer: str
+    owner_token: str
+    owner_id: str
+    lifecycle_table: str
+    schedule_group: str
+    seen: list[dict[str, Any]]
+
+    def events(self, video_id: str, detail_type: str | None = None) -> list[dict[str, Any]]:
+        sqs = self.cloud.client("sqs")
+        while messages := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
+            "Messages", []
+        ):
+            for message in messages:
+                self.seen.append(json.loads(message["Body"]))
+                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
+        return [
+            e
+            for e in self.seen
+            if e["detail"].get("video_id") == video_id and detail_type in (None, e["detail-type"])
+        ]
+
+    def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+        headers = {"authorization": f"Bearer {token}"} if token else {}
+        response = requests.request(method, f"{self.api_url}{path}", json=body, headers=headers, timeout=30)
+        return response.status_code, response.json() if response.content else None
+
+    def enable_only(self, *names: str) -> None:
+        for name in REGISTERED:
+            action = "enable" if name in names else "disable"
+            status, body = self.api("POST", f"/plugins/{name}/{action}", self.developer)
+            assert status == 200, body
+
+    def put(self, event: dict[str, Any]) -> None:
+        entry = {"Source": event["source"], "DetailType": event["detail-type"],
+                 "Detail": json.dumps(event["detail"]), "EventBusName": bus_name(STAGE)}  # fmt: skip
+        result = self.cloud.client("events").put_events(Entries=[entry])
+        assert result["FailedEntryCount"] == 0, result
+
+    def process(self, duration_ms: int, *, twice: bool = False) -> str:
+        """A recorded video of the broadcaster, then its Video.Processed (twice for the duplicate case)."""
+        video_id = f"vid-e2e-{uuid.uuid4().hex[:12]}"
+        ended = json.loads((EVENTS / "svideo.channel" / "Recording.Ended.json").read_text())
+        ended["detail"].update(video_id=video_id, owner_id=self.owner_id)
+        ended["detail"]["recording"]["duration_ms"] = duration_ms
+        self.put(ended)
+        poll(lambda: self.video(video_id), timeout=30, what=f"{video_id} in the catalog")
+        processed = json.loads((EVENTS / "svideo.postprocess" / "Video.Processed.json").read_text())
+        processed["detail"]["video_id"] = video_id
+        processed["detail"]["media"]["duration_ms"] = duration_ms
+        processed["detail"]["media"] = {
+            k: v.replace("vid-01J9ZQ4M8K2X7T3N5R6W0Y1B2C", video_id) if isinstance(v, str) else v
+            for k, v in processed["detail"]["media"].items()
+        }
+        self.put(processed)
+        if twice:
+            self.put(processed)
+        return video_id
+
+    def video(self, video_id: str) -> dict[str, Any] | None:
+        status, body = self.api("GET", f"/videos/{video_id}", self.owner_token)
+        return body if status == 200 else None
+
+    def concluded(self, video_id: str, timeout: float = 60) -> dict[str, Any]:
+        def done() -> dict[str, Any] | None:
+            ends = self.events(video_id, "Lifecycle.Completed")
+            return ends[0]["detail"] if ends else None
+
+        return poll(done, timeout=timeout, what=f"Lifecycle.Completed of {video_id}")
+
+    def settled(self, video_id: str, status: str) -> dict[str, Any]:
+        def reached() -> dict[str, Any] | None:
+            video = self.video(video_id)
+            return video if video and video.get("status") == status else None
+
+        return poll(reached, timeout=30, what=f"{video_id} {status} in the video API")
+
+    def lifecycle(self, video_id: str) -> dict[str, Any]:
+        item = self.cloud.client("dynamodb").get_item(
+            TableName=self.lifecycle_table, Key={"video_id": {"S": video_id}}, ConsistentRead=True
+        )["Item"]
+        return dict(json.loads(item["state"]["S"]))
+
+
+def _ssm(cloud: LocalCloud, key: str) -> str:
+    return str(cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, key))["Parameter"]["Value"])
+
+
+def _sign_in(cloud: LocalCloud, email: str, group: str) -> tuple[str, str]:
+    cognito = cloud.client("cognito-idp")
+    pool, client = (
+        _ssm(cloud, IdentityParameter.USER_POOL_ID),
+        _ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID),
+    )
+    user = cognito.admin_create_user(
+        UserPoolId=pool, Username=email, MessageAction="SUPPRESS",
+        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
+    )["User"]  # fmt: skip
+    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
+    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=group)
+    result = cognito.initiate_auth(
+        ClientId=client,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
+    return str(result["AuthenticationResult"]["IdToken"]), sub
+
+
+@pytest.fixture(scope="module")
+def platform(
+    local_cloud: LocalCloud, deploy_assembly: DeployAssembly, tmp_path_factory: pytest.TempPathFactory
+) -> Platform:
+    outdir = tmp_path_factory.mktemp("plugins.out")
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    app = cdk.App(outdir=str(outdir), context={**context, "aws:cdk:enable-asset-metadata": True})
+    core = CoreStack(app, "CoreStack", stage=STAGE, schemas={})
+    stacks: list[cdk.Stack] = [
+        IdentityStack(app, "IdentityStack", stage=STAGE),
+        VideoStack(app, "VideoStack", stage=STAGE),
+        PluginsStack(app, "PluginsStack", stage=STAGE),
+        DurationPluginStack(app, "DurationPluginStack", stage=STAGE),
+    ]
+    for name in DEPLOYED:
+        stacks.append(
+            PluginStack(
+                app,
+                f"E2e{name.title()}PluginStack",
+                stage=STAGE,
+                manifest_path=FIXTURES / f"{name}.yaml",
+                handler=f"tests.e2e.plugin_fixtures.handlers.{name}",
+                code=fixture_code(),
+            )
+        )
+    for stack in stacks:
+        stack.add_dependency(core)
+    app.synth()
+    results = deploy_assembly(outdir)
+    plugins = next(r for r in results if r.name == "PluginsStack")
+    by_type = {(r.type, r.logical_id): r.physical_id for r in plugins.resources}
+    lifecycle_table = next(
+        v for (t, lid), v in by_type.items() if t == "AWS::DynamoDB::Table" and "Lifecycles" in lid
+    )
+    group = next(v for (t, _), v in by_type.items() if t == "AWS::Scheduler::ScheduleGroup")
+
+    sqs = local_cloud.client("sqs")
+    queue_url = sqs.create_queue(QueueName="plugins-e2e-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    events = local_cloud.client("events")
+    events.put_rule(Name="plugins-e2e-everything", EventBusName=bus_name(STAGE),
+                    EventPattern=json.dumps({"source": [{"prefix": "svideo."}]}))  # fmt: skip
+    events.put_targets(Rule="plugins-e2e-everything", EventBusName=bus_name(STAGE),
+                       Targets=[{"Id": "q", "Arn": queue_arn}])  # fmt: skip
+
+    developer, _ = _sign_in(local_cloud, "dev@example.com", "plugin-developer")
+    owner_token, owner_id = _sign_in(local_cloud, "owner@example.com", "broadcaster")
+    platform = Platform(
+        cloud=local_cloud, api_url=_ssm(local_cloud, VideoParameter.API_URL).rstrip("/"), queue_url=queue_url,
+        developer=developer, owner_token=owner_token, owner_id=owner_id, lifecycle_table=str(lifecycle_table),
+        schedule_group=str(group), seen=[],
+    )  # fmt: skip
+    for name in REGISTERED:
+        path = (
+            REPO_ROOT / "plugins" / "duration" / "manifest.yaml"
+            if name == "duration"
+            else FIXTURES / f"{name}.yaml"
+        )
+        status, body = platform.api(
+            "POST", "/plugins", developer, load_manifest(path).model_dump(mode="json")
+        )
+        assert status == 201, body
+    return platform
+
+
+def _results(end: dict[str, Any]) -> dict[str, tuple[str, str | None]]:
+    return {r["plugin"]: (r["status"], r.get("reason")) for r in end["results"]}
+
+
+def test_given_one_plugin_per_hook_when_a_video_is_processed_then_it_is_published_with_their_outputs(
+    platform: Platform,
+) -> None:
+    platform.enable_only("duration", "approver", "tagger", "notifier")
+    video_id = platform.process(duration_ms=20_000)
+    end = platform.concluded(video_id)
+    assert end["verdict"] == "valid"
+    assert {p: s for p, (s, _) in _results(end).items()} == dict.fromkeys(
+        ("duration", "approver", "tagger", "notifier"), "succeeded"
+    )
+    invoked = platform.events(video_id, "Plugin.Invoked")
+    assert [e["detail"]["hook"] for e in invoked] == [
+        "preValidate",
+        "postValidate",
+        "preMetadata",
+        "postMetadata",
+    ]
+    assert set(invoked[-1]["detail"]["inputs"]) == {
+        "duration",
+        "approver",
+        "tagger",
+    }  # earlier outputs flow on
+    video = platform.settled(video_id, "published")
+    fields = {"duration_checked_ms": 20_000, "approved": True, "e2e_tags": ["e2e", "ch-4f7d2a9e"],
+              "e2e_note": "3 earlier outputs"}  # fmt: skip
+    projected = video.get("fields", video)
+    assert {k: projected.get(k) for k in fields} == fields
+    status, history = platform.api("GET", f"/videos/{video_id}/history", platform.owner_token)
+    assert status == 200, history
+    assert "Lifecycle.Completed" in [entry["type"] for entry in history["history"]]
+    schedules = platform.cloud.client("scheduler").list_schedules(GroupName=platform.schedule_group)
+    assert [s["Name"] for s in schedules["Schedules"] if video_id in json.dumps(s)] == []
+
+
+def test_given_a_plugin_that_never_answers_then_its_timeout_is_recorded_and_the_video_still_ends(
+    platform: Platform,
+) -> None:
+    platform.enable_only("duration", "silent", "notifier")
+    started = datetime.now(UTC)
+    video_id = platform.process(duration_ms=20_000)
+    end = platform.concluded(video_id, timeout=40)
+    results = _results(end)
+    assert results["silent"] == ("timed_out", "no completion within 3s")
+    assert results["notifier"][0] == "succeeded"  # the hooks after the silent one still ran
+    deadline = datetime.fromisoformat(platform.lifecycle(video_id)["deadline"])
+    assert datetime.fromisoformat(end["meta"]["occurred_at"]) < deadline
+    assert (datetime.now(UTC) - started).total_seconds() < 40
+    platform.settled(video_id, "published")
+
+
+def test_given_a_plugin_that_fails_then_its_failure_is_recorded_and_the_video_is_published(
+    platform: Platform,
+) -> None:
+    platform.enable_only("crasher", "notifier")
+    video_id = platform.process(duration_ms=20_000)
+    results = _results(platform.concluded(video_id))
+    assert results["crasher"][0] == "failed"
+    assert results["crasher"][1] == f"BrokenOnPurpose: cannot handle {video_id}"
+    platform.settled(video_id, "published")
+
+
+def test_given_forged_and_reused_tokens_when_completing_then_only_the_genuine_first_answer_counts(
+    platform: Platform,
+) -> None:
+    platform.enable_only("manual")
+    video_id = platform.process(duration_ms=20_000)
+    [invoked] = poll(
+        lambda: platform.events(video_id, "Plugin.Invoked") or None, timeout=30, what="invocation"
+    )
+    invocation = invoked["detail"]["invocation"]
+
+    def answer(token: str, said: str) -> None:
+        meta = {
+            "version": "1",
+            "correlation_id": str(uuid.uuid4()),
+            "occurred_at": datetime.now(UTC).isoformat(),
+        }
+        detail = {"meta": meta, "video_id": video_id, "plugin": "manual", "invocation_id": invocation["id"],
+                  "token": token, "status": "succeeded", "output": {"valid": True, "said": said}}  # fmt: skip
+        platform.put({"source": "svideo.plugin.manual", "detail-type": "Plugin.Completed", "detail": detail})
+
+    answer("v1." + "A" * 43, "forged")
+    poll(
+        lambda: platform.lifecycle(video_id)["rejections"] or None,
+        timeout=20,
+        what="the forged answer's rejection",
+    )
+    assert platform.lifecycle(video_id)["invocations"]["manual"]["status"] == "pending"
+    answer(invocation["token"], "genuine")
+    end = platform.concluded(video_id)
+    answer(invocation["token"], "reused")
+
+    def rejections() -> list[str] | None:
+        found = [rejection["reason"] for rejection in platform.lifecycle(video_id)["rejections"]]
+        return found if len(found) == 2 else None
+
+    reasons = poll(rejections, timeout=20, what="the reused answer's rejection")
+    assert reasons == [
+        "the token does not match the invocation",
+        "already succeeded: a token is accepted once",
+    ]
+    assert _results(end)["manual"] == ("succeeded", None)
+    assert end["video_fields"] == {"manual_said": "genuine"}
+    assert len(platform.events(video_id, "Lifecycle.Completed")) == 1
+
+
+def test_given_an_output_that_breaks_its_schema_then_it_is_rejected_and_recorded(platform: Platform) -> None:
+    platform.enable_only("sloppy")
+    video_id = platform.process(duration_ms=20_000)
+    end = platform.concluded(video_id)
+    status, reason = _results(end)["sloppy"]
+    assert status == "rejected"
+    assert "/score" in (reason or "")
+    assert "sloppy_score" not in end["video_fields"]
+    platform.settled(video_id, "published")
+
+
+def test_given_a_duplicate_video_processed_then_one_lifecycle_runs(platform: Platform) -> None:
+    platform.enable_only("approver")
+    video_id = platform.process(duration_ms=20_000, twice=True)
+    platform.concluded(video_id)
+    time.sleep(2)  # room for a second lifecycle to show itself, were there one
+    assert len(platform.events(video_id, "Plugin.Invoked")) == 1
+    assert len(platform.events(video_id, "Lifecycle.Completed")) == 1
+    platform.settled(video_id, "published")
+
+
+def test_given_a_validation_plugin_saying_invalid_then_the_video_is_invalid_and_later_hooks_skip(
+    platform: Platform,
+) -> None:
+    platform.enable_only("duration", "approver", "tagger")
+    video_id = platform.process(duration_ms=3_000)
+    end = platform.concluded(video_id)
+    assert end["verdict"] == "invalid"
+    assert end["reason"].startswith("duration: the video lasts 3.0 s")
+    assert {p: s for p, (s, _) in _results(end).items()} == {
+        "duration": "succeeded", "approver": "skipped", "tagger": "skipped"
+    }  # fmt: skip
+    assert [e["detail"]["plugin"] for e in platform.events(video_id, "Plugin.Invoked")] == ["duration"]
+    platform.settled(video_id, "invalid")

@@ -77,6 +77,7 @@ class WebService:
             values[key] = found.get(str(parameter))
         values["region"] = self._cloud.region
         values["cognitoEndpoint"] = self._cloud.endpoint + "/"
+        values["webSocketUrl"] = _websocket_url(self._cloud, values["webSocketUrl"])
         return values
 
     def _file(self, relative: str) -> Response:
@@ -105,6 +106,18 @@ def _secure(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _websocket_url(cloud: Any, published: str | None) -> str | None:
+    """The gateway-style URL from SSM, on the WebSocket server's port (the gateway cannot upgrade)."""
+    if not published or "/_aws/execute-api/" not in published:
+        return published
+    server = next(
+        (s for s in cloud.gateway.services() if str(getattr(s, "endpoint", "")).startswith("ws")), None
+    )
+    if server is None:
+        return published
+    return f"{server.endpoint}/{published.split('/_aws/execute-api/', 1)[1]}"
 
 
 def _parameters(cloud: Any) -> dict[str, str]:

@@ -58,7 +58,6 @@ class WebStack(cdk.Stack):
                 for status in (403, 404)
             ],
             http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
             enable_logging=True,
             log_bucket=logs,
             log_file_prefix="cloudfront/",

@@ -18,6 +18,7 @@ const STATUS_MESSAGES = {
   404: "We could not find that. It may have been deleted.",
   409: "That cannot be done right now: it changed in the meantime. Reload and try again.",
   413: "That is too large to send.",
+  422: "Some of the details are not valid.",
   429: "Too many requests. Wait a moment and try again.",
 };
 
@@ -60,15 +61,22 @@ function expired() {
   window.dispatchEvent(new CustomEvent(SESSION_EXPIRED));
 }
 
+// The error lists the services send: ours (`errors[].location`), the plugin registry's 422
+// (`problems[].field`) and Powertools' request validation (`detail[].loc`).
+function fieldErrorsOf(payload) {
+  const list = [payload?.errors, payload?.problems, payload?.detail].find(Array.isArray) || [];
+  return list.map((item) => ({
+    location: Array.isArray(item.loc) ? item.loc.join(".") : item.location || item.field || "",
+    message: item.message || item.msg || String(item),
+  }));
+}
+
+const GENERIC = new Set(["invalid request", "invalid manifest", "Internal Server Error", "Not found"]);
+
 function toError(status, payload) {
-  const fieldErrors = Array.isArray(payload?.errors)
-    ? payload.errors.map((item) => ({
-      location: item.location || item.loc || item.field || "",
-      message: item.message || item.msg || String(item),
-    }))
-    : [];
+  const fieldErrors = fieldErrorsOf(payload);
   // Our API's own messages are written for people; generic ones ("invalid request") get a better sentence.
-  const own = payload?.message && payload.message !== "invalid request" ? payload.message : null;
+  const own = payload?.message && !GENERIC.has(payload.message) ? payload.message : null;
   const message = status >= 500
     ? "Something went wrong on our side. Try again in a moment."
     : own || STATUS_MESSAGES[status] || "That did not work. Try again.";
@@ -92,8 +100,11 @@ export const api = {
   channelVideos: (channelId, nextToken, limit = 20) =>
     request("GET", `/channels/${enc(channelId)}/videos`, { query: { next_token: nextToken, limit } }),
   video: (videoId) => request("GET", `/videos/${enc(videoId)}`),
+  // Every video of the signed-in broadcaster, every status, newest first.
+  myVideos: (nextToken, limit = 50) => request("GET", "/me/videos", { auth: "required", query: { next_token: nextToken, limit } }),
   history: (videoId) => request("GET", `/videos/${enc(videoId)}/history`, { auth: "required" }),
   deleteVideo: (videoId) => request("DELETE", `/videos/${enc(videoId)}`, { auth: "required" }),
+  titles: (videoId) => request("GET", `/videos/${enc(videoId)}/titles`, { auth: "required" }),
   selectTitle: (videoId, candidateId) =>
     request("POST", `/videos/${enc(videoId)}/title`, { auth: "required", body: { candidate_id: candidateId } }),
   regenerateTitles: (videoId, feedback) =>

@@ -1,15 +1,25 @@
-// Live updates over the WebSocket API: messages are hints to refresh, so views never trust them for data.
+// Live updates over the WebSocket API (docs/live-updates.md): messages are hints to refresh, never trusted for data.
 
+import { idToken, onChange } from "./auth.js";
 import { config } from "./config.js";
+
+// Public topics for everyone; `mine` adds the signed-in owner's unpublished videos and recordings.
+const PUBLIC_TOPICS = ["channels", "videos"];
 
 const listeners = new Set();
 let socket = null;
 let retryDelay = 1000;
 let statusListener = () => {};
+let watchingSession = false;
 
-/** `listener(message)` for every update; returns the unsubscribe function. */
+/** `listener(update)` for every push; returns the unsubscribe function. */
 export function subscribe(listener) {
   listeners.add(listener);
+  if (!watchingSession) {
+    watchingSession = true;
+    // A new or ended session changes who the socket speaks for: connect again with the new token.
+    onChange(() => reconnect());
+  }
   connect();
   return () => listeners.delete(listener);
 }
@@ -18,42 +28,64 @@ export function onStatus(listener) {
   statusListener = listener;
 }
 
+function reconnect() {
+  if (!socket) return;
+  const old = socket;
+  socket = null;
+  old.intentional = true;
+  old.close();
+  if (listeners.size) connect();
+}
+
 async function connect() {
   if (socket) return;
   const settings = await config().catch(() => ({}));
   if (!settings.webSocketUrl || socket) return;
-  socket = new WebSocket(settings.webSocketUrl);
-  socket.addEventListener("open", () => {
+  const token = await idToken();
+  if (socket) return;
+  const url = new URL(settings.webSocketUrl.replace(/^http/, "ws"));
+  if (token) url.searchParams.set("token", token);
+  const current = new WebSocket(url);
+  socket = current;
+  current.addEventListener("open", () => {
     retryDelay = 1000;
+    current.send(JSON.stringify({ action: "subscribe", topics: token ? [...PUBLIC_TOPICS, "mine"] : PUBLIC_TOPICS }));
     statusListener("connected");
   });
-  socket.addEventListener("message", (event) => {
+  current.addEventListener("message", (event) => {
     let message;
     try {
       message = JSON.parse(event.data);
     } catch {
       return;
     }
-    for (const listener of listeners) listener(normalize(message));
+    if (["subscribed", "unsubscribed", "pong", "error"].includes(message.type)) {
+      if (message.type === "subscribed") document.documentElement.dataset.live = "subscribed";
+      return;
+    }
+    const update = normalize(message);
+    for (const listener of listeners) listener(update);
   });
-  socket.addEventListener("close", () => {
-    socket = null;
+  current.addEventListener("close", () => {
+    if (current.intentional) return;
+    if (socket === current) socket = null;
+    delete document.documentElement.dataset.live;
     statusListener("reconnecting");
     // Back off up to 30 s; a viewer on a bad network should not hammer the API.
     setTimeout(connect, retryDelay);
     retryDelay = Math.min(retryDelay * 2, 30_000);
   });
-  socket.addEventListener("error", () => socket?.close());
+  current.addEventListener("error", () => current.close());
 }
 
-/** One shape for whatever the backend sends: `{type, videoId, channelId, status, raw}`. */
+/** One shape for a push (`{type, topic, data, event_id, at}`): `{type, videoId, channelId, status, raw}`. */
 export function normalize(message) {
-  const detail = message.detail || message.data || message;
+  const data = message.data || {};
   return {
-    type: message.type || message["detail-type"] || message.event || "",
-    videoId: detail.video_id || detail.videoId || null,
-    channelId: detail.channel_id || detail.channelId || null,
-    status: detail.status || detail.to || null,
+    type: message.type || "",
+    videoId: data.video_id || null,
+    channelId: data.channel_id || null,
+    status: data.status || data.to || null,
     raw: message,
   };
 }

@@ -8,45 +8,47 @@ function url(value) {
   return first(value.url, value.href, value.presigned_url) || null;
 }
 
+/**
+ * A video as the API returns it (`services/video` `VideoView`): media URLs under `media`, plugins' outputs under
+ * `fields`, where every projected `*_key` has a presigned `*_url` sibling (captions, transcript, avatar images).
+ */
 export function readVideo(record = {}) {
-  // Plugins' outputs are projected under `fields` (description, tags, captions, avatars, title candidates).
-  const raw = { ...(record.fields || {}), ...record };
-  const media = raw.media || {};
-  const transcript = raw.transcript || {};
-  const thumbnails = raw.thumbnails || media.thumbnail_urls || media.thumbnails || [];
-  const avatars = (raw.avatars || []).map((avatar) => ({
-    url: typeof avatar === "object" ? first(avatar.image_url, avatar.url) : url(avatar),
-    name: (typeof avatar === "object" && (avatar.name || avatar.character)) || "",
+  const fields = record.fields || {};
+  const media = record.media || {};
+  const thumbnails = media.thumbnail_urls || [];
+  const avatars = (Array.isArray(fields.avatars) ? fields.avatars : []).map((avatar) => ({
+    url: url(first(avatar.image_url, avatar.url)),
+    name: avatar.name || "",
+    description: avatar.description || "",
   })).filter((avatar) => avatar.url);
+  const candidates = Array.isArray(fields.title_candidates) ? fields.title_candidates : [];
   return {
-    id: first(raw.video_id, raw.id),
-    channelId: first(raw.channel_id, raw.channel?.channel_id),
-    channelName: first(raw.channel_name, raw.channel?.name, ""),
-    ownerId: raw.owner_id,
-    status: raw.status,
-    title: first(raw.title, raw.selected_title, raw.provisional_title, "Untitled video"),
-    description: first(raw.description, ""),
-    tags: (raw.tags || []).map((tag) => (typeof tag === "string" ? tag : tag.text)).filter(Boolean),
-    durationMs: first(raw.duration_ms, media.duration_ms, raw.recording?.duration_ms),
-    createdAt: first(raw.published_at, raw.created_at),
-    thumbnail: url(first(raw.thumbnail_url, media.poster_url, raw.poster_url, thumbnails[0])),
-    poster: url(first(media.poster_url, raw.poster_url, raw.thumbnail_url, thumbnails[0])),
-    mp4: url(first(raw.mp4_url, raw.playback?.mp4, media.mp4_url, media.mp4)),
-    hls: url(first(raw.hls_url, raw.playback?.hls, media.hls_url, media.hls_master)),
-    captions: url(first(raw.captions_url, raw.vtt_url, transcript.vtt_url, transcript.captions_url, raw.captions)),
-    language: first(transcript.language, raw.language, "en"),
-    segments: (transcript.segments || raw.segments || []).map((segment) => ({
-      startMs: first(segment.start_ms, Math.round((segment.start || 0) * 1000)),
-      text: segment.text,
-    })),
+    id: record.video_id,
+    channelId: record.channel_id,
+    channelName: first(record.channel_name, fields.channel_name, ""),
+    ownerId: record.owner_id,
+    status: record.status,
+    title: first(record.title, fields.title, fields.provisional_title, "Untitled video"),
+    description: first(fields.description, ""),
+    tags: (Array.isArray(fields.tags) ? fields.tags : []).filter((tag) => typeof tag === "string"),
+    durationMs: record.duration_ms,
+    createdAt: first(record.published_at, record.created_at),
+    thumbnail: url(first(thumbnails[0], media.poster_url)),
+    poster: url(media.poster_url),
+    mp4: url(media.mp4_url),
+    hls: url(media.hls_url),
+    captions: url(fields.captions_url),
+    language: first(fields.language, "en"),
+    segments: [],
     avatars,
-    titleCandidates: (raw.title_candidates || []).map((candidate) =>
-      (typeof candidate === "string" ? { id: candidate, text: candidate } : { id: first(candidate.candidate_id, candidate.title), text: first(candidate.title, candidate.text), evidence: candidate.evidence })),
-    selectedTitle: first(raw.selected_title, raw.title_selected, null),
-    titleAttemptsLeft: first(raw.title_attempts_left, raw.regenerations_left),
-    reason: first(raw.reason, raw.status_reason, ""),
-    plugins: raw.plugins || raw.plugin_results || [],
-    raw,
+    titleCandidates: candidates.map((candidate) => ({
+      id: candidate.candidate_id, text: candidate.title, evidence: candidate.evidence || [],
+    })).filter((candidate) => candidate.id && candidate.text),
+    selectedTitle: first(fields.title, record.title, null),
+    titleAttemptsLeft: first(fields.title_rounds_left, fields.title_attempts_left),
+    reason: first(record.reason, ""),
+    plugins: fields.plugins || [],
+    raw: record,
   };
 }
 

@@ -4,6 +4,7 @@ import { api, page } from "../api.js";
 import { keepDraft } from "../drafts.js";
 import { subscribe } from "../live.js";
 import { readVideo } from "../models.js";
+import { loadCues } from "../player.js";
 import { href, navigate } from "../router.js";
 import { busy, emptyState, field, formatDate, formatDuration, h, notice, render, showErrors, statusBadge, toast } from "../ui.js";
 
@@ -16,6 +17,8 @@ export async function manageVideoView(videoId) {
       render("Video", h("h1", {}, "Video"), notice(error.message, { kind: "error" }));
       return;
     }
+    // Candidates cite transcript lines by index: the captions' cues are those lines.
+    if (video.captions) video.segments = await loadCues(video.captions).catch(() => []);
     const timeline = h("section.section", { "aria-labelledby": "history-heading" }, h("h2", { id: "history-heading" }, "History"));
     const titles = h("section.section", { "aria-labelledby": "titles-heading" }, h("h2", { id: "titles-heading" }, "Title"));
     const plugins = h("section.section", { "aria-labelledby": "plugins-heading" }, h("h2", { id: "plugins-heading" }, "Plugins"));
@@ -77,13 +80,38 @@ async function fillPlugins(section, video) {
       h("td", {}, result.error || result.reason || ""))))));
 }
 
+/** The title book (`GET /videos/{id}/titles`), or what the record's projection holds where there is none yet. */
+async function titleBook(video) {
+  try {
+    const book = await api.titles(video.id);
+    return {
+      candidates: (book.candidates || []).map((c) => ({ id: c.candidate_id, text: c.title, evidence: c.evidence || [] })),
+      selectedId: book.selected_candidate_id,
+      selectedText: book.selected_title,
+      attemptsLeft: Math.max(0, (book.max_rounds ?? 0) - (book.round ?? 0)),
+      regenerating: Boolean(book.regenerating_round),
+    };
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    return { candidates: video.titleCandidates, selectedText: video.selectedTitle, attemptsLeft: video.titleAttemptsLeft };
+  }
+}
+
 async function fillTitles(section, video) {
-  const candidates = video.titleCandidates;
-  const selected = video.selectedTitle;
+  let book;
+  try {
+    book = await titleBook(video);
+  } catch (error) {
+    section.append(notice(error.message, { kind: "error" }));
+    return;
+  }
+  const { candidates } = book;
+  const selected = book.selectedId || book.selectedText;
   if (!candidates.length) {
     section.append(h("p.muted", {}, "Title suggestions appear here once the transcript is ready."));
     return;
   }
+  if (book.regenerating) section.append(notice("New titles are being written; this page updates when they are ready."));
   const choose = h("form.form", { novalidate: true, "aria-label": "Choose a title" },
     h("fieldset", {},
       h("legend", {}, "Pick the title viewers see"),
@@ -104,25 +132,28 @@ async function fillTitles(section, video) {
       await api.selectTitle(video.id, candidateId);
       toast(`The title is now “${title}”.`, "success");
       busy(button, false);
+      section.querySelector("[data-testid=current-title]")?.replaceChildren(title);
     } catch (error) {
       busy(button, false);
       showErrors(choose, error);
     }
   });
-  const attemptsLeft = video.titleAttemptsLeft;
+  const attemptsLeft = book.attemptsLeft;
   const regenerate = h("form.form", { novalidate: true, "aria-labelledby": "regenerate-heading" },
     h("h3", { id: "regenerate-heading" }, "None of these?"),
     field({ name: "feedback", label: "What should the new titles do differently?", type: "textarea", rows: 3,
-      hint: "For example: shorter, mention the demo, less formal.", attrs: { maxlength: 1000 } }),
+      required: true, hint: "For example: shorter, mention the demo, less formal.", attrs: { maxlength: 1000 } }),
     attemptsLeft !== undefined ? h("p.hint", {}, `${attemptsLeft} more ${attemptsLeft === 1 ? "try" : "tries"} left.`) : null,
     h("button.button", { type: "submit", disabled: attemptsLeft === 0 }, "Suggest new titles"));
   const draft = keepDraft(regenerate, `regenerate-${video.id}`);
   regenerate.addEventListener("submit", async (event) => {
     event.preventDefault();
     const button = regenerate.querySelector("button[type=submit]");
+    const feedback = regenerate.elements.feedback.value.trim();
+    if (!feedback) return showErrors(regenerate, { message: "", fieldErrors: [{ location: "feedback", message: "Say what the new titles should do differently" }] });
     busy(button, true, "Asking…");
     try {
-      await api.regenerateTitles(video.id, regenerate.elements.feedback.value.trim());
+      await api.regenerateTitles(video.id, feedback);
       draft.clear();
       regenerate.elements.feedback.value = "";
       toast("New titles are on their way; this page updates when they are ready.", "success");
@@ -132,7 +163,7 @@ async function fillTitles(section, video) {
       showErrors(regenerate, error);
     }
   });
-  section.append(choose, regenerate);
+  section.append(h("p", {}, "Viewers see: ", h("strong", { "data-testid": "current-title" }, book.selectedText || video.title)), choose, regenerate);
 }
 
 // Evidence arrives as transcript segment indexes; the lines themselves are shown when the record has them.

@@ -14,7 +14,7 @@ export async function pluginsView() {
     list.append(items.length
       ? h("table.table", {},
         h("thead", {}, h("tr", {}, ["Plugin", "Version", "Hook", "Enabled"].map((text) => h("th", { scope: "col" }, text)))),
-        h("tbody", {}, items.map((plugin) => h("tr", {},
+        h("tbody", {}, items.map(readPlugin).map((plugin) => h("tr", {},
           h("td", {}, h("a", { href: href(`plugins/${plugin.name}`), "data-link": true }, plugin.name)),
           h("td", {}, plugin.version || ""),
           h("td", {}, plugin.hook || ""),
@@ -126,10 +126,15 @@ function readForm(form) {
   return { manifest, problems };
 }
 
+/** A registry entry (`{manifest, enabled, owner_id, ...}`) with the manifest's fields at the top. */
+function readPlugin(entry) {
+  return { ...(entry.manifest || {}), ...entry, name: entry.name || entry.manifest?.name };
+}
+
 export async function pluginView(name) {
   let plugin;
   try {
-    plugin = await api.plugin(name);
+    plugin = readPlugin(await api.plugin(name));
   } catch (error) {
     render(name, h("h1", {}, name), notice(error.message, { kind: "error" }));
     return;
@@ -150,13 +155,15 @@ export async function pluginView(name) {
       ? h("table.table", {},
         h("thead", {}, h("tr", {}, ["When", "Video", "Status", "Took", "Output or error"].map((text) => h("th", { scope: "col" }, text)))),
         h("tbody", {}, items.map((item) => h("tr", {},
-          h("td", {}, formatDate(item.invoked_at || item.started_at || item.at)),
+          h("td", {}, formatDate(item.invoked_at || item.finished_at)),
           h("td", {}, item.video_id ? h("a", { href: href(`watch/${item.video_id}`), "data-link": true }, item.video_id) : ""),
           h("td", {}, h(`span.badge.plugin-${item.status}`, {}, item.status || "")),
           h("td", {}, item.duration_ms !== undefined ? `${(item.duration_ms / 1000).toFixed(1)} s` : ""),
-          h("td", {}, h("code.output", {}, item.error || (item.output ? JSON.stringify(item.output) : "")))))))
+          h("td", {}, h("code.output", {}, item.reason || item.error || (item.output ? JSON.stringify(item.output) : "")))))))
       : emptyState("No invocations yet. They appear when a video reaches this plugin's hook."));
   } catch (error) {
-    invocations.append(notice(error.message, { kind: "error" }));
+    invocations.append(error.status === 404
+      ? h("p.muted", {}, "Invocation history is not available from the plugin service yet.")
+      : notice(error.message, { kind: "error" }));
   }
 }

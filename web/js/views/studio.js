@@ -31,9 +31,9 @@ export async function studioView() {
   let myChannels = [];
   const loadVideos = async () => {
     try {
-      // There is no "my videos" route: the owner sees every status of each of their channels' videos.
-      const pages = await Promise.all(myChannels.map((channel) => api.channelVideos(channel.id)));
-      const list = pages.flatMap((payload, index) => page(payload, "videos").items.map((raw) => ({ ...readVideo(raw), channelName: myChannels[index].name })))
+      const names = new Map(myChannels.map((channel) => [channel.id, channel.name]));
+      const list = (await ownVideos(myChannels)).map(readVideo)
+        .map((video) => ({ ...video, channelName: names.get(video.channelId) || video.channelName }))
         .filter((video) => video.status !== "deleted")
         .sort((a, b) => String(b.raw.created_at).localeCompare(String(a.raw.created_at)));
       videos.replaceChildren(videos.firstChild, list.length
@@ -58,6 +58,17 @@ export async function studioView() {
     if (update.channelId) loadChannels();
     if (update.videoId) loadVideos();
   });
+}
+
+/** `/me/videos`; where the video service predates it (404), each channel's list, which owners see in full. */
+async function ownVideos(channels) {
+  try {
+    return page(await api.myVideos(), "videos").items;
+  } catch (error) {
+    if (error.status !== 404) throw error;
+    const pages = await Promise.all(channels.map((channel) => api.channelVideos(channel.id)));
+    return pages.flatMap((payload) => page(payload, "videos").items);
+  }
 }
 
 function createChannelForm() {

@@ -143,7 +143,7 @@ def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
     for stack in stacks:
         skipped = [r for r in stack["resources"] if r["status"] == "skipped"]
         note = f", skipped: {', '.join(r['type'] for r in skipped)}" if skipped else ""
-        say(f"  {stack['name']:<18} {stack['status']} ({len(stack['resources'])} resources{note})")
+        say(f"  {stack['name']:<22} {stack['status']} ({len(stack['resources'])} resources{note})")
     return endpoint
 
 
@@ -319,7 +319,7 @@ def summary(event: dict[str, Any]) -> str:
             return f"video {get('video_id')}: {get('reason')}"
         case "Video.StatusChanged":
             reason = f" ({get('reason')})" if get("reason") else ""
-            return f"video {get('video_id')}: {get('from')} -> {get('to')}{reason}"
+            return f"video {get('video_id')}: {get('from') or 'new'} -> {get('to')}{reason}"
         case "Video.Processed":
             media = get("media") or {}
             return (
@@ -584,7 +584,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         timeout_seconds=args.timeout,
         down=args.down,
     )
-    say = Narrator(lambda line: print(line, flush=True))
+    terminal = sys.stdout  # bound now: the CLI's stdout is redirected while the cloud comes up
+    say = Narrator(lambda line: print(line, file=terminal, flush=True))
     try:
         run_demo(options, say)
     except cli.CliError as exc:  # under `python -m local.cli`, cli.main knows another CliError class

@@ -109,6 +109,7 @@ def _job_in_container_env(rule: events.Rule) -> None:
     }
     cfn_rule = rule.node.default_child
     assert isinstance(cfn_rule, events.CfnRule)
+    cfn_rule.add_property_deletion_override("Targets.0.Input")  # the ECS target's default input
     cfn_rule.add_property_override("Targets.0.InputTransformer.InputPathsMap", _JOB_FIELDS)
     cfn_rule.add_property_override("Targets.0.InputTransformer.InputTemplate", json.dumps(overrides))
 

@@ -1,0 +1,115 @@
+"""The title feedback loop's domain and its regeneration handler: owner-only choices, bounded rounds, replays
+that change nothing, and a new round written from the stored transcript with the feedback."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from plugins.titles import handler as titles
+from services.genai import runtime
+from services.genai.feedback import BookNotFound, Caller, FeedbackError, NotTheOwner, RoundConflict
+from services.genai.handlers import regenerate
+from shared.events.base import Meta
+from shared.events.generative import TitlesGenerated
+from shared.events.video import TitleSelected, TitlesRegenerateRequested
+from tests.unit.genai.fakes import OWNER, VIDEO, World, invocation_event, transcript_inputs
+
+OWNER_CALLER = Caller(user_id=OWNER, groups=frozenset({"broadcaster"}))
+OTHER = Caller(user_id="sub-other", groups=frozenset({"broadcaster"}))
+ADMIN = Caller(user_id="sub-admin", groups=frozenset({"admin"}))
+
+
+@pytest.fixture
+def world(monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    world = World(monkeypatch, max_rounds=2)
+    titles.handler(invocation_event("titles", transcript_inputs()), None)
+    world.publisher.clear()
+    yield world
+    runtime.use(None)
+
+
+def _deliver(request: TitlesRegenerateRequested) -> None:
+    envelope = {
+        "version": "0", "id": "e-1", "detail-type": request.detail_type, "source": request.source,
+        "account": "123456789012", "time": "2026-11-22T15:00:00Z", "region": "us-east-1", "resources": [],
+        "detail": json.loads(request.model_dump_json(by_alias=True)),
+    }  # fmt: skip
+    result = regenerate.handler({"Records": [_sqs(envelope)]}, _Context())
+    assert result == {"batchItemFailures": []}
+
+
+def _sqs(body: dict[str, object]) -> dict[str, object]:
+    return {
+        "messageId": "m-1", "receiptHandle": "r", "body": json.dumps(body), "attributes": {},
+        "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:q", "awsRegion": "us-east-1",
+    }  # fmt: skip
+
+
+class _Context:
+    function_name = "regenerate"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:regenerate"
+    aws_request_id = "req-1"
+
+
+def test_given_round_one_when_the_owner_picks_a_candidate_then_title_selected_is_published(
+    world: World,
+) -> None:
+    book = world.feedback.view(VIDEO, OWNER_CALLER)
+    chosen = book.latest.candidates[1]
+
+    world.feedback.select(VIDEO, OWNER_CALLER, chosen.candidate_id)
+
+    (selected,) = world.publisher.of_type(TitleSelected)
+    assert (selected.title, selected.candidate_id, selected.owner_id) == (
+        chosen.title,
+        chosen.candidate_id,
+        OWNER,
+    )
+    assert world.feedback.view(VIDEO, OWNER_CALLER).provisional_title == chosen.title
+
+
+def test_given_someone_else_when_they_read_or_choose_then_refused(world: World) -> None:
+    with pytest.raises(BookNotFound):
+        world.feedback.view(VIDEO, OTHER)
+    assert world.feedback.view(VIDEO, ADMIN).video_id == VIDEO
+    with pytest.raises(NotTheOwner):
+        world.feedback.select(VIDEO, ADMIN, "r1c1")
+    with pytest.raises(FeedbackError):
+        world.feedback.select(VIDEO, OWNER_CALLER, "r9c9")
+    assert not world.publisher.published
+
+
+def test_given_feedback_when_regeneration_runs_then_round_two_avoids_rejected_titles(world: World) -> None:
+    first = [c.title for c in world.feedback.view(VIDEO, OWNER_CALLER).latest.candidates]
+
+    request = world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "mention the inner tube patch")
+    with pytest.raises(RoundConflict):  # one round at a time
+        world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "again")
+    _deliver(request)
+
+    (generated,) = world.publisher.of_type(TitlesGenerated)
+    assert generated.round == 2 and set(request.rejected_titles) == set(first)
+    assert not {c.title for c in generated.candidates} & set(first)
+    book = world.feedback.view(VIDEO, OWNER_CALLER)
+    assert [r.round for r in book.rounds] == [1, 2] and book.requested_round is None
+
+
+def test_given_the_last_round_when_more_are_asked_then_409_and_replays_change_nothing(world: World) -> None:
+    request = world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "shorter")
+    _deliver(request)
+    _deliver(request)  # at-least-once delivery
+
+    assert len(world.publisher.of_type(TitlesGenerated)) == 1
+    with pytest.raises(RoundConflict) as refused:
+        world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "once more")
+    assert refused.value.status == 409
+
+
+def test_given_a_regeneration_request_event_then_it_validates_the_contract(world: World) -> None:
+    request = world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "shorter")
+    assert isinstance(request.meta, Meta) and request.round == 2

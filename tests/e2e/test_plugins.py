@@ -28,6 +28,7 @@ from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.video_stack import VideoStack
+from local.cli import main as cli_main
 from local.cloud import LocalCloud
 from plugins.duration.stack import DurationPluginStack
 from services.plugins.manifest import load_manifest
@@ -392,3 +393,38 @@ def test_given_a_validation_plugin_saying_invalid_then_the_video_is_invalid_and_
     }  # fmt: skip
     assert [e["detail"]["plugin"] for e in platform.events(video_id, "Plugin.Invoked")] == ["duration"]
     platform.settled(video_id, "invalid")
+
+
+def _tester(platform: Platform, manifest: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`svideo plugins test <manifest>` against this cloud, as `svideo up` leaves it (cloud.json names it)."""
+    state = platform.cloud.state_dir
+    (state / "cloud.json").write_text(json.dumps({"endpoint": platform.cloud.endpoint, "state": "ready"}))
+    code = cli_main(["--state-dir", str(state), "plugins", "test", str(manifest), "--stage", STAGE])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_given_the_duration_plugin_when_the_tester_invokes_it_then_every_check_passes(
+    platform: Platform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    platform.enable_only()
+    code, out = _tester(platform, REPO_ROOT / "plugins" / "duration" / "manifest.yaml", capsys)
+    assert code == 0, out
+    assert "✓ source, token, schema and deadline all accepted" in out
+    assert '"duration_ms": 754200' in out
+
+
+def test_given_a_plugin_breaking_its_schema_when_tested_then_the_tester_names_the_field(
+    platform: Platform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _tester(platform, FIXTURES / "sloppy.yaml", capsys)
+    assert code == 1, out
+    assert "✗ output/score" in out
+
+
+def test_given_a_plugin_that_never_answers_when_tested_then_the_tester_reports_the_timeout(
+    platform: Platform, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out = _tester(platform, FIXTURES / "silent.yaml", capsys)
+    assert code == 1, out
+    assert "no Plugin.Completed within 3s" in out

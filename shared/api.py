@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from http import HTTPStatus
+from importlib import resources
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
@@ -24,6 +25,16 @@ SECURITY_SCHEME = "cognito"
 # The `security` of a route that needs (or accepts) a user-pool token.
 SIGNED_IN: list[dict[str, list[str]]] = [{SECURITY_SCHEME: []}]
 OPTIONAL_SIGN_IN: list[dict[str, list[str]]] = [{}, {SECURITY_SCHEME: []}]
+# Swagger UI's two assets, served by the API function itself from the pinned Powertools wheel (which ships
+# swagger-ui-dist's builds): no CDN, no second copy to keep in step. Relative to `/docs`, so the page works
+# under any base path (the local cloud's `/_aws/execute-api/<apiId>/`, a custom domain, a stage).
+SWAGGER_ASSETS_PATH = "/swagger-ui"
+DEFAULT_SWAGGER_BASE_URL = "swagger-ui"
+SWAGGER_ASSETS: dict[str, str] = {
+    "swagger-ui-bundle.min.js": "text/javascript; charset=utf-8",
+    "swagger-ui.min.css": "text/css; charset=utf-8",
+}
+ASSET_CACHE_SECONDS = 86400
 
 
 class NotFoundError(Exception):
@@ -79,14 +90,23 @@ def build_resolver() -> APIGatewayHttpResolver:
     return app
 
 
+def swagger_asset(name: str) -> str | None:
+    """One of Swagger UI's assets as text, or None for a name that is not one of them."""
+    if name not in SWAGGER_ASSETS:
+        return None
+    folder = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
+    return folder.joinpath(name).read_text(encoding="utf-8")
+
+
 def enable_docs(app: APIGatewayHttpResolver, *, description: str, swagger_base_url: str | None) -> None:
-    """`/openapi.json` and Swagger UI at `/docs`; its JS/CSS load from `swagger_base_url`, never a CDN."""
+    """`/openapi.json` and Swagger UI at `/docs`; its JS/CSS load from `swagger_base_url` (by default this
+    API's own `/swagger-ui/<asset>`), never a CDN."""
     app.enable_swagger(
         path="/docs",
         title=API_TITLE,
         version=API_VERSION,
         description=description,
-        swagger_base_url=swagger_base_url,
+        swagger_base_url=swagger_base_url or DEFAULT_SWAGGER_BASE_URL,
         security_schemes={SECURITY_SCHEME: HTTPBearer(bearerFormat="JWT", description="Cognito ID token")},
     )
 
@@ -101,3 +121,16 @@ def enable_docs(app: APIGatewayHttpResolver, *, description: str, swagger_base_u
             },
         )
         return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=document)
+
+    @app.get(f"{SWAGGER_ASSETS_PATH}/<asset>", include_in_schema=False)
+    def _swagger_asset(asset: str) -> Response[str]:
+        body = swagger_asset(asset)
+        if body is None:
+            raise NotFoundError(f"no asset {asset!r}")
+        return Response(
+            status_code=200,
+            content_type=SWAGGER_ASSETS[asset],
+            body=body,
+            headers={"Cache-Control": f"public, max-age={ASSET_CACHE_SECONDS}"},
+            compress=True,
+        )

@@ -1,6 +1,8 @@
-"""The video service: the catalog table, the media bucket, the public HTTP API (with its JWT authorizer, which
-other stacks add routes to), the events consumer and the deadline sweeper."""
+"""The video service: the catalog table (whose outbox EventBridge Pipes carry to the bus), the media bucket,
+the public HTTP API (with its JWT authorizer, which other stacks add routes to), the events consumer and the
+deadline sweeper."""
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -15,6 +17,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_pipes as pipes
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
@@ -22,16 +25,18 @@ from constructs import Construct
 
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, ignore_lint
-from infra.naming import IdentityParameter, VideoParameter, bus_name, parameter_name, resource_name
+from infra.naming import IdentityParameter, VideoParameter, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 from services.video.changes import subscribed_types
+from services.video.domain import OUTBOX_EVENTS
 from services.video.routes import API_ROUTES
 
 QUEUE_RETENTION = cdk.Duration.days(14)
 SWEEP_RATE = cdk.Duration.minutes(5)
 DEFAULT_WEB_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
-DEFAULT_SWAGGER = "http://localhost:5173/swagger-ui"
+OUTBOX_RETRIES = 10  # then the batch's coordinates go to the outbox DLQ (records stay in the stream 24 h)
+OUTBOX_TEMPLATE = "<$.dynamodb.NewImage.detail.S>"  # the item's `detail` is the event detail as JSON text
 ACCESS_LOG_FORMAT = (
     '{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","routeKey":"$context.routeKey",'
     '"status":"$context.status","latency":"$context.responseLatency","sub":"$context.authorizer.claims.sub",'
@@ -40,6 +45,7 @@ ACCESS_LOG_FORMAT = (
 # Partition and sort key of each GSI (see services/video/repository.py).
 INDEXES: Mapping[str, tuple[str, str]] = {
     "by-channel": ("channel_id", "created_key"),
+    "by-owner": ("owner_id", "created_key"),
     "by-status": ("status", "status_key"),
     "published": ("published_partition", "published_key"),
     "published-by-channel": ("published_channel", "published_key"),
@@ -47,16 +53,15 @@ INDEXES: Mapping[str, tuple[str, str]] = {
 
 
 def video_events_subscriptions(stage: str) -> list[Subscription]:
-    """One rule: every event the catalog applies, by source and detail-type."""
+    """One rule per source, each with only that source's detail-types (a single rule would accept any pairing
+    of the sources and types, e.g. a `Recording.Ended` from `svideo.video`)."""
     return [
         Subscription(
-            name=resource_name(stage, "video", "catalog-events"),
-            description="Events that create, move or enrich videos in the catalog",
-            event_pattern={
-                "source": sorted(subscribed_types()),
-                "detail-type": sorted({t for types in subscribed_types().values() for t in types}),
-            },
+            name=resource_name(stage, "video", "catalog-" + source.removeprefix("svideo.").replace(".", "-")),
+            description=f"Events from {source} that create, move or enrich videos in the catalog",
+            event_pattern={"source": [source], "detail-type": sorted(types)},
         )
+        for source, types in sorted(subscribed_types().items())
     ]
 
 
@@ -70,13 +75,11 @@ class VideoStack(cdk.Stack):
         self.bus = import_bus(self, stage)
         self.table = self._table()
         self.bucket = self._media_bucket()
-        environment = {
-            "TABLE_NAME": self.table.table_name,
-            "BUS_NAME": bus_name(stage),
-        }
+        environment = {"TABLE_NAME": self.table.table_name}
         self.api_function = self._api_function(environment)
         self.events_function = self._events_function(environment)
         self.sweeper = self._sweeper(environment)
+        self.outbox_dead_letters, self.outbox_pipes = self._outbox()
         self.api, self.authorizer = self._http_api()
         self._publish(
             {
@@ -101,8 +104,9 @@ class VideoStack(cdk.Stack):
             point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
                 point_in_time_recovery_enabled=True
             ),
-            # Live updates and audits read the catalog's changes from its stream.
+            # The outbox Pipes (and audits) read the catalog's changes from its stream.
             stream=dynamodb.StreamViewType.NEW_AND_OLD_IMAGES,
+            time_to_live_attribute="expires_at",  # outbox items, once the Pipes have carried them
             removal_policy=cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY,
         )
         for name, (partition, sort) in INDEXES.items():
@@ -156,8 +160,17 @@ class VideoStack(cdk.Stack):
         resources = [self.table.table_arn, *(f"{self.table.table_arn}/index/{name}" for name in indexes)]
         return iam.PolicyStatement(actions=[f"dynamodb:{a}" for a in actions], resources=resources)
 
-    def _put_events(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn])
+    def _media_cleanup(self) -> list[iam.PolicyStatement]:
+        return [
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"], resources=[self.bucket.arn_for_objects("videos/*")]
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["videos/*"]}},
+            ),
+        ]
 
     def _api_function(self, environment: Mapping[str, str]) -> ServiceFunction:
         issuer = self._ssm(IdentityParameter.USER_POOL_ISSUER)
@@ -174,20 +187,16 @@ class VideoStack(cdk.Stack):
                 "MEDIA_BASE_URL": str(self.node.try_get_context("mediaBaseUrl") or ""),
                 "USER_POOL_ISSUER": issuer,
                 "USER_POOL_CLIENT_ID": client_id,
-                "SWAGGER_BASE_URL": str(self.node.try_get_context("swaggerBaseUrl") or DEFAULT_SWAGGER),
+                # Empty: the function serves Swagger UI's assets itself at /swagger-ui/<asset>.
+                "SWAGGER_BASE_URL": str(self.node.try_get_context("swaggerBaseUrl") or ""),
             },
         )
         videos = self.bucket.arn_for_objects("videos/*")
         for statement in (
             self._table_access(["GetItem", "Query", "PutItem", "ConditionCheckItem"], list(INDEXES)),
-            self._put_events(),
             # Presigned GETs are signed with this role, so it needs the read it hands out.
-            iam.PolicyStatement(actions=["s3:GetObject", "s3:DeleteObject"], resources=[videos]),
-            iam.PolicyStatement(
-                actions=["s3:ListBucket"],
-                resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": ["videos/*"]}},
-            ),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[videos]),
+            *self._media_cleanup(),
         ):
             function.role.add_to_policy(statement)
         self._acknowledge_media_prefix(function)
@@ -207,11 +216,14 @@ class VideoStack(cdk.Stack):
             service="video",
             handler="services.video.handlers.events.handler",
             description="svideo video: applies recording, processing and lifecycle events to the catalog",
-            environment=dict(environment),
+            environment={**environment, "MEDIA_BUCKET": self.bucket.bucket_name},
         )
         writes = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"]
         function.role.add_to_policy(self._table_access(writes))
-        function.role.add_to_policy(self._put_events())
+        # Late events for a deleted video: what they announce under its prefix is removed.
+        for statement in self._media_cleanup():
+            function.role.add_to_policy(statement)
+        self._acknowledge_media_prefix(function)
         dead_letters = sqs.Queue(
             self,
             "CatalogEventsDeadLetters",
@@ -235,13 +247,10 @@ class VideoStack(cdk.Stack):
             # Events for a video not yet created wait for its creating event through a few redeliveries.
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=8),
         )
+        rule_dead_letters = import_events_dead_letter_queue(self, self.stage)
         for subscription in video_events_subscriptions(self.stage):
             subscribe_queue(
-                self,
-                subscription,
-                bus=self.bus,
-                queue=queue,
-                dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
+                self, subscription, bus=self.bus, queue=queue, dead_letter_queue=rule_dead_letters
             )
         function.function.add_event_source(
             sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
@@ -265,8 +274,9 @@ class VideoStack(cdk.Stack):
             timeout=cdk.Duration.minutes(2),
             reserved_concurrency=1,  # one sweep at a time; overlapping sweeps would only race each other
         )
-        function.role.add_to_policy(self._table_access(["GetItem", "PutItem", "Query"], ["by-status"]))
-        function.role.add_to_policy(self._put_events())
+        function.role.add_to_policy(
+            self._table_access(["GetItem", "PutItem", "Query", "ConditionCheckItem"], ["by-status"])
+        )
         schedule = events.Rule(
             self,
             "SweepSchedule",
@@ -288,6 +298,74 @@ class VideoStack(cdk.Stack):
                     "Failed sweeps dead-letter through the function's DeadLetterConfig and the target's DLQ.",
                 )
         return function
+
+    # -- outbox -------------------------------------------------------------------------------------------
+    def _outbox(self) -> tuple[sqs.Queue, list[pipes.CfnPipe]]:
+        """Table stream → one Pipe per published detail-type (filter: INSERTs of that type's outbox items) →
+        the bus, the item's `detail` as the event's detail; retries, then a DLQ."""
+        dead_letters = sqs.Queue(
+            self,
+            "OutboxDeadLetters",
+            encryption=sqs.QueueEncryption.SQS_MANAGED,
+            enforce_ssl=True,
+            retention_period=QUEUE_RETENTION,
+        )
+        acknowledge(
+            dead_letters, "AwsSolutions-SQS3", "This queue is the dead-letter queue of the outbox Pipes."
+        )
+        ignore_lint(dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
+        role = iam.Role(self, "OutboxPipeRole", assumed_by=iam.ServicePrincipal("pipes.amazonaws.com"))
+        stream_arn = self.table.table_stream_arn
+        assert stream_arn is not None, "the catalog table has a stream"
+        for statement in (
+            iam.PolicyStatement(
+                actions=[
+                    "dynamodb:DescribeStream",
+                    "dynamodb:GetRecords",
+                    "dynamodb:GetShardIterator",
+                    "dynamodb:ListStreams",
+                ],
+                resources=[stream_arn],
+            ),
+            iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]),
+        ):
+            role.add_to_policy(statement)
+        built = []
+        for model in OUTBOX_EVENTS:
+            pipe = pipes.CfnPipe(
+                self,
+                f"Outbox-{model.detail_type.replace('.', '')}",
+                name=resource_name(
+                    self.stage, "video", f"outbox-{model.detail_type.lower().replace('.', '-')}"
+                ),
+                description=f"Catalog outbox → bus: {model.detail_type}",
+                role_arn=role.role_arn,
+                source=stream_arn,
+                source_parameters=pipes.CfnPipe.PipeSourceParametersProperty(
+                    dynamo_db_stream_parameters=pipes.CfnPipe.PipeSourceDynamoDBStreamParametersProperty(
+                        starting_position="TRIM_HORIZON",  # an item written before the Pipe ran is still sent
+                        batch_size=10,
+                        maximum_retry_attempts=OUTBOX_RETRIES,
+                        dead_letter_config=pipes.CfnPipe.DeadLetterConfigProperty(arn=dead_letters.queue_arn),
+                    ),
+                    filter_criteria=pipes.CfnPipe.FilterCriteriaProperty(
+                        filters=[
+                            pipes.CfnPipe.FilterProperty(pattern=json.dumps(outbox_filter(model.detail_type)))
+                        ]
+                    ),
+                ),
+                target=self.bus.event_bus_arn,
+                target_parameters=pipes.CfnPipe.PipeTargetParametersProperty(
+                    input_template=OUTBOX_TEMPLATE,
+                    event_bridge_event_bus_parameters=pipes.CfnPipe.PipeTargetEventBridgeEventBusParametersProperty(
+                        source=model.source, detail_type=model.detail_type
+                    ),
+                ),
+            )
+            pipe.node.add_dependency(role.node.find_child("DefaultPolicy"))  # the Pipe starts with its grants
+            built.append(pipe)
+        return dead_letters, built
 
     # -- HTTP API ------------------------------------------------------------------------------------
     def _http_api(self) -> tuple[apigw.HttpApi, apigw.CfnAuthorizer]:
@@ -399,6 +477,14 @@ class AccessLogs:
     @property
     def format(self) -> apigateway.AccessLogFormat:
         return apigateway.AccessLogFormat.custom(ACCESS_LOG_FORMAT)
+
+
+def outbox_filter(detail_type: str) -> dict[str, Any]:
+    """The Pipe's filter: new outbox items of one detail-type (a TTL expiry is a REMOVE, never sent)."""
+    return {
+        "eventName": ["INSERT"],
+        "dynamodb": {"NewImage": {"outbox_type": {"S": [detail_type]}}},  # only outbox items carry it
+    }
 
 
 def _slug(path: str) -> str:

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from services.video.models import Change, MediaKeys
+from services.video.models import Change, MediaKeys, TitleChoice, TitleOption, TitleRound
 from shared.events import (
     BroadcastStarted,
     ChannelCreated,
@@ -17,6 +17,8 @@ from shared.events import (
     RecordingEnded,
     RecordingFailed,
     SvideoEvent,
+    TitleSelected,
+    TitlesGenerated,
     VideoProcessed,
     VideoProcessingFailed,
 )
@@ -113,6 +115,29 @@ def _lifecycle_completed(envelope: Envelope[Any], d: LifecycleCompleted) -> Chan
     )
 
 
+def _titles_generated(envelope: Envelope[Any], d: TitlesGenerated) -> Change:
+    # Description and tags follow the latest round, under the names the titles plugin projects them with.
+    written = TitleRound(
+        round=d.round,
+        candidates=[TitleOption(candidate_id=c.candidate_id, title=c.title) for c in d.candidates],
+        description=d.description,
+        tags=list(d.tags),
+    )
+    return _change(
+        envelope,
+        d,
+        None,
+        video_id=d.video_id,
+        plugin="titles",
+        updates={"title_round": written, "fields": {"description": d.description, "tags": list(d.tags)}},
+    )
+
+
+def _title_selected(envelope: Envelope[Any], d: TitleSelected) -> Change:
+    choice = TitleChoice(title=d.title, candidate_id=d.candidate_id, selected_at=d.meta.occurred_at)
+    return _change(envelope, d, None, video_id=d.video_id, updates={"title_choice": choice})
+
+
 CHANGES: dict[type[EventDetail], Callable[[Envelope[Any], Any], Change | None]] = {
     BroadcastStarted: _broadcast_started,
     RecordingEnded: _recording_ended,
@@ -120,6 +145,8 @@ CHANGES: dict[type[EventDetail], Callable[[Envelope[Any], Any], Change | None]] 
     VideoProcessed: _processed,
     VideoProcessingFailed: _processing_failed,
     LifecycleCompleted: _lifecycle_completed,
+    TitlesGenerated: _titles_generated,
+    TitleSelected: _title_selected,
 }
 
 

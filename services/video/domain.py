@@ -1,6 +1,8 @@
 """The catalog's rules: apply changes through the status machine, sweep overdue videos, read and delete.
 
-Takes a repository, a publisher and a media store as arguments; never sees raw events or boto3.
+Takes a repository and a media store as arguments; never sees raw events or boto3. Events are not published
+from here: every change hands its events to the repository, which writes them to the table's outbox in the
+same transaction (the stream and EventBridge Pipes carry them to the bus).
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from services.video.media import MediaStore, video_prefix
 from services.video.models import (
@@ -19,6 +22,9 @@ from services.video.models import (
     HistoryView,
     MediaUrls,
     Page,
+    TitleChoice,
+    TitleRound,
+    Titles,
     Video,
     VideoPageView,
     VideoView,
@@ -28,11 +34,13 @@ from services.video.repository import ConcurrentChangeError, DuplicateEventError
 from services.video.status import INITIAL, NON_TERMINAL, Move, decide
 from shared.api import NotFoundError
 from shared.auth import Principal
-from shared.events import Meta, Publisher, VideoPublished, VideoStatusChanged
-from shared.events.base import VideoStatus
+from shared.events import Meta, VideoPublished, VideoStatusChanged
+from shared.events.base import EventDetail, SvideoEvent, VideoStatus
 
 UNTITLED = "Untitled video"
 SWEEP_PAGE = 100
+# Every event the catalog publishes, all through the outbox; the stack builds one Pipe per type from this.
+OUTBOX_EVENTS: tuple[type[SvideoEvent], ...] = (VideoStatusChanged, VideoPublished)
 
 
 class VideoNotKnownYetError(Exception):
@@ -49,8 +57,9 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Catalog:
     repository: VideoRepository
-    publisher: Publisher
     deadlines: Deadlines = field(default_factory=Deadlines)
+    # Removes what late events leave under a deleted video's prefix; None where no bucket is reachable.
+    media: MediaStore | None = None
 
     # ------------------------------------------------------------ applying events
 
@@ -61,18 +70,37 @@ class Catalog:
         before = self.repository.get(change.video_id)
         if before is None:
             return self._create(change, now)
+        if before.status == "deleted":
+            return self._after_deletion(before, change)
         move = Move.LATE if change.target is None else decide(before.status, change.target)
         target: VideoStatus = change.target if move is Move.APPLY and change.target else before.status
         after = self._updated(before, change, target, now)
-        entry = self._entry(change, before.status, change.target, applied=move is Move.APPLY)
+        # A data-only event (titles) is applied even though it moves nothing; a late status is only recorded.
+        applied = move is Move.APPLY or change.target is None
+        entry = self._entry(change, before.status, change.target, applied=applied)
+        outbox = (
+            self._announcements(before.status, after, change.correlation_id)
+            if after.status != before.status
+            else []
+        )
         try:
-            self.repository.save(before, after, entry)
+            self.repository.save(before, after, entry, outbox)
         except DuplicateEventError:
             return Outcome.DUPLICATE
-        if move is Move.LATE:
-            return Outcome.RECORDED
-        self._announce(before.status, after, change.correlation_id)
-        return Outcome.MOVED
+        return Outcome.MOVED if outbox else Outcome.RECORDED
+
+    def _after_deletion(self, video: Video, change: Change) -> Outcome:
+        """A late event for a deleted video: remove whatever it left under the video's prefix (a late
+        Video.Processed announces a fresh MP4, HLS and thumbnails), then record it; it changes nothing."""
+        if self.media is not None:
+            self.media.delete_prefix(video_prefix(video.video_id))
+        try:
+            self.repository.record(
+                video.video_id, self._entry(change, "deleted", change.target, applied=False)
+            )
+        except DuplicateEventError:
+            return Outcome.DUPLICATE
+        return Outcome.RECORDED
 
     def _create(self, change: Change, now: datetime) -> Outcome:
         if change.target not in INITIAL or not change.channel_id or not change.owner_id:
@@ -89,15 +117,21 @@ class Catalog:
             deadline_at=self._deadline(target, now),
             **change.updates,
         )
+        outbox = self._announcements(None, video, change.correlation_id)
         try:
-            self.repository.save(None, video, self._entry(change, None, target, applied=True))
+            self.repository.save(None, video, self._entry(change, None, target, applied=True), outbox)
         except DuplicateEventError:
             return Outcome.DUPLICATE
-        self._announce(None, video, change.correlation_id)
         return Outcome.CREATED
 
     def _updated(self, before: Video, change: Change, target: VideoStatus, now: datetime) -> Video:
         updates = dict(change.updates)
+        written: TitleRound | None = updates.pop("title_round", None)
+        titles = _titles(before.titles, written, updates.pop("title_choice", None))
+        if titles is not None:
+            updates["titles"] = titles
+            if written is not None and titles.rounds[-1].round != written.round:
+                updates.pop("fields", None)  # an older round arriving late keeps the newer description/tags
         if "fields" in updates:
             updates["fields"] = {**before.fields, **updates["fields"]}
         moved = target != before.status
@@ -132,10 +166,13 @@ class Catalog:
             correlation_id=change.correlation_id,
         )
 
-    def _announce(self, from_status: VideoStatus | None, video: Video, correlation_id: str) -> None:
-        """Published only after the write succeeded, so no event describes a change that did not happen."""
+    @staticmethod
+    def _announcements(
+        from_status: VideoStatus | None, video: Video, correlation_id: str
+    ) -> list[EventDetail]:
+        """The events a status change publishes: written with the change, so they exist iff it does."""
         meta = Meta.now(correlation_id)
-        details: list[VideoStatusChanged | VideoPublished] = [
+        details: list[EventDetail] = [
             VideoStatusChanged(
                 meta=meta,
                 video_id=video.video_id,
@@ -158,7 +195,7 @@ class Catalog:
                     published_at=video.published_at or video.updated_at,
                 )
             )
-        self.publisher.publish(*details, resources=[])
+        return details
 
     # ------------------------------------------------------------ deadlines
 
@@ -189,11 +226,13 @@ class Catalog:
             reason=f"deadline exceeded in {video.status}",
         )
         after = self._updated(video, change, "failed", now)
+        entry = self._entry(change, video.status, "failed", applied=True)
         try:
-            self.repository.save(video, after, self._entry(change, video.status, "failed", applied=True))
+            self.repository.save(
+                video, after, entry, self._announcements(video.status, after, change.correlation_id)
+            )
         except (DuplicateEventError, ConcurrentChangeError):
             return False  # someone else moved it since we read it: their status stands
-        self._announce(video.status, after, change.correlation_id)
         return True
 
     # ------------------------------------------------------------ reads and deletion
@@ -225,6 +264,16 @@ class Catalog:
         # An owner's list hides deleted videos too; they are gone for everyone but the history.
         return page_view(Page([v for v in page.videos if v.status != "deleted"], page.next_token), media)
 
+    def list_mine(
+        self, principal: Principal, media: MediaStore, limit: int, token: str | None
+    ) -> VideoPageView:
+        """The caller's own videos across their channels, every status but deleted, newest first."""
+        needs_sign_in(principal, Action.LIST_MINE)
+        authorize(principal, Action.LIST_MINE)
+        assert principal.sub is not None
+        page = self.repository.list_by_owner(principal.sub, limit=limit, token=token)
+        return page_view(Page([v for v in page.videos if v.status != "deleted"], page.next_token), media)
+
     def history(self, principal: Principal, video_id: str) -> HistoryView:
         needs_sign_in(principal, Action.HISTORY)
         video = self.repository.get(video_id)
@@ -250,9 +299,48 @@ class Catalog:
             reason=f"deleted by {'an admin' if not principal.owns(video.owner_id) else 'the owner'}",
         )
         after = self._updated(video, change, "deleted", now).model_copy(update={"media": None})
-        self.repository.save(video, after, self._entry(change, video.status, "deleted", applied=True))
-        self._announce(video.status, after, change.correlation_id)
+        entry = self._entry(change, video.status, "deleted", applied=True)
+        self.repository.save(
+            video, after, entry, self._announcements(video.status, after, change.correlation_id)
+        )
         return removed
+
+
+def _titles(current: Titles | None, written: TitleRound | None, choice: TitleChoice | None) -> Titles | None:
+    if written is None and choice is None:
+        return None
+    titles = current or Titles()
+    if written is not None:
+        titles = titles.with_round(written)
+    if choice is not None:
+        titles = titles.with_choice(choice)
+    return titles
+
+
+def url_field(name: str) -> str:
+    """`captions_key` → `captions_url`; `image_key` → `image_url`."""
+    return name.removesuffix("_key") + "_url"
+
+
+def with_urls(value: Any, prefix: str, media: MediaStore) -> Any:
+    """A copy of projected plugin output where every `*_key` naming an object under `prefix` gains a sibling
+    `*_url`. Keys outside the video's own prefix are never signed: a plugin cannot make the API hand out
+    another video's (or another service's) objects."""
+    if isinstance(value, list):
+        return [with_urls(item, prefix, media) for item in value]
+    if not isinstance(value, dict):
+        return value
+    signed = {name: with_urls(item, prefix, media) for name, item in value.items()}
+    for name, item in value.items():
+        if (
+            name.endswith("_key")
+            and isinstance(item, str)
+            and item.startswith(prefix)
+            and ".." not in item
+            and url_field(name) not in value
+        ):
+            signed[url_field(name)] = media.url(item)
+    return signed
 
 
 def view(video: Video, media: MediaStore) -> VideoView:
@@ -272,13 +360,14 @@ def view(video: Video, media: MediaStore) -> VideoView:
         owner_id=video.owner_id,
         status=video.status,
         title=video.title,
+        title_provisional=video.title_provisional,
         reason=video.reason,
         duration_ms=video.duration_ms,
         created_at=video.created_at,
         updated_at=video.updated_at,
         published_at=video.published_at,
         media=urls,
-        fields=video.fields,
+        fields=with_urls(video.fields, video_prefix(video.video_id), media),
     )
 
 

@@ -29,6 +29,63 @@ class MediaKeys(BaseModel):
     bytes: int
 
 
+class TitleOption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    candidate_id: str
+    title: str
+
+
+class TitleRound(BaseModel):
+    """One round of generated title candidates (round 1 from the plugin, later ones from regeneration)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    round: int
+    candidates: list[TitleOption]
+    description: str = ""
+    tags: list[str] = Field(default_factory=list)
+
+
+class TitleChoice(BaseModel):
+    """The broadcaster's pick: one of the candidates, or their own text (`candidate_id` None)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    title: str
+    candidate_id: str | None = None
+    selected_at: UtcDatetime
+
+
+class Titles(BaseModel):
+    """The title feedback loop as the catalog sees it: every round, and the choice once made."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rounds: list[TitleRound] = Field(default_factory=list)
+    selected: TitleChoice | None = None
+
+    def with_round(self, written: TitleRound) -> Titles:
+        """A replayed round replaces its earlier copy; rounds stay in order whatever order they arrive in."""
+        rounds = sorted(
+            [r for r in self.rounds if r.round != written.round] + [written], key=lambda r: r.round
+        )
+        return self.model_copy(update={"rounds": rounds})
+
+    def with_choice(self, choice: TitleChoice) -> Titles:
+        """The latest choice wins, so a late-delivered older pick does not undo a newer one."""
+        if self.selected is not None and self.selected.selected_at > choice.selected_at:
+            return self
+        return self.model_copy(update={"selected": choice})
+
+    @property
+    def title(self) -> str | None:
+        if self.selected is not None:
+            return self.selected.title
+        latest = self.rounds[-1] if self.rounds else None
+        return latest.candidates[0].title if latest and latest.candidates else None
+
+
 class Video(BaseModel):
     """One video in the catalog; `fields` holds the plugins' projected outputs (title, tags, ...)."""
 
@@ -47,12 +104,23 @@ class Video(BaseModel):
     duration_ms: int | None = None
     media: MediaKeys | None = None
     fields: dict[str, JsonValue] = Field(default_factory=dict)
+    titles: Titles | None = None
     version: int = 0
 
     @property
     def title(self) -> str | None:
-        title = self.fields.get("title")
-        return title if isinstance(title, str) and title else None
+        """The chosen title, else the latest round's first candidate (provisional), else a projected one."""
+        if self.titles is not None and self.titles.title:
+            return self.titles.title
+        for name in ("title", "provisional_title"):
+            title = self.fields.get(name)
+            if isinstance(title, str) and title:
+                return title
+        return None
+
+    @property
+    def title_provisional(self) -> bool:
+        return self.title is not None and (self.titles is None or self.titles.selected is None)
 
 
 class HistoryEntry(BaseModel):
@@ -125,6 +193,9 @@ class VideoView(BaseModel):
     owner_id: OwnerId
     status: VideoStatus
     title: str | None = None
+    title_provisional: bool = Field(
+        default=False, description="True until the broadcaster picks a title: this is a generated candidate"
+    )
     reason: str | None = None
     duration_ms: int | None = None
     created_at: UtcDatetime
@@ -132,7 +203,9 @@ class VideoView(BaseModel):
     published_at: UtcDatetime | None = None
     media: MediaUrls | None = None
     fields: dict[str, JsonValue] = Field(
-        default_factory=dict, description="Plugins' outputs projected onto the video (titles, tags, ...)"
+        default_factory=dict,
+        description="Plugins' outputs projected onto the video (titles, tags, ...); every `*_key` under the "
+        "video's prefix has a sibling `*_url` (a presigned GET)",
     )
 
 

@@ -15,6 +15,7 @@ class Action(StrEnum):
     HISTORY = "video:history"
     DELETE = "video:delete"
     ME = "me:read"
+    LIST_MINE = "me:list-videos"
 
 
 class Grant(StrEnum):
@@ -32,6 +33,7 @@ POLICY: dict[Action, frozenset[Grant]] = {
     Action.HISTORY: frozenset({Grant.OWNER, Grant.ADMIN}),
     Action.DELETE: frozenset({Grant.OWNER, Grant.ADMIN}),
     Action.ME: frozenset({Grant.SIGNED_IN}),
+    Action.LIST_MINE: frozenset({Grant.SIGNED_IN}),  # a caller only ever lists the videos they own
 }
 
 

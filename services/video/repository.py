@@ -5,8 +5,14 @@
 | video | `VIDEO#<id>` | `VIDEO` |
 | history entry | `VIDEO#<id>` | `HISTORY#<occurred_at>#<event_id>` (one event, one key, however often) |
 | channel owner | `CHANNEL#<id>` | `CHANNEL` |
+| outbox entry | `VIDEO#<id>` | `OUTBOX#<occurred_at>#<event_id>#<n>` (to publish, same transaction) |
 
-GSIs (all Query, newest first, never a Scan): `by-channel` (channel_id, created_key), `by-status` (status,
+Events leave through the outbox: the table's stream feeds EventBridge Pipes that put each new outbox item's
+`detail` on the bus, so an event is published if and only if its change was written. Outbox items carry no
+GSI key attribute and expire through the table's TTL (`expires_at`).
+
+GSIs (all Query, newest first, never a Scan): `by-channel` (channel_id, created_key), `by-owner` (owner_id,
+created_key: a broadcaster's videos across channels), `by-status` (status,
 status_key = deadline for non-terminal statuses, so the sweeper's overdue query is a key condition),
 `published` (published_partition, published_key) and `published-by-channel` (published_channel,
 published_key), both sparse: only published videos carry their keys.
@@ -17,7 +23,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from boto3.dynamodb.conditions import Attr, Key
@@ -25,17 +32,22 @@ from botocore.exceptions import ClientError
 
 from services.video.models import HistoryEntry, Page, Video
 from shared.api import BadRequestError
-from shared.events.base import VideoStatus
+from shared.events.base import EventDetail, VideoStatus
+from shared.events.publisher import DETAIL_BUDGET_BYTES, build_entry
 
 PUBLISHED_PARTITION = "published"
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     None: ("PK", "SK"),
     "by-channel": ("channel_id", "created_key"),
+    "by-owner": ("owner_id", "created_key"),
     "by-status": ("status", "status_key"),
     "published": ("published_partition", "published_key"),
     "published-by-channel": ("published_channel", "published_key"),
 }
 HISTORY_LIMIT = 500
+OUTBOX_PREFIX = "OUTBOX#"
+# Long enough for the Pipe's retries (stream records live 24 h); the item is only a vehicle for the stream.
+OUTBOX_RETENTION = timedelta(days=2)
 
 
 class DuplicateEventError(Exception):
@@ -49,8 +61,11 @@ class ConcurrentChangeError(Exception):
 class VideoRepository(Protocol):
     def get(self, video_id: str) -> Video | None: ...
 
-    def save(self, before: Video | None, after: Video, entry: HistoryEntry) -> None:
-        """Write `after` and `entry` together: raises DuplicateEventError or ConcurrentChangeError."""
+    def save(
+        self, before: Video | None, after: Video, entry: HistoryEntry, outbox: Sequence[EventDetail] = ()
+    ) -> None:
+        """Write `after`, `entry` and the events to publish together: raises DuplicateEventError or
+        ConcurrentChangeError, and then nothing is written and nothing is published."""
         ...
 
     def record(self, video_id: str, entry: HistoryEntry) -> None:
@@ -64,6 +79,8 @@ class VideoRepository(Protocol):
     ) -> Page: ...
 
     def list_published(self, *, limit: int, token: str | None) -> Page: ...
+
+    def list_by_owner(self, owner_id: str, *, limit: int, token: str | None) -> Page: ...
 
     def list_by_status(
         self, status: VideoStatus, *, due_before: datetime | None, limit: int, token: str | None
@@ -136,6 +153,25 @@ def _history_item(video_id: str, entry: HistoryEntry) -> dict[str, Any]:
     }
 
 
+def outbox_items(video_id: str, entry: HistoryEntry, details: Sequence[EventDetail]) -> list[dict[str, Any]]:
+    """One item per event: Pipes filter on `outbox_type` and put `detail` (JSON text) on the bus."""
+    expires_at = int((datetime.now(UTC) + OUTBOX_RETENTION).timestamp())
+    items = []
+    for index, detail in enumerate(details):
+        built = build_entry(detail, "outbox", (), None, DETAIL_BUDGET_BYTES)  # the size check PutEvents makes
+        items.append(
+            {
+                "PK": f"VIDEO#{video_id}",
+                "SK": f"{OUTBOX_PREFIX}{timestamp_key(entry.at)}#{entry.event_id}#{index}",
+                "outbox_source": built["Source"],
+                "outbox_type": built["DetailType"],
+                "detail": built["Detail"],
+                "expires_at": expires_at,
+            }
+        )
+    return items
+
+
 def _numbers_to_int(value: Any) -> Any:
     """The resource API returns numbers as Decimal; the records hold ints."""
     from decimal import Decimal
@@ -173,7 +209,9 @@ class DynamoVideoRepository:
         )
         return _video(_numbers_to_int(item)) if item else None
 
-    def save(self, before: Video | None, after: Video, entry: HistoryEntry) -> None:
+    def save(
+        self, before: Video | None, after: Video, entry: HistoryEntry, outbox: Sequence[EventDetail] = ()
+    ) -> None:
         client = self.table.meta.client
         video_put: dict[str, Any] = {
             "TableName": self.table.name,
@@ -196,6 +234,10 @@ class DynamoVideoRepository:
                         }
                     },
                     {"Put": video_put},
+                    *(
+                        {"Put": {"TableName": self.table.name, "Item": item}}
+                        for item in outbox_items(after.video_id, entry, outbox)
+                    ),
                 ]
             )
         except ClientError as error:
@@ -257,6 +299,9 @@ class DynamoVideoRepository:
 
     def list_published(self, *, limit: int, token: str | None) -> Page:
         return self._page("published", PUBLISHED_PARTITION, limit, token)
+
+    def list_by_owner(self, owner_id: str, *, limit: int, token: str | None) -> Page:
+        return self._page("by-owner", owner_id, limit, token)
 
     def list_by_status(
         self, status: VideoStatus, *, due_before: datetime | None, limit: int, token: str | None

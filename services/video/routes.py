@@ -27,6 +27,8 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute("GET", "/videos/{video_id}/history", signed_in=True),
     ApiRoute("DELETE", "/videos/{video_id}", signed_in=True),
     ApiRoute("GET", "/me", signed_in=True),
+    ApiRoute("GET", "/me/videos", signed_in=True),
     ApiRoute("GET", "/openapi.json", signed_in=False),
     ApiRoute("GET", "/docs", signed_in=False),
+    ApiRoute("GET", "/swagger-ui/{asset}", signed_in=False),
 )

@@ -15,12 +15,13 @@ Seconds = Annotated[int, Field(ge=60, le=7 * 24 * 3600)]
 
 
 class CatalogSettings(BaseModel):
-    """What every video function needs: the table, the bus and the deadlines."""
+    """What every video function needs: the table (events leave through its outbox) and the deadlines; the
+    events consumer also names the media bucket, to clean up after late events for deleted videos."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
-    bus_name: str = Field(alias="BUS_NAME", min_length=1)
+    media_bucket: str | None = Field(alias="MEDIA_BUCKET", default=None, min_length=3)
     deadline_recording_s: Seconds = Field(alias="DEADLINE_RECORDING_S", default=50 * 3600)
     deadline_processing_s: Seconds = Field(alias="DEADLINE_PROCESSING_S", default=2 * 3600)
     deadline_enriching_s: Seconds = Field(alias="DEADLINE_ENRICHING_S", default=3600)
@@ -44,7 +45,9 @@ class ApiSettings(CatalogSettings):
     media_url_expiry_s: Annotated[int, Field(ge=60, le=3600)] = Field(alias="MEDIA_URL_EXPIRY_S", default=900)
     user_pool_issuer: str = Field(alias="USER_POOL_ISSUER", pattern=r"^https://")
     user_pool_client_id: str = Field(alias="USER_POOL_CLIENT_ID", min_length=1)
-    swagger_base_url: str = Field(alias="SWAGGER_BASE_URL", min_length=1)
+    swagger_base_url: str | None = Field(
+        alias="SWAGGER_BASE_URL", default=None, description="Unset: this API serves Swagger UI's assets"
+    )
     aws_endpoint_url: str | None = Field(alias="AWS_ENDPOINT_URL", default=None)
 
 

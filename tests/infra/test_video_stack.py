@@ -93,8 +93,8 @@ def test_given_the_functions_then_no_policy_grants_star_actions_or_other_tables(
                 assert "Catalog" in json.dumps(statement["Resource"]), statement
 
 
-def test_given_the_catalog_subscription_then_it_matches_every_event_the_catalog_applies() -> None:
-    (subscription,) = video_events_subscriptions("dev")
+def test_given_the_catalog_rules_then_each_applied_event_matches_once_and_no_other_pairing() -> None:
+    patterns = [dict(subscription.event_pattern) for subscription in video_events_subscriptions("dev")]
     for detail_type in (
         "Broadcast.Started",
         "Recording.Ended",
@@ -103,10 +103,15 @@ def test_given_the_catalog_subscription_then_it_matches_every_event_the_catalog_
         "Video.ProcessingFailed",
         "Recording.Failed",
         "Channel.Created",
+        "Titles.Generated",
+        "Title.Selected",
     ):
-        assert matches(dict(subscription.event_pattern), event(detail_type)), detail_type
-    assert not matches(
-        dict(subscription.event_pattern), {**event("Recording.Ended"), "source": "svideo.video"}
+        assert sum(matches(pattern, event(detail_type)) for pattern in patterns) == 1, detail_type
+    forged = {**event("Recording.Ended"), "source": "svideo.video"}
+    assert not any(matches(pattern, forged) for pattern in patterns)
+    assert not any(
+        matches(pattern, {**event("Broadcast.Started"), "detail-type": "Video.StatusChanged"})
+        for pattern in patterns
     )
 
 
@@ -137,3 +142,56 @@ def test_given_the_stack_then_it_shares_the_api_and_media_bucket_through_ssm(app
         "/svideo/dev/video/media-bucket-name",
         "/svideo/dev/video/media-bucket-arn",
     } <= names
+
+
+def test_given_the_outbox_then_one_pipe_per_published_type_carries_inserts_from_the_stream_to_the_bus(
+    app_synth: Synthesized,
+) -> None:
+    from services.video.domain import OUTBOX_EVENTS
+
+    pipes = _resources(app_synth, "AWS::Pipes::Pipe")
+    by_type = {
+        p["Properties"]["TargetParameters"]["EventBridgeEventBusParameters"]["DetailType"]: p
+        for p in pipes.values()
+    }
+    assert set(by_type) == {model.detail_type for model in OUTBOX_EVENTS}
+    (table_id,) = _resources(app_synth, "AWS::DynamoDB::Table")
+    dead_letters = [
+        name for name in _resources(app_synth, "AWS::SQS::Queue") if name.startswith("OutboxDeadLetters")
+    ]
+    for detail_type, pipe in by_type.items():
+        props = pipe["Properties"]
+        assert props["Source"] == {"Fn::GetAtt": [table_id, "StreamArn"]}
+        assert "Bus" in json.dumps(props["Target"]) or "event-bus" in json.dumps(props["Target"])
+        stream = props["SourceParameters"]["DynamoDBStreamParameters"]
+        assert stream["StartingPosition"] == "TRIM_HORIZON" and stream["MaximumRetryAttempts"] > 0
+        assert stream["DeadLetterConfig"]["Arn"] == {"Fn::GetAtt": [dead_letters[0], "Arn"]}
+        (criteria,) = props["SourceParameters"]["FilterCriteria"]["Filters"]
+        pattern = json.loads(criteria["Pattern"])
+        record = {"eventName": "INSERT", "dynamodb": {"NewImage": {"outbox_type": {"S": detail_type}}}}
+        assert matches(pattern, record)
+        assert not matches(pattern, {**record, "eventName": "REMOVE"})  # a TTL expiry is not an event
+        assert not matches(pattern, {**record, "dynamodb": {"NewImage": {"SK": {"S": "VIDEO"}}}})
+        assert props["TargetParameters"]["InputTemplate"] == "<$.dynamodb.NewImage.detail.S>"
+        assert props["TargetParameters"]["EventBridgeEventBusParameters"]["Source"] == "svideo.video"
+
+
+def test_given_the_outbox_pipe_role_then_it_reads_only_the_stream_and_writes_only_the_bus_and_dlq(
+    app_synth: Synthesized,
+) -> None:
+    policies = _resources(app_synth, "AWS::IAM::Policy")
+    (policy,) = [p for name, p in policies.items() if name.startswith("OutboxPipeRole")]
+    statements = policy["Properties"]["PolicyDocument"]["Statement"]
+    actions = {
+        a for s in statements for a in (s["Action"] if isinstance(s["Action"], list) else [s["Action"]])
+    }
+    assert actions == {
+        "dynamodb:DescribeStream",
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:ListStreams",
+        "events:PutEvents",
+        "sqs:SendMessage",
+    }
+    functions = [p for name, p in policies.items() if not name.startswith("OutboxPipeRole")]
+    assert "events:PutEvents" not in json.dumps(functions)  # no function publishes: the outbox does

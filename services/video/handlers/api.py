@@ -91,6 +91,16 @@ def delete_video(video_id: VideoIdPath) -> Response[None]:
     return Response(status_code=HTTPStatus.NO_CONTENT)
 
 
+@app.get(
+    "/me/videos",
+    summary="The caller's own videos across their channels, every status, newest first",
+    tags=["me"],
+    security=SIGNED_IN,
+)
+def my_videos(limit: Limit = DEFAULT_PAGE_LIMIT, next_token: Token = None) -> VideoPageView:
+    return _deps().catalog.list_mine(_principal(), _media(), limit, next_token)
+
+
 @app.get("/me", summary="The signed-in caller", tags=["me"], security=SIGNED_IN)
 def me() -> MeView:
     principal = _principal()

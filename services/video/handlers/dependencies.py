@@ -15,7 +15,6 @@ from services.video.media import MediaStore, S3MediaStore
 from services.video.repository import DynamoVideoRepository
 from services.video.settings import api_settings, catalog_settings
 from shared.auth import TokenVerifier, cognito_jwks_url
-from shared.events import EventPublisher
 
 
 @dataclass
@@ -35,10 +34,15 @@ def use(dependencies: Dependencies | None) -> None:
     _current = dependencies
 
 
+def _s3() -> object:
+    return boto3.client("s3", config=Config(signature_version="s3v4"))  # SigV2 URLs are refused
+
+
 def _catalog() -> Catalog:
     settings = catalog_settings()
     table = boto3.resource("dynamodb").Table(settings.table_name)
-    return Catalog(DynamoVideoRepository(table), EventPublisher(settings.bus_name), settings.deadlines)
+    cleaner = S3MediaStore(_s3(), settings.media_bucket) if settings.media_bucket else None
+    return Catalog(DynamoVideoRepository(table), settings.deadlines, media=cleaner)
 
 
 def catalog_dependencies() -> Dependencies:
@@ -57,7 +61,7 @@ def api_dependencies() -> Dependencies:
         _current = Dependencies(
             catalog=_catalog(),
             media=S3MediaStore(
-                boto3.client("s3", config=Config(signature_version="s3v4")),  # SigV2 URLs are refused
+                _s3(),
                 settings.media_bucket,
                 cdn_base_url=settings.media_base_url or None,
                 expiry_s=settings.media_url_expiry_s,

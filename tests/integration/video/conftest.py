@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
+from boto3.dynamodb.conditions import Key
 from botocore.config import Config
 from moto import mock_aws
 
 from infra.stacks.video_stack import INDEXES
 from services.video.domain import Catalog
 from services.video.media import S3MediaStore
-from services.video.repository import DynamoVideoRepository
-from shared.events.testing import FakePublisher
+from services.video.repository import OUTBOX_PREFIX, DynamoVideoRepository
 
 TABLE = "dev-svideo-videos"
 BUCKET = "dev-svideo-media"
@@ -27,8 +28,17 @@ class VideoCloud:
     s3: Any
     repository: DynamoVideoRepository
     media: S3MediaStore
-    publisher: FakePublisher
     catalog: Catalog
+
+    def outbox(self, video_id: str) -> list[dict[str, Any]]:
+        """The video's outbox items, as the stream will carry them to the Pipes."""
+        response = self.table.query(
+            KeyConditionExpression=Key("PK").eq(f"VIDEO#{video_id}") & Key("SK").begins_with(OUTBOX_PREFIX)
+        )
+        return list(response["Items"])
+
+    def details_json(self, video_id: str) -> list[dict[str, Any]]:
+        return [json.loads(item["detail"]) for item in self.outbox(video_id)]
 
 
 @pytest.fixture
@@ -62,5 +72,4 @@ def video_cloud() -> Iterator[VideoCloud]:
         s3.create_bucket(Bucket=BUCKET)
         repository = DynamoVideoRepository(table)
         media = S3MediaStore(s3, BUCKET)
-        publisher = FakePublisher()
-        yield VideoCloud(table, s3, repository, media, publisher, Catalog(repository, publisher))
+        yield VideoCloud(table, s3, repository, media, Catalog(repository, media=media))

@@ -34,7 +34,7 @@ def test_given_an_event_delivered_twice_then_the_second_write_is_refused_by_the_
     assert apply(video_cloud, raw) is Outcome.CREATED
     assert apply(video_cloud, raw) is Outcome.DUPLICATE
     assert len(video_cloud.repository.history("vid-a")) == 1
-    assert len(video_cloud.publisher.published) == 1
+    assert [item["outbox_type"] for item in video_cloud.outbox("vid-a")] == ["Video.StatusChanged"]
 
 
 def test_given_a_stale_read_when_saving_then_the_version_condition_refuses_it(
@@ -125,7 +125,7 @@ def test_given_a_video_with_media_when_deleted_then_its_objects_are_removed_and_
     assert keys == ["videos/vid-b/video.mp4"]
     video = video_cloud.repository.get("vid-a")
     assert video is not None and video.status == "deleted"
-    assert video_cloud.publisher.details_json()[-1]["to"] == "deleted"
+    assert video_cloud.details_json("vid-a")[-1]["to"] == "deleted"
 
 
 def test_given_media_keys_then_urls_are_presigned_gets(video_cloud: VideoCloud) -> None:

@@ -17,7 +17,6 @@ from services.video.handlers import api as video_api_handler
 from services.video.handlers import dependencies
 from services.video.handlers.dependencies import Dependencies
 from services.video.routes import API_ROUTES
-from shared.events.testing import FakePublisher
 from tests.unit.api.support import Request, Role, http_event, test_verifier
 from tests.unit.video.conftest import FakeLambdaContext
 from tests.unit.video.fakes import FakeMediaStore, InMemoryVideoRepository
@@ -65,11 +64,11 @@ def seed_videos(catalog: Catalog) -> None:
 @pytest.fixture
 def video_api() -> Iterator[ApiCall]:
     repository = InMemoryVideoRepository()
-    catalog = Catalog(repository, FakePublisher())
     media = FakeMediaStore([f"videos/{PUBLISHED}/video.mp4", f"videos/{DRAFT}/video.mp4"])
+    catalog = Catalog(repository, media=media)
     seed_videos(catalog)
     dependencies.use(
-        Dependencies(catalog=catalog, media=media, verifier=test_verifier(), swagger_base_url="/swagger-ui")
+        Dependencies(catalog=catalog, media=media, verifier=test_verifier())
     )
     signed_in = {route.key for route in API_ROUTES if route.signed_in}
 

@@ -51,8 +51,10 @@ MATRIX: list[Row] = [
     video("DELETE", "/videos/{video_id}", (401, 403, 204, 403, 403, 204), video_id=PUBLISHED),
     video("DELETE", "/videos/{video_id}", (401, 404, 204, 404, 404, 204), video_id=DRAFT),
     video("GET", "/me", (401, 200, 200, 200, 200, 200)),
+    video("GET", "/me/videos", (401, 200, 200, 200, 200, 200)),
     video("GET", "/openapi.json", (200, 200, 200, 200, 200, 200)),
     video("GET", "/docs", (200, 200, 200, 200, 200, 200)),
+    video("GET", "/swagger-ui/{asset}", (200, 200, 200, 200, 200, 200), asset="swagger-ui.min.css"),
 ]
 
 CASES = [
@@ -88,3 +90,15 @@ def test_given_a_channel_when_listed_then_only_the_owner_and_admins_see_unpublis
     status, body = video_api(Request("GET", "/channels/{channel_id}/videos", {"channel_id": CHANNEL}), role)  # type: ignore[operator]
     assert status == 200
     assert len(body["videos"]) == count
+
+
+@pytest.mark.parametrize(
+    ("role", "expected"),
+    [(VIEWER, []), (OWNER, ["vid-draft", "vid-published"]), (OTHER_BROADCASTER, ["vid-others-draft"])],
+)
+def test_given_videos_of_several_owners_when_each_lists_their_own_then_they_see_only_theirs(
+    video_api: object, role: object, expected: list[str]
+) -> None:
+    status, body = video_api(Request("GET", "/me/videos"), role)  # type: ignore[operator]
+    assert status == 200
+    assert [v["video_id"] for v in body["videos"]] == expected  # newest first, every status

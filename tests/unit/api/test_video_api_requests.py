@@ -131,13 +131,28 @@ def test_given_the_openapi_document_then_it_lists_the_routes_and_the_security_sc
         "/channels/{channel_id}/videos",
         "/videos/{video_id}/history",
         "/me",
+        "/me/videos",
     }
     assert "cognito" in document["components"]["securitySchemes"]
     assert document["paths"]["/me"]["get"]["security"] == [{"cognito": []}]
 
 
-def test_given_swagger_ui_then_its_assets_come_from_the_configured_url_not_a_cdn(video_api: ApiCall) -> None:
+def test_given_swagger_ui_then_its_assets_come_from_this_api_not_a_cdn(video_api: ApiCall) -> None:
     status, html = video_api(Request("GET", "/docs"), ANONYMOUS)
     assert status == 200
-    assert "/swagger-ui/swagger-ui-bundle.min.js" in html
+    # Relative to /docs, so the page works under any base path (the local cloud's /_aws/execute-api/<id>/).
+    assert "src='swagger-ui/swagger-ui-bundle.min.js'" in html
+    assert "href='swagger-ui/swagger-ui.min.css'" in html
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
+    for asset, marker in (
+        ("swagger-ui-bundle.min.js", "SwaggerUIBundle"),
+        ("swagger-ui.min.css", ".swagger-ui"),
+    ):
+        status, body = video_api(Request("GET", "/swagger-ui/{asset}", {"asset": asset}), ANONYMOUS)
+        assert status == 200 and marker in body
+
+
+def test_given_an_unknown_asset_name_then_404_and_no_file_is_read(video_api: ApiCall) -> None:
+    for asset in ("html.py", "..%2F..%2Fapi.py", "swagger-ui.js"):
+        status, body = video_api(Request("GET", "/swagger-ui/{asset}", {"asset": asset}), ANONYMOUS)
+        assert status == 404 and "no asset" in body["message"]

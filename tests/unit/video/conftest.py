@@ -12,7 +12,6 @@ from services.video.domain import Catalog, Outcome
 from services.video.handlers import dependencies
 from services.video.handlers.dependencies import Dependencies
 from shared.events import parse_event
-from shared.events.testing import FakePublisher
 from tests.unit.video.fakes import FakeMediaStore, InMemoryVideoRepository
 from tests.unit.video.support import T0
 
@@ -20,7 +19,6 @@ from tests.unit.video.support import T0
 @dataclass
 class World:
     repository: InMemoryVideoRepository
-    publisher: FakePublisher
     media: FakeMediaStore
     catalog: Catalog
 
@@ -30,15 +28,15 @@ class World:
         return self.catalog.apply(change, now)
 
     def statuses(self) -> list[tuple[str | None, str]]:
-        return [(d["from"], d["to"]) for d in self.publisher.details_json() if "to" in d]
+        return [(d["from"], d["to"]) for d in self.repository.details_json() if "to" in d]
 
 
 @pytest.fixture
 def world() -> Iterator[World]:
-    repository, publisher, media = InMemoryVideoRepository(), FakePublisher(), FakeMediaStore()
-    catalog = Catalog(repository, publisher)
-    dependencies.use(Dependencies(catalog=catalog, media=media, swagger_base_url="/swagger-ui"))
-    yield World(repository, publisher, media, catalog)
+    repository, media = InMemoryVideoRepository(), FakeMediaStore()
+    catalog = Catalog(repository, media=media)
+    dependencies.use(Dependencies(catalog=catalog, media=media))
+    yield World(repository, media, catalog)
     dependencies.use(None)
 
 

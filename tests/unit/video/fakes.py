@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,9 +17,10 @@ from services.video.repository import (
     _item,
     decode_token,
     encode_token,
+    outbox_items,
     timestamp_key,
 )
-from shared.events.base import VideoStatus
+from shared.events.base import EventDetail, VideoStatus
 
 
 class InMemoryVideoRepository:
@@ -26,11 +29,21 @@ class InMemoryVideoRepository:
         self.videos: dict[str, Video] = {}
         self.entries: dict[str, dict[str, HistoryEntry]] = {}
         self.channels: dict[str, tuple[str, bool]] = {}
+        self.outbox: list[dict[str, Any]] = []
+
+    def details_json(self) -> list[dict[str, Any]]:
+        """The outbox's details in write order: what the Pipes put on the bus."""
+        return [json.loads(item["detail"]) for item in self.outbox]
+
+    def outbox_types(self) -> list[str]:
+        return [item["outbox_type"] for item in self.outbox]
 
     def get(self, video_id: str) -> Video | None:
         return self.videos.get(video_id)
 
-    def save(self, before: Video | None, after: Video, entry: HistoryEntry) -> None:
+    def save(
+        self, before: Video | None, after: Video, entry: HistoryEntry, outbox: Sequence[EventDetail] = ()
+    ) -> None:
         history = self.entries.setdefault(after.video_id, {})
         sort_key = _history_item(after.video_id, entry)["SK"]
         if sort_key in history:
@@ -40,9 +53,11 @@ class InMemoryVideoRepository:
             before is not None and (current is None or current.version != before.version)
         ):
             raise ConcurrentChangeError(after.video_id)
+        written = outbox_items(after.video_id, entry, outbox)  # refuses oversized details, as the table would
         history[sort_key] = entry
         self.videos[after.video_id] = after
         self.items[after.video_id] = _item(after)
+        self.outbox.extend(written)
 
     def record(self, video_id: str, entry: HistoryEntry) -> None:
         history = self.entries.setdefault(video_id, {})
@@ -95,6 +110,9 @@ class InMemoryVideoRepository:
 
     def list_published(self, *, limit: int, token: str | None) -> Page:
         return self._page("published", PUBLISHED_PARTITION, limit, token)
+
+    def list_by_owner(self, owner_id: str, *, limit: int, token: str | None) -> Page:
+        return self._page("by-owner", owner_id, limit, token)
 
     def list_by_status(
         self, status: VideoStatus, *, due_before: datetime | None, limit: int, token: str | None

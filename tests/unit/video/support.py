@@ -24,6 +24,8 @@ CANONICAL = {
     "Video.Processed": "svideo.postprocess/Video.Processed.json",
     "Video.ProcessingFailed": "svideo.postprocess/Video.ProcessingFailed.json",
     "Lifecycle.Completed": "svideo.plugins/Lifecycle.Completed.json",
+    "Titles.Generated": "svideo.plugin.titles/Titles.Generated.json",
+    "Title.Selected": "svideo.video/Title.Selected.json",
 }
 
 

@@ -53,7 +53,7 @@ def test_given_the_full_happy_path_then_every_transition_emits_and_publication_i
         ("processing", "enriching"),
         ("enriching", "published"),
     ]
-    published = [d for d in world.publisher.details_json() if "published_at" in d]
+    published = [d for d in world.repository.details_json() if "published_at" in d]
     assert published[0]["title"] == "Sourdough at dawn"
     assert [e.type for e in world.repository.history(VIDEO_ID)] == [
         "Broadcast.Started",
@@ -67,9 +67,9 @@ def test_given_an_event_applied_when_it_is_delivered_again_then_nothing_changes(
     world.apply(event("Broadcast.Started"))
     again = event("Recording.Ended", event_id="same-id")
     assert world.apply(again) is Outcome.MOVED
-    emitted = len(world.publisher.published)
+    emitted = len(world.repository.outbox)
     assert world.apply(again) is Outcome.DUPLICATE
-    assert len(world.publisher.published) == emitted
+    assert len(world.repository.outbox) == emitted
     assert len(world.repository.history(VIDEO_ID)) == 2
 
 
@@ -127,7 +127,7 @@ def test_given_processing_failed_then_the_video_fails_with_the_reason(world: Wor
     world.apply(event("Video.ProcessingFailed", reason="ffmpeg exited 1"))
     video = world.repository.get(VIDEO_ID)
     assert video is not None and (video.status, video.reason) == ("failed", "ffmpeg exited 1")
-    assert world.publisher.details_json()[-1]["reason"] == "ffmpeg exited 1"
+    assert world.repository.details_json()[-1]["reason"] == "ffmpeg exited 1"
 
 
 def test_given_a_failed_video_when_a_late_verdict_arrives_then_it_stays_failed(world: World) -> None:

@@ -36,6 +36,8 @@ DEMO_TEXT = (
 )
 TERMINAL_STATUSES = frozenset({"published", "invalid", "failed", "deleted"})
 BROADCASTER_GROUP = "broadcaster"
+PLUGIN_DEVELOPER_GROUP = "plugin-developer"
+BUILT_IN_PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 API_TIMEOUT_SECONDS = 30
 # Each milestone of the video's life, the part that emits it, and the prefix of that part's function logs.
 MILESTONES: tuple[tuple[str, str, str], ...] = (
@@ -210,13 +212,14 @@ def sign_in_broadcaster(cloud: Cloud, say: Narrator) -> str:
         MessageAction="SUPPRESS",
     )
     idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
-    idp.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=BROADCASTER_GROUP)
+    for group in (BROADCASTER_GROUP, PLUGIN_DEVELOPER_GROUP):  # plugin-developer: to register the built-ins
+        idp.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
     result = idp.initiate_auth(
         ClientId=client_id,
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": password},
     )["AuthenticationResult"]
-    say(f"user {email} (group {BROADCASTER_GROUP}) in pool {pool_id}: signed in, id token received")
+    say(f"user {email} (groups {BROADCASTER_GROUP}, {PLUGIN_DEVELOPER_GROUP}) in pool {pool_id}: signed in")
     token: str = result["IdToken"]
     return token
 
@@ -233,6 +236,22 @@ def api_call(cloud: Cloud, method: str, path: str, token: str | None, body: Any 
     if response.status_code >= 400:
         raise DemoError(f"{method} {path} answered {response.status_code}: {response.text[:500]}")
     return response.json() if response.content else None
+
+
+def register_built_in_plugins(cloud: Cloud, token: str, say: Narrator) -> None:
+    """The plugin stacks subscribe the plugins; the registry learns their manifests through the API."""
+    from services.plugins.manifest import load_manifest
+
+    for path in sorted(BUILT_IN_PLUGINS.glob("*/manifest.yaml")):
+        manifest = load_manifest(str(path))
+        try:
+            api_call(cloud, "POST", "/plugins", token, manifest.model_dump(mode="json"))
+        except DemoError as exc:
+            if " answered 409" not in str(exc):  # 409: an earlier demo on this cloud registered it
+                raise
+            say(f"  {manifest.name:<11} already registered")
+            continue
+        say(f"  {manifest.name:<11} registered ({manifest.hook}, timeout {manifest.timeout_seconds} s)")
 
 
 # ---------------------------------------------------------------- the clip
@@ -512,6 +531,9 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
 
     say.step("2. a broadcaster signs up and signs in (local Cognito)")
     token = sign_in_broadcaster(cloud, say)
+
+    say("built-in plugins (POST /plugins):")
+    register_built_in_plugins(cloud, token, say)
 
     say.step("3. a channel, through the public HTTP API")
     journal = BusFollower(options.state_dir / "events.jsonl")

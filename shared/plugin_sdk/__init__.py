@@ -11,9 +11,13 @@ handler = handler_fn  # the Lambda entry point: SQS batch in, Plugin.Completed o
 
 from shared.events.plugins import PluginInvoked
 from shared.plugin_sdk.core import (
+    Deferred,
+    DeferredInvocations,
     PluginClient,
     PluginFailure,
     artefact_key,
+    defer,
+    deferred_ref,
     media_url,
     parse_invocation,
     plugin_handler,
@@ -22,10 +26,14 @@ from shared.plugin_sdk.core import (
 )
 
 __all__ = [
+    "Deferred",
+    "DeferredInvocations",
     "PluginClient",
     "PluginFailure",
     "PluginInvoked",
     "artefact_key",
+    "defer",
+    "deferred_ref",
     "media_url",
     "parse_invocation",
     "plugin_handler",

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import os
+import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -17,7 +21,21 @@ from shared.events.publisher import EventPublisher, Publisher
 from shared.events.registry import parse_event
 
 log = logging.getLogger(__name__)
-PluginFunction = Callable[[PluginInvoked], Mapping[str, Any]]
+DEFERRED_FILE = "deferred-invocation.json"
+MEDIA_BUCKET_ENV = "MEDIA_BUCKET"
+_PLUGIN_NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")  # as PluginName and VideoId in shared.events.base
+_VIDEO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Return it from a plugin function whose work finishes later: the SDK publishes nothing now, and
+    `PluginClient.resume(ref, ...)` completes the invocation when the work is done."""
+
+    ref: str
+
+
+PluginFunction = Callable[[PluginInvoked], Mapping[str, Any] | Deferred]
 
 
 class PluginFailure(Exception):
@@ -45,13 +63,28 @@ def parse_invocation(raw: Mapping[str, Any] | str) -> PluginInvoked:
 class PluginClient:
     """Publishes a plugin's `Plugin.Completed` as `svideo.plugin.<name>`, echoing the invocation's token."""
 
-    def __init__(self, name: str, publisher: Publisher) -> None:
+    def __init__(self, name: str, publisher: Publisher, deferred: DeferredInvocations | None = None) -> None:
         self.name = name
         self.publisher = publisher
+        self.deferred = deferred or DeferredInvocations()
 
     @classmethod
     def from_env(cls, name: str) -> PluginClient:
         return cls(name, EventPublisher(os.environ["BUS_NAME"]))
+
+    def resume(
+        self, ref: str, output: Mapping[str, Any] | None = None, *, failure: PluginFailure | None = None
+    ) -> PluginCompleted:
+        """Completes (with `output`) or fails (with `failure`) a deferred invocation, then forgets it."""
+        if (output is None) == (failure is None):
+            raise ValueError("resume with either an output or a failure")
+        invocation = self.deferred.take(ref)
+        if failure is not None:
+            completed = self.fail(invocation, failure.code, failure.message)
+        else:
+            completed = self.complete(invocation, output or {})
+        self.deferred.forget(ref)
+        return completed
 
     def complete(self, invocation: PluginInvoked, output: Mapping[str, Any]) -> PluginCompleted:
         return self._publish(invocation, status="succeeded", output=dict(output))
@@ -74,6 +107,71 @@ class PluginClient:
         )
         self.publisher.publish(completed)
         return completed
+
+
+def deferred_ref(invocation: PluginInvoked) -> str:
+    """`<plugin>.<video id in base64url>`: only [A-Za-z0-9._-] (a valid Transcribe job name), and it says
+    where the invocation is kept, so no lookup table is needed."""
+    encoded = base64.urlsafe_b64encode(invocation.video_id.encode()).decode().rstrip("=")
+    return f"{invocation.plugin}.{encoded}"
+
+
+def defer(invocation: PluginInvoked, store: DeferredInvocations | None = None) -> Deferred:
+    """Keeps the invocation (its token included) until `PluginClient.resume`; call it before starting the
+    work, name the work (a job) after `.ref`, and return the result from the plugin function."""
+    return Deferred((store or DeferredInvocations()).keep(invocation))
+
+
+class DeferredInvocations:
+    """Deferred invocations, kept as JSON under the plugin's own prefix of the video in the media bucket
+    (`videos/<id>/plugins/<name>/deferred-invocation.json`, encrypted at rest): the token is never put in a
+    table or a log. Resuming reads the bucket from `MEDIA_BUCKET` unless one is given."""
+
+    def __init__(self, bucket: str | None = None, s3: Any = None) -> None:
+        self._bucket = bucket
+        self._s3 = s3
+
+    @property
+    def s3(self) -> Any:
+        if self._s3 is None:
+            self._s3 = boto3.client("s3")
+        return self._s3
+
+    def keep(self, invocation: PluginInvoked) -> str:
+        ref = deferred_ref(invocation)
+        self.s3.put_object(
+            Bucket=invocation.video.media.bucket,
+            Key=artefact_key(invocation, DEFERRED_FILE),
+            Body=invocation.model_dump_json().encode(),
+            ContentType="application/json",
+        )
+        return ref
+
+    def take(self, ref: str) -> PluginInvoked:
+        key = self._key(ref)
+        body = self.s3.get_object(Bucket=self._bucket_name(), Key=key)["Body"].read()
+        return PluginInvoked.model_validate_json(body)
+
+    def forget(self, ref: str) -> None:
+        key = self._key(ref)
+        self.s3.delete_object(Bucket=self._bucket_name(), Key=key)
+
+    def _bucket_name(self) -> str:
+        bucket = self._bucket or os.environ.get(MEDIA_BUCKET_ENV)
+        if not bucket:
+            raise ValueError(f"resuming needs the media bucket: pass one or set {MEDIA_BUCKET_ENV}")
+        return bucket
+
+    @staticmethod
+    def _key(ref: str) -> str:
+        plugin, _, encoded = ref.partition(".")
+        try:
+            video_id = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+        except (binascii.Error, UnicodeDecodeError) as exc:
+            raise ValueError("not a deferred invocation's ref") from exc
+        if not _PLUGIN_NAME.fullmatch(plugin) or not _VIDEO_ID.fullmatch(video_id):
+            raise ValueError("not a deferred invocation's ref")
+        return f"videos/{video_id}/plugins/{plugin}/{DEFERRED_FILE}"
 
 
 def media_url(
@@ -153,5 +251,8 @@ def _run_one(fn: PluginFunction, client: PluginClient, invocation: PluginInvoked
         return
     except Exception as exc:  # the plugin's own bug: report it rather than let the deadline find out
         client.fail(invocation, type(exc).__name__, str(exc) or "unhandled error")
+        return
+    if isinstance(output, Deferred):
+        log.info("invocation deferred", extra={"plugin": client.name, "video_id": invocation.video_id})
         return
     client.complete(invocation, output)

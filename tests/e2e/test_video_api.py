@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
+import re
+import time
+import uuid
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urljoin
 
 import boto3
 import pytest
 import requests
 
 from infra.app import build_app
+from infra.naming import bus_name
 from local.cloud import LocalCloud
 from tests.conftest import DeployAssembly
+from tests.unit.video.support import event
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "Corr3ct-Horse!"
@@ -41,18 +48,27 @@ def _id_token(cloud: LocalCloud, pool: str, client_id: str, email: str, group: s
     return token
 
 
-def test_given_the_deployed_stacks_when_calling_the_api_then_the_gateway_and_handlers_enforce_auth(
-    local_cloud: LocalCloud, deploy_assembly: DeployAssembly, tmp_path: Path
-) -> None:
-    build_app(outdir=str(tmp_path)).synth()
-    deploy_assembly(tmp_path, stacks=["CoreStack", "IdentityStack", "VideoStack"])
+@pytest.fixture(scope="module")
+def ssm(
+    local_cloud: LocalCloud, deploy_assembly: DeployAssembly, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], str]:
+    """CoreStack, IdentityStack and VideoStack deployed once for this module; reads their SSM parameters."""
+    outdir = tmp_path_factory.mktemp("video-assembly")
+    build_app(outdir=str(outdir)).synth()
+    deploy_assembly(outdir, stacks=["CoreStack", "IdentityStack", "VideoStack"])
 
-    def ssm(name: str) -> str:
+    def read(name: str) -> str:
         value: str = _client(local_cloud, "ssm").get_parameter(Name=f"/svideo/dev/{name}")["Parameter"][
             "Value"
         ]
         return value
 
+    return read
+
+
+def test_given_the_deployed_stacks_when_calling_the_api_then_the_gateway_and_handlers_enforce_auth(
+    local_cloud: LocalCloud, ssm: Callable[[str], str]
+) -> None:
     api, pool, client_id = (
         ssm("video/api-url"),
         ssm("identity/user-pool-id"),
@@ -72,3 +88,60 @@ def test_given_the_deployed_stacks_when_calling_the_api_then_the_gateway_and_han
     assert requests.get(f"{api}/videos/vid-x", headers=forged, timeout=60).status_code == 401
     assert requests.get(f"{api}/videos/vid-x/history", timeout=60).status_code == 401
     assert "/videos/{video_id}" in requests.get(f"{api}/openapi.json", timeout=60).json()["paths"]
+    assert requests.get(f"{api}/me/videos", headers=signed, timeout=60).json() == {
+        "videos": [],
+        "next_token": None,
+    }
+
+
+def test_given_swagger_ui_on_the_local_cloud_then_the_page_and_every_asset_it_references_load(
+    ssm: Callable[[str], str],
+) -> None:
+    api = ssm("video/api-url")
+    page = requests.get(f"{api}/docs", timeout=60)
+    assert page.status_code == 200 and "text/html" in page.headers["content-type"]
+    assets = re.findall(r"(?:src|href)='([^']+)'", page.text)
+    assert sorted(assets) == ["swagger-ui/swagger-ui-bundle.min.js", "swagger-ui/swagger-ui.min.css"]
+    for asset in assets:
+        response = requests.get(urljoin(f"{api}/docs", asset), timeout=60)
+        assert response.status_code == 200, asset
+        assert len(response.content) > 100_000 or asset.endswith(".css")
+
+
+def test_given_a_recording_when_applied_then_its_status_change_reaches_the_bus_through_the_pipe(
+    local_cloud: LocalCloud, ssm: Callable[[str], str]
+) -> None:
+    sqs, events = _client(local_cloud, "sqs"), _client(local_cloud, "events")
+    queue_url = sqs.create_queue(QueueName=f"outbox-watch-{uuid.uuid4().hex[:8]}")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    bus = bus_name("dev")
+    events.put_rule(
+        Name="outbox-watch",
+        EventBusName=bus,
+        EventPattern=json.dumps({"source": ["svideo.video"], "detail-type": ["Video.StatusChanged"]}),
+    )
+    events.put_targets(Rule="outbox-watch", EventBusName=bus, Targets=[{"Id": "watch", "Arn": queue_arn}])
+    video_id = f"vid-{uuid.uuid4().hex[:12]}"
+    raw = event("Recording.Ended", video_id=video_id)
+    events.put_events(
+        Entries=[
+            {
+                "Source": raw["source"],
+                "DetailType": raw["detail-type"],
+                "Detail": json.dumps(raw["detail"]),
+                "EventBusName": bus,
+            }
+        ]
+    )
+    deadline = time.monotonic() + 60
+    seen: list[dict[str, Any]] = []
+    while time.monotonic() < deadline and not seen:
+        messages = sqs.receive_message(QueueUrl=queue_url, WaitTimeSeconds=1).get("Messages", [])
+        seen += [json.loads(m["Body"]) for m in messages]
+        seen = [e for e in seen if e["detail"].get("video_id") == video_id]
+    assert seen, "no Video.StatusChanged reached the bus"
+    detail = seen[0]["detail"]
+    assert (seen[0]["source"], detail["from"], detail["to"]) == ("svideo.video", None, "processing")
+    assert detail["meta"]["correlation_id"] == raw["detail"]["meta"]["correlation_id"]

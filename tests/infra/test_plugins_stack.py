@@ -11,6 +11,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from infra.constructs.plugin import PluginStack
 from infra.nag import add_nag_gate
 from infra.stacks.plugins_stack import ROUTES, PluginsStack, lifecycle_subscriptions
 from plugins.duration.stack import DurationPluginStack
@@ -18,6 +19,17 @@ from shared.patterns import matches
 from tests.infra.conftest import Synthesized
 
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
+WEBHOOK_URL = "https://hooks.example.com/svideo"
+WEBHOOK_MANIFEST = """
+name: hooked
+version: 1.0.0
+description: A webhook plugin.
+author: tests
+hook: preMetadata
+timeout_seconds: 60
+delivery: webhook
+output_schema: {type: object}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -26,6 +38,11 @@ def plugins_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[st
     app = cdk.App(outdir=str(outdir), context={**cdk_context, "aws:cdk:enable-asset-metadata": True})
     PluginsStack(app, "PluginsStack", stage="dev", env=ENV)
     DurationPluginStack(app, "DurationPluginStack", stage="dev", env=ENV)
+    webhook = outdir.parent / "webhook-manifest.yaml"
+    webhook.write_text(WEBHOOK_MANIFEST)
+    PluginStack(
+        app, "WebhookPluginStack", stage="dev", env=ENV, manifest_path=webhook, webhook_url=WEBHOOK_URL
+    )
     add_nag_gate(app)
     app.synth()  # raises on any unacknowledged cdk-nag finding
     return Synthesized(outdir, app)
@@ -76,7 +93,7 @@ def test_given_the_queues_then_every_consumer_reports_batch_failures_and_has_a_d
         assert len(queues) == 1
 
 
-def test_given_the_lifecycle_then_it_schedules_only_in_its_group_and_passes_only_the_scheduler_role(
+def test_given_the_lifecycle_then_it_manages_schedules_only_in_its_group_and_passes_only_the_scheduler_role(
     plugins_synth: Synthesized,
 ) -> None:
     template = plugins_synth.template("PluginsStack")
@@ -86,8 +103,10 @@ def test_given_the_lifecycle_then_it_schedules_only_in_its_group_and_passes_only
         if resource["Type"] == "AWS::IAM::Policy"
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]
     ]
-    [create] = [s for s in statements if s["Action"] == "scheduler:CreateSchedule"]
-    assert "dev-svideo-plugin-deadlines/*" in json.dumps(create["Resource"])
+    [schedules] = [
+        s for s in statements if s["Action"] == ["scheduler:CreateSchedule", "scheduler:DeleteSchedule"]
+    ]
+    assert "dev-svideo-plugin-deadlines/*" in json.dumps(schedules["Resource"])
     [pass_role] = [s for s in statements if s["Action"] == "iam:PassRole"]
     assert "SchedulerRole" in json.dumps(pass_role["Resource"])
     assert not any(s["Resource"] == "*" and not str(s["Action"]).startswith("['xray:")
@@ -124,3 +143,26 @@ def test_given_the_plugin_templates_when_linted_then_cfn_lint_reports_nothing(
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_given_a_webhook_plugin_then_its_invocations_are_posted_by_an_api_destination_with_a_dlq(
+    plugins_synth: Synthesized,
+) -> None:
+    template = plugins_synth.template("WebhookPluginStack")
+    resources = template["Resources"].values()
+    assert not [r for r in resources if r["Type"] in ("AWS::Lambda::Function", "AWS::SQS::Queue")]
+    [destination] = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::ApiDestination"]
+    assert (destination["InvocationEndpoint"], destination["HttpMethod"]) == (WEBHOOK_URL, "POST")
+    [connection] = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::Connection"]
+    api_key = connection["AuthParameters"]["ApiKeyAuthParameters"]
+    assert api_key["ApiKeyName"] == "x-svideo-key"
+    assert "WebhookKey" in json.dumps(api_key["ApiKeyValue"])  # the generated secret, not a literal
+    [rule] = [r["Properties"] for r in resources if r["Type"] == "AWS::Events::Rule"]
+    assert matches(rule["EventPattern"], _event("svideo.plugins", "Plugin.Invoked", {"plugin": "hooked"}))
+    assert not matches(rule["EventPattern"], _event("svideo.plugins", "Plugin.Invoked", {"plugin": "other"}))
+    [target] = rule["Targets"]
+    assert target["RetryPolicy"]["MaximumRetryAttempts"] == 8
+    assert "dev-svideo-events-dlq" in json.dumps(target["DeadLetterConfig"])
+    policies = [r["Properties"]["PolicyDocument"] for r in resources if r["Type"] == "AWS::IAM::Policy"]
+    invoke = [s for d in policies for s in d["Statement"] if s["Action"] == "events:InvokeApiDestination"]
+    assert invoke and all("Destination" in json.dumps(s["Resource"]) for s in invoke)

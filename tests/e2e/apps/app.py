@@ -144,7 +144,7 @@ class E2eStack(cdk.Stack):
                         task_count=1,
                         network_configuration=events.CfnRule.NetworkConfigurationProperty(
                             aws_vpc_configuration=events.CfnRule.AwsVpcConfigurationProperty(
-                                subnets=["subnet-local"], assign_public_ip="ENABLED"
+                                subnets=["subnet-0a1b2c3d4e5f60718"], assign_public_ip="ENABLED"
                             )
                         ),
                     ),

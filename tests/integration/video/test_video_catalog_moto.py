@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
@@ -131,3 +132,62 @@ def test_given_a_video_with_media_when_deleted_then_its_objects_are_removed_and_
 def test_given_media_keys_then_urls_are_presigned_gets(video_cloud: VideoCloud) -> None:
     url = video_cloud.media.url("videos/vid-a/video.mp4")
     assert "videos/vid-a/video.mp4" in url and "X-Amz-Signature" in url and "X-Amz-Expires=900" in url
+
+
+def test_given_a_status_change_then_the_transaction_writes_the_outbox_item_beside_the_video(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-a", 0)
+    apply(video_cloud, event("Video.Processed", video_id="vid-a"), 1)
+    items = video_cloud.outbox("vid-a")
+    assert [item["outbox_type"] for item in items] == ["Video.StatusChanged", "Video.StatusChanged"]
+    assert [json.loads(item["detail"])["to"] for item in items] == ["processing", "enriching"]
+    assert all(int(item["expires_at"]) > 0 for item in items)
+    # Outbox items never show up in a list: they carry no GSI key.
+    page = video_cloud.repository.list_by_channel("ch-4f7d2a9e", published_only=False, limit=10, token=None)
+    assert [v.video_id for v in page.videos] == ["vid-a"]
+
+
+def test_given_a_stale_write_then_neither_the_video_nor_its_outbox_item_is_written(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-a", 0)
+    stale = video_cloud.repository.get("vid-a")
+    apply(video_cloud, event("Video.Processed", video_id="vid-a"), 1)
+    assert stale is not None
+    assert video_cloud.catalog._expire(stale, T0 + timedelta(days=3)) is False
+    assert [json.loads(i["detail"])["to"] for i in video_cloud.outbox("vid-a")] == ["processing", "enriching"]
+
+
+def test_given_videos_on_two_channels_when_the_owner_lists_theirs_then_one_query_pages_them_newest_first(
+    video_cloud: VideoCloud,
+) -> None:
+    for minute in range(5):
+        raw = event("Recording.Ended", video_id=f"vid-{minute}", at=T0 + timedelta(minutes=minute))
+        raw["detail"]["channel_id"] = f"ch-{minute % 2}"
+        apply(video_cloud, raw, minute)
+    other = event("Recording.Ended", video_id="vid-other")
+    other["detail"] |= {"channel_id": "ch-x", "owner_id": "someone-else"}
+    apply(video_cloud, other, 9)
+    seen: list[str] = []
+    token = None
+    while True:
+        page = video_cloud.repository.list_by_owner(OWNER_ID, limit=2, token=token)
+        seen += [v.video_id for v in page.videos]
+        token = page.next_token
+        if token is None:
+            break
+    assert seen == ["vid-4", "vid-3", "vid-2", "vid-1", "vid-0"]
+
+
+def test_given_a_deleted_video_when_processing_finishes_late_then_the_new_media_is_removed_from_s3(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-a", 0)
+    owner = Principal(sub=OWNER_ID, groups=frozenset({"broadcaster"}))
+    video_cloud.catalog.delete(owner, "vid-a", video_cloud.media, T0 + timedelta(minutes=1))
+    for key in ("videos/vid-a/video.mp4", "videos/vid-a/thumbs/0.jpg", "videos/vid-b/video.mp4"):
+        video_cloud.s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
+    assert apply(video_cloud, event("Video.Processed", video_id="vid-a"), 2) is Outcome.RECORDED
+    keys = [o["Key"] for o in video_cloud.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
+    assert keys == ["videos/vid-b/video.mp4"]

@@ -101,10 +101,23 @@ def _page(context: Any) -> Any:
     page = context.new_page()
     page.set_default_timeout(30_000)
     problems: list[str] = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+    page.on("console", lambda message: _console(problems, message))
     page.on("pageerror", lambda error: problems.append(str(error)))
+    # API 4xx answers belong to the flow (the 422 on a manifest); server errors and missing app files do not.
+    page.on("response", lambda response: _response(problems, response))
     page.problems = problems
     return page
+
+
+def _console(problems: list[str], message: Any) -> None:
+    # Chromium logs every non-2xx fetch as "Failed to load resource"; `_response` judges those with their URL.
+    if message.type == "error" and not message.text.startswith("Failed to load resource"):
+        problems.append(message.text)
+
+
+def _response(problems: list[str], response: Any) -> None:
+    if response.status >= 500 or (response.status == 404 and "/web/" in response.url):
+        problems.append(f"{response.status} {response.url}")
 
 
 AXE = REPO_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
@@ -139,6 +152,23 @@ def _spoken_clip(folder: Path) -> Path:
     ]  # fmt: skip
     subprocess.run(command, check=True, capture_output=True)
     return clip
+
+
+def _record(flow: Flow) -> Any:
+    """The video's record and history as its owner sees them: what a failed wait reports."""
+    return flow.broadcaster.evaluate(
+        """async (id) => {
+          const config = await (await fetch("config.json")).json();
+          const token = JSON.parse(sessionStorage.getItem("svideo.session")).idToken;
+          const headers = { Authorization: `Bearer ${token}` };
+          const get = async (path) => (await fetch(config.apiUrl + path, { headers })).json();
+          const video = await get(`/videos/${id}`);
+          const history = await get(`/videos/${id}/history`);
+          const types = (history.history || []).map((entry) => entry.type);
+          return { status: video.status, fields: video.fields, history: types };
+        }""",
+        flow.video_id,
+    )
 
 
 def _push(flow: Flow, clip: Path) -> subprocess.Popen[bytes]:
@@ -202,7 +232,10 @@ def test_given_the_broadcast_ended_when_processing_finishes_then_the_viewer_sees
     assert flow.video_id
 
     card = flow.viewer.locator(f"ul[aria-label='Recent videos'] a[href$='watch/{flow.video_id}']")
-    card.wait_for(timeout=PUBLISH_TIMEOUT_MS)  # the home page updates from the video.published push
+    try:
+        card.wait_for(timeout=PUBLISH_TIMEOUT_MS)  # the home page updates from the video.published push
+    except Exception as exc:
+        raise AssertionError(f"not on the viewer's home page; the API says: {_record(flow)}") from exc
     assert card.inner_text().strip()
 
 
@@ -212,7 +245,7 @@ def test_given_a_published_video_when_watched_then_title_captions_and_transcript
     viewer.goto(flow.app_url + f"watch/{flow.video_id}")
     title = viewer.locator("h1.video-title")
     title.wait_for()
-    assert title.inner_text() != "Untitled video", "the titles plugin's provisional title is projected"
+    assert title.inner_text() != "Untitled video", f"no title projected: {_record(flow)}"
     track = viewer.locator("video track[kind=captions]")
     assert track.count() == 1, "the record carries a captions URL (fields.captions_url)"
     viewer.wait_for_function(
@@ -253,7 +286,7 @@ def test_given_a_manifest_with_a_mistake_when_registered_then_the_field_shows_it
     page = flow.broadcaster
     page.goto(flow.app_url + "plugins/new")
     page.get_by_role("heading", name="Register a plugin").wait_for()
-    page.get_by_label("Name", exact=True).fill("mood-ring")
+    page.locator("[data-field=name] input").fill("mood-ring")
     page.get_by_label("Version").fill("1.0")  # not a semantic version
     page.get_by_label("Author").fill("Lancer")
     page.get_by_label("Description").fill("Guesses the mood of a video from its transcript.")

@@ -42,7 +42,7 @@ MAX_LIFECYCLE = timedelta(hours=4)
 MAX_REJECTIONS_KEPT = 50
 MAX_SAVE_ATTEMPTS = 10
 INPUTS_BUDGET_BYTES = 2 * MAX_INLINE_JSON_BYTES
-UNKNOWN_OWNER = "unknown"  # Video.Processed does not carry the owner yet
+UNKNOWN_OWNER = "unknown"  # Video.Processed from before owners travelled with it
 _IDS = uuid.UUID("6f1d5c1e-2b7a-4e0c-9a53-8d2f0b4c7e91")
 
 
@@ -347,7 +347,7 @@ class LifecycleService:
         now = self.clock()
         manifests = {m.name: m for m in self.catalog.enabled_manifests()}
         budget = timedelta(seconds=sum(m.timeout_seconds for m in manifests.values())) + LIFECYCLE_SLACK
-        owner = getattr(processed, "owner_id", None) or UNKNOWN_OWNER
+        owner = processed.owner_id or UNKNOWN_OWNER
         state = LifecycleState(
             video_id=processed.video_id,
             correlation_id=processed.meta.correlation_id,

@@ -48,6 +48,7 @@ class Job(BaseModel):
 
     video_id: Annotated[str, Field(min_length=1)]
     channel_id: Annotated[str, Field(min_length=1)]
+    owner_id: str | None = None  # optional: jobs queued before owners travelled still parse
     recording_bucket: Annotated[str, Field(min_length=3)]
     recording_prefix: Annotated[str, Field(min_length=1)]
     duration_ms: Annotated[int, Field(ge=0)]
@@ -58,6 +59,7 @@ class Job(BaseModel):
         return cls(
             video_id=detail.video_id,
             channel_id=detail.channel_id,
+            owner_id=detail.owner_id,
             recording_bucket=detail.recording.bucket,
             recording_prefix=detail.recording.prefix,
             duration_ms=detail.recording.duration_ms,
@@ -124,6 +126,7 @@ def processed_event(job: Job, result: ProcessResult, compute: Compute, started: 
         meta=Meta.now(job.correlation_id),
         video_id=job.video_id,
         channel_id=job.channel_id,
+        owner_id=job.owner_id,
         compute=compute,
         media=Media(
             bucket=result.output_bucket,
@@ -152,6 +155,7 @@ def failed_event(job: Job, compute: Compute, reason: str, attempts: int) -> Vide
         meta=Meta.now(job.correlation_id),
         video_id=job.video_id,
         channel_id=job.channel_id,
+        owner_id=job.owner_id,
         compute=compute,
         reason=reason[:2000],
         attempts=max(1, min(attempts, 100)),

@@ -13,6 +13,7 @@ from shared.events.base import (
     Compute,
     ContractModel,
     DurationMs,
+    OwnerId,
     Pixels,
     Reason,
     S3Key,
@@ -59,6 +60,7 @@ class VideoProcessed(SvideoEvent):
 
     video_id: VideoId
     channel_id: ChannelId
+    owner_id: OwnerId | None = Field(default=None, description="The broadcaster, from Recording.Ended")
     compute: Compute
     media: Media
     timings: Timings
@@ -74,6 +76,7 @@ class VideoProcessingFailed(SvideoEvent):
 
     video_id: VideoId
     channel_id: ChannelId
+    owner_id: OwnerId | None = Field(default=None, description="The broadcaster, from Recording.Ended")
     compute: Compute
     reason: Reason
     attempts: int = Field(ge=1, le=100)

@@ -60,6 +60,7 @@ def test_given_a_short_recording_when_the_lambda_handles_it_then_video_processed
     assert outcome.status == "processed"
     [event] = _published(ports).of_type(VideoProcessed)
     assert event.compute == "lambda" and event.video_id == "vid-1"
+    assert event.owner_id == "3c1e8f52-7a4b-4d0e-9f21-6b8a0c5d7e13"  # from Recording.Ended, for the plugins
     assert event.media.bucket == OUTPUT and event.media.mp4_key == "videos/vid-1/video.mp4"
     assert (event.media.hls_bucket, event.media.hls_master_key) == (RECORDINGS, built.layout.master_key)
     assert abs(event.media.duration_ms - 12_000) <= 6_000 and event.media.bytes > 0

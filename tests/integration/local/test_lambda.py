@@ -151,7 +151,7 @@ def test_given_bad_requests_when_calling_the_api_then_aws_error_codes(lam: Any) 
     assert bad_json.value.response["Error"]["Code"] == "InvalidRequestContentException"
 
 
-def test_given_a_function_name_that_is_no_name_or_arn_when_invoked_then_validation_exception(lam: Any) -> None:
+def test_given_a_function_name_not_a_name_or_arn_when_invoked_then_validation_exception(lam: Any) -> None:
     # A queue URL passed by mistake used to fall through to moto, which answered 200 with the payload echoed.
     with pytest.raises(ClientError) as error:
         lam.invoke(FunctionName="http://127.0.0.1:4566/123456789012/queue", Payload=b"{}")

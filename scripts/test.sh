@@ -8,7 +8,7 @@ echo "== ruff"; ruff check .
 echo "== mypy"; mypy shared services infra local plugins
 echo "== pytest"
 set +e
-pytest "$@"
+pytest -n "${SVIDEO_TEST_WORKERS:-3}" --dist loadgroup "$@"
 rc=$?
 if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
 exit "$rc"

@@ -90,17 +90,28 @@ def _processed(envelope: Envelope[Any], d: VideoProcessed) -> Change:
         height=d.media.height,
         bytes=d.media.bytes,
     )
+    # The media and the compute that made it travel together, so the record never pairs one with another's.
     return _change(
         envelope,
         d,
         "enriching",
         video_id=d.video_id,
-        updates={"media": media, "duration_ms": d.media.duration_ms},
+        updates={"media": media, "duration_ms": d.media.duration_ms, "compute": d.compute},
     )
 
 
 def _processing_failed(envelope: Envelope[Any], d: VideoProcessingFailed) -> Change:
-    return _change(envelope, d, "failed", video_id=d.video_id, reason=d.reason)
+    # With its owner, a failure seen before Recording.Ended creates the video failed instead of waiting.
+    return _change(
+        envelope,
+        d,
+        "failed",
+        video_id=d.video_id,
+        channel_id=d.channel_id if d.owner_id else None,
+        owner_id=d.owner_id,
+        reason=d.reason,
+        updates_if_moved={"compute": d.compute},
+    )
 
 
 def _lifecycle_completed(envelope: Envelope[Any], d: LifecycleCompleted) -> Change:
@@ -112,6 +123,7 @@ def _lifecycle_completed(envelope: Envelope[Any], d: LifecycleCompleted) -> Chan
         video_id=d.video_id,
         reason=d.reason,
         updates={"fields": dict(d.video_fields)},
+        results=tuple(d.results),
     )
 
 

@@ -30,7 +30,12 @@ from services.video.models import (
     VideoView,
 )
 from services.video.policy import Action, allowed, authorize, needs_sign_in
-from services.video.repository import ConcurrentChangeError, DuplicateEventError, VideoRepository
+from services.video.repository import (
+    TRANSACTION_ITEMS,
+    ConcurrentChangeError,
+    DuplicateEventError,
+    VideoRepository,
+)
 from services.video.status import INITIAL, NON_TERMINAL, Move, decide
 from shared.api import NotFoundError
 from shared.auth import Principal
@@ -84,7 +89,7 @@ class Catalog:
             else []
         )
         try:
-            self.repository.save(before, after, entry, outbox)
+            self.repository.save(before, after, entry, outbox, _parts(change, entry, len(outbox)))
         except DuplicateEventError:
             return Outcome.DUPLICATE
         return Outcome.MOVED if outbox else Outcome.RECORDED
@@ -94,10 +99,9 @@ class Catalog:
         Video.Processed announces a fresh MP4, HLS and thumbnails), then record it; it changes nothing."""
         if self.media is not None:
             self.media.delete_prefix(video_prefix(video.video_id))
+        entry = self._entry(change, "deleted", change.target, applied=False)
         try:
-            self.repository.record(
-                video.video_id, self._entry(change, "deleted", change.target, applied=False)
-            )
+            self.repository.record(video.video_id, entry, _parts(change, entry, 0))
         except DuplicateEventError:
             return Outcome.DUPLICATE
         return Outcome.RECORDED
@@ -115,11 +119,14 @@ class Catalog:
             updated_at=now,
             status_since=now,
             deadline_at=self._deadline(target, now),
+            reason=change.reason,
             **change.updates,
+            **change.updates_if_moved,
         )
         outbox = self._announcements(None, video, change.correlation_id)
+        entry = self._entry(change, None, target, applied=True)
         try:
-            self.repository.save(None, video, self._entry(change, None, target, applied=True), outbox)
+            self.repository.save(None, video, entry, outbox, _parts(change, entry, len(outbox)))
         except DuplicateEventError:
             return Outcome.DUPLICATE
         return Outcome.CREATED
@@ -136,6 +143,7 @@ class Catalog:
             updates["fields"] = {**before.fields, **updates["fields"]}
         moved = target != before.status
         if moved:
+            updates |= change.updates_if_moved
             updates |= {
                 "status": target,
                 "status_since": now,
@@ -306,6 +314,38 @@ class Catalog:
         return removed
 
 
+def _parts(change: Change, entry: HistoryEntry, outbox_items: int) -> list[HistoryEntry]:
+    """One history entry per plugin result, written with the event's own entry. Whatever does not fit in the
+    transaction beside the video and the outbox is summarised, by name and outcome, in the last entry."""
+    room = TRANSACTION_ITEMS - 2 - outbox_items
+    itemised = change.results if len(change.results) <= room else change.results[: room - 1]
+    parts = [
+        entry.model_copy(
+            update={
+                "from_status": None,
+                "to_status": None,
+                "plugin": result.plugin,
+                "hook": result.hook,
+                "outcome": result.status,
+                "reason": result.reason,
+                "duration_ms": result.duration_ms,
+                "part": index,
+            }
+        )
+        for index, result in enumerate(itemised)
+    ]
+    rest = change.results[len(itemised) :]
+    if rest:
+        listed = ", ".join(f"{r.plugin} ({r.hook}): {r.status}" for r in rest)
+        summary = f"{len(rest)} more plugin results than one transaction holds: {listed}"
+        parts.append(
+            entry.model_copy(
+                update={"from_status": None, "to_status": None, "reason": summary, "part": len(itemised)}
+            )
+        )
+    return parts
+
+
 def _titles(current: Titles | None, written: TitleRound | None, choice: TitleChoice | None) -> Titles | None:
     if written is None and choice is None:
         return None
@@ -363,6 +403,7 @@ def view(video: Video, media: MediaStore) -> VideoView:
         title_provisional=video.title_provisional,
         reason=video.reason,
         duration_ms=video.duration_ms,
+        compute=video.compute,
         created_at=video.created_at,
         updated_at=video.updated_at,
         published_at=video.published_at,

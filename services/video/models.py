@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
-from shared.events.base import ChannelId, OwnerId, UtcDatetime, VideoId, VideoStatus
+from shared.events.base import ChannelId, Compute, Hook, OwnerId, UtcDatetime, VideoId, VideoStatus
+from shared.events.plugins import PluginOutcome, PluginResult
 
 NextToken = Annotated[str, Field(max_length=2048, description="Opaque token from the previous page")]
 PageLimit = Annotated[int, Field(ge=1, le=100)]
@@ -103,6 +104,7 @@ class Video(BaseModel):
     reason: str | None = None
     duration_ms: int | None = None
     media: MediaKeys | None = None
+    compute: Compute | None = None  # where post-processing ran (or last failed), from Video.Processed/Failed
     fields: dict[str, JsonValue] = Field(default_factory=dict)
     titles: Titles | None = None
     version: int = 0
@@ -124,7 +126,10 @@ class Video(BaseModel):
 
 
 class HistoryEntry(BaseModel):
-    """One event applied to (or recorded against) a video. `applied` is False for late or superseded facts."""
+    """One event applied to (or recorded against) a video. `applied` is False for late or superseded facts.
+
+    An event may itemise itself in further entries written with it (`part` 0, 1, ...): Lifecycle.Completed
+    writes one per plugin result, with the plugin's `hook`, `outcome` and `duration_ms`."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -136,6 +141,10 @@ class HistoryEntry(BaseModel):
     applied: bool = True
     reason: str | None = None
     plugin: str | None = None
+    hook: Hook | None = None
+    outcome: PluginOutcome | None = None
+    duration_ms: int | None = None
+    part: int | None = None
     correlation_id: str | None = None
 
 
@@ -154,6 +163,9 @@ class Change:
     reason: str | None = None
     plugin: str | None = None
     updates: dict[str, Any] = field(default_factory=dict)
+    # Merged only when the change moves the status: a late failure must not relabel a good record.
+    updates_if_moved: dict[str, Any] = field(default_factory=dict)
+    results: tuple[PluginResult, ...] = ()  # itemised in the history, one entry each
 
 
 @dataclass(frozen=True)
@@ -198,6 +210,10 @@ class VideoView(BaseModel):
     )
     reason: str | None = None
     duration_ms: int | None = None
+    compute: Compute | None = Field(
+        default=None,
+        description="Where post-processing ran: `lambda` or `fargate` (for a failed video, where it failed)",
+    )
     created_at: UtcDatetime
     updated_at: UtcDatetime
     published_at: UtcDatetime | None = None
@@ -221,7 +237,12 @@ class HistoryEntryView(BaseModel):
     to_status: VideoStatus | None = Field(default=None, serialization_alias="to")
     applied: bool = Field(description="False when the event arrived late and did not change the status")
     reason: str | None = None
-    plugin: str | None = None
+    plugin: str | None = Field(default=None, description="The plugin this entry is about, if any")
+    hook: Hook | None = Field(default=None, description="The plugin's hook (Lifecycle.Completed's results)")
+    outcome: PluginOutcome | None = Field(
+        default=None, description="The plugin's result, one entry per plugin of Lifecycle.Completed"
+    )
+    duration_ms: int | None = Field(default=None, description="How long the plugin took")
     correlation_id: str | None = None
 
 

@@ -4,6 +4,7 @@
 |---|---|---|
 | video | `VIDEO#<id>` | `VIDEO` |
 | history entry | `VIDEO#<id>` | `HISTORY#<occurred_at>#<event_id>` (one event, one key, however often) |
+| its parts | `VIDEO#<id>` | `HISTORY#<occurred_at>#<event_id>#<part>` (e.g. one per plugin result) |
 | channel owner | `CHANNEL#<id>` | `CHANNEL` |
 | outbox entry | `VIDEO#<id>` | `OUTBOX#<occurred_at>#<event_id>#<n>` (to publish, same transaction) |
 
@@ -44,7 +45,9 @@ INDEX_KEYS: dict[str | None, tuple[str, str]] = {
     "published": ("published_partition", "published_key"),
     "published-by-channel": ("published_channel", "published_key"),
 }
-HISTORY_LIMIT = 500
+HISTORY_LIMIT = 1000
+# DynamoDB's TransactWriteItems ceiling: a change, its history parts and its outbox must fit in one.
+TRANSACTION_ITEMS = 100
 OUTBOX_PREFIX = "OUTBOX#"
 # Long enough for the Pipe's retries (stream records live 24 h); the item is only a vehicle for the stream.
 OUTBOX_RETENTION = timedelta(days=2)
@@ -62,14 +65,21 @@ class VideoRepository(Protocol):
     def get(self, video_id: str) -> Video | None: ...
 
     def save(
-        self, before: Video | None, after: Video, entry: HistoryEntry, outbox: Sequence[EventDetail] = ()
+        self,
+        before: Video | None,
+        after: Video,
+        entry: HistoryEntry,
+        outbox: Sequence[EventDetail] = (),
+        parts: Sequence[HistoryEntry] = (),
     ) -> None:
-        """Write `after`, `entry` and the events to publish together: raises DuplicateEventError or
-        ConcurrentChangeError, and then nothing is written and nothing is published."""
+        """Write `after`, `entry`, its `parts` and the events to publish in one transaction (at most
+        TRANSACTION_ITEMS items): raises DuplicateEventError or ConcurrentChangeError, and then nothing is
+        written and nothing is published."""
         ...
 
-    def record(self, video_id: str, entry: HistoryEntry) -> None:
-        """Record an event that changes nothing (raises DuplicateEventError if already recorded)."""
+    def record(self, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry] = ()) -> None:
+        """Record an event that changes nothing, with its parts (raises DuplicateEventError if already
+        recorded)."""
         ...
 
     def history(self, video_id: str) -> list[HistoryEntry]: ...
@@ -146,11 +156,37 @@ def _video(item: dict[str, Any]) -> Video:
 
 
 def _history_item(video_id: str, entry: HistoryEntry) -> dict[str, Any]:
+    # A part sorts right after its event's entry: `#` orders before every character of an event id.
+    suffix = "" if entry.part is None else f"#{entry.part:04d}"
     return {
         "PK": f"VIDEO#{video_id}",
-        "SK": f"HISTORY#{timestamp_key(entry.at)}#{entry.event_id}",
+        "SK": f"HISTORY#{timestamp_key(entry.at)}#{entry.event_id}{suffix}",
         **entry.model_dump(mode="json", exclude_none=True),
     }
+
+
+def _history_puts(
+    table_name: str, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry]
+) -> list[dict[str, Any]]:
+    """The event's entry first, guarded (a duplicate cancels the transaction at index 0), then its parts."""
+    guarded = {
+        "Put": {
+            "TableName": table_name,
+            "Item": _floats_to_decimal(_history_item(video_id, entry)),
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+    unguarded = [
+        {"Put": {"TableName": table_name, "Item": _floats_to_decimal(_history_item(video_id, part))}}
+        for part in parts
+    ]
+    return [guarded, *unguarded]
+
+
+def check_transaction_size(outbox: Sequence[EventDetail], parts: Sequence[HistoryEntry]) -> None:
+    """The history entry, the video, the parts and the outbox items travel in one transaction."""
+    if 2 + len(parts) + len(outbox) > TRANSACTION_ITEMS:
+        raise ValueError(f"{2 + len(parts) + len(outbox)} items exceed one transaction ({TRANSACTION_ITEMS})")
 
 
 def outbox_items(video_id: str, entry: HistoryEntry, details: Sequence[EventDetail]) -> list[dict[str, Any]]:
@@ -210,8 +246,14 @@ class DynamoVideoRepository:
         return _video(_numbers_to_int(item)) if item else None
 
     def save(
-        self, before: Video | None, after: Video, entry: HistoryEntry, outbox: Sequence[EventDetail] = ()
+        self,
+        before: Video | None,
+        after: Video,
+        entry: HistoryEntry,
+        outbox: Sequence[EventDetail] = (),
+        parts: Sequence[HistoryEntry] = (),
     ) -> None:
+        check_transaction_size(outbox, parts)
         client = self.table.meta.client
         video_put: dict[str, Any] = {
             "TableName": self.table.name,
@@ -226,13 +268,7 @@ class DynamoVideoRepository:
         try:
             client.transact_write_items(
                 TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table.name,
-                            "Item": _floats_to_decimal(_history_item(after.video_id, entry)),
-                            "ConditionExpression": "attribute_not_exists(PK)",
-                        }
-                    },
+                    *_history_puts(self.table.name, after.video_id, entry, parts),
                     {"Put": video_put},
                     *(
                         {"Put": {"TableName": self.table.name, "Item": item}}
@@ -248,7 +284,19 @@ class DynamoVideoRepository:
                 raise DuplicateEventError(entry.event_id) from error
             raise ConcurrentChangeError(after.video_id) from error
 
-    def record(self, video_id: str, entry: HistoryEntry) -> None:
+    def record(self, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry] = ()) -> None:
+        if parts:
+            check_transaction_size((), parts)
+            try:
+                self.table.meta.client.transact_write_items(
+                    TransactItems=_history_puts(self.table.name, video_id, entry, parts)
+                )
+            except ClientError as error:
+                reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
+                if reasons and reasons[0] == "ConditionalCheckFailed":
+                    raise DuplicateEventError(entry.event_id) from error
+                raise  # a conflicting transaction: the consumer's redelivery retries it
+            return
         try:
             self.table.put_item(
                 Item=_floats_to_decimal(_history_item(video_id, entry)),

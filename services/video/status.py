@@ -11,8 +11,8 @@ STATUSES: tuple[VideoStatus, ...] = get_args(VideoStatus)
 TERMINAL: frozenset[VideoStatus] = frozenset({"published", "invalid", "failed", "deleted"})
 NON_TERMINAL: tuple[VideoStatus, ...] = tuple(s for s in STATUSES if s not in TERMINAL)
 # Statuses a video may be created in: the first event seen for it (Broadcast.Started, or Recording.Ended if
-# the start was missed).
-INITIAL: frozenset[VideoStatus] = frozenset({"recording", "processing"})
+# the start was missed, or a failure naming its owner: Recording.Failed, Video.ProcessingFailed).
+INITIAL: frozenset[VideoStatus] = frozenset({"recording", "processing", "failed"})
 
 # Forward skips are allowed because events arrive out of order (a Video.Processed before Recording.Ended).
 TRANSITIONS: dict[VideoStatus, frozenset[VideoStatus]] = {

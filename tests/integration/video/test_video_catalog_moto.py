@@ -10,6 +10,7 @@ import pytest
 
 from services.video.changes import change_for
 from services.video.domain import Outcome
+from services.video.models import HistoryEntry
 from services.video.repository import ConcurrentChangeError
 from shared.api import BadRequestError
 from shared.auth import Principal
@@ -45,10 +46,10 @@ def test_given_a_stale_read_when_saving_then_the_version_condition_refuses_it(
     stale = video_cloud.repository.get("vid-a")
     apply(video_cloud, event("Video.Processed", video_id="vid-a"), 1)
     assert stale is not None
+    stale_write = HistoryEntry(at=T0, event_id="stale-write", type="Deadline.Exceeded")
     with pytest.raises(ConcurrentChangeError):
-        video_cloud.catalog._expire(stale, T0 + timedelta(days=3)) or (_ for _ in ()).throw(
-            ConcurrentChangeError()
-        )
+        video_cloud.repository.save(stale, stale.model_copy(update={"status": "failed"}), stale_write)
+    assert video_cloud.catalog._expire(stale, T0 + timedelta(days=3)) is False
     video = video_cloud.repository.get("vid-a")
     assert video is not None and video.status == "enriching"
 
@@ -191,3 +192,46 @@ def test_given_a_deleted_video_when_processing_finishes_late_then_the_new_media_
     assert apply(video_cloud, event("Video.Processed", video_id="vid-a"), 2) is Outcome.RECORDED
     keys = [o["Key"] for o in video_cloud.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     assert keys == ["videos/vid-b/video.mp4"]
+
+
+def test_given_lifecycle_completed_then_one_history_item_per_plugin_is_written_in_its_transaction(
+    video_cloud: VideoCloud,
+) -> None:
+    record(video_cloud, "vid-p", 0)
+    apply(video_cloud, event("Video.Processed", video_id="vid-p"), 1)
+    results = [
+        {"plugin": f"p{n:03d}", "hook": "preValidate", "status": "rejected", "reason": "no", "duration_ms": n}
+        for n in range(200)
+    ]
+    assert (
+        apply(video_cloud, event("Lifecycle.Completed", video_id="vid-p", results=results), 2)
+        is Outcome.MOVED
+    )
+    history = video_cloud.repository.history("vid-p")
+    parts = [e for e in history if e.part is not None]
+    assert len(parts) == 96 and parts[0].outcome == "rejected" and parts[5].duration_ms == 5
+    assert parts[-1].reason is not None and parts[-1].reason.startswith("105 more plugin results")
+    assert [i["outbox_type"] for i in video_cloud.outbox("vid-p")][-2:] == [
+        "Video.StatusChanged",
+        "Video.Published",
+    ]
+
+
+def test_given_recording_failed_for_an_unknown_video_then_it_is_stored_failed_and_announced(
+    video_cloud: VideoCloud,
+) -> None:
+    assert apply(video_cloud, event("Recording.Failed", video_id="vid-rf", stage="start")) is Outcome.CREATED
+    video = video_cloud.repository.get("vid-rf")
+    assert video is not None and video.status == "failed" and video.reason is not None
+    assert video.reason.startswith("recording failed to start: ")
+    (detail,) = video_cloud.details_json("vid-rf")
+    assert (detail["from"], detail["to"], detail["reason"]) == (None, "failed", video.reason)
+    mine = video_cloud.repository.list_by_owner(OWNER_ID, limit=10, token=None).videos
+    assert [v.video_id for v in mine] == ["vid-rf"]
+
+
+def test_given_a_processed_video_then_the_stored_record_keeps_the_compute(video_cloud: VideoCloud) -> None:
+    record(video_cloud, "vid-c", 0)
+    apply(video_cloud, event("Video.Processed", video_id="vid-c", compute="fargate"), 1)
+    video = video_cloud.repository.get("vid-c")
+    assert video is not None and video.compute == "fargate"

@@ -101,11 +101,34 @@ def test_given_a_published_video_then_the_view_has_media_urls_and_projected_fiel
 def test_given_the_owner_when_reading_history_then_entries_show_from_and_to(video_api: ApiCall) -> None:
     status, body = video_api(Request("GET", "/videos/{video_id}/history", {"video_id": PUBLISHED}), OWNER)
     assert status == 200
-    assert [(e["type"], e["from"], e["to"]) for e in body["history"]] == [
-        ("Recording.Ended", None, "processing"),
-        ("Video.Processed", "processing", "enriching"),
-        ("Lifecycle.Completed", "enriching", "published"),
+    assert [(e["type"], e["from"], e["to"], e["plugin"]) for e in body["history"]] == [
+        ("Recording.Ended", None, "processing", None),
+        ("Video.Processed", "processing", "enriching", None),
+        ("Lifecycle.Completed", "enriching", "published", None),
+        *(("Lifecycle.Completed", None, None, p) for p in ("duration", "transcript", "titles", "avatars")),
     ]
+
+
+def test_given_a_published_video_when_its_owner_reads_history_then_each_plugin_result_is_an_entry(
+    video_api: ApiCall,
+) -> None:
+    status, body = video_api(Request("GET", "/videos/{video_id}/history", {"video_id": PUBLISHED}), OWNER)
+    assert status == 200
+    avatars = next(e for e in body["history"] if e["plugin"] == "avatars")
+    assert {k: avatars[k] for k in ("hook", "outcome", "reason", "duration_ms", "applied")} == {
+        "hook": "postMetadata",
+        "outcome": "timed_out",
+        "reason": "no completion before 2026-11-22T14:23:45Z",
+        "duration_ms": 300000,
+        "applied": True,
+    }
+
+
+def test_given_a_processed_video_when_read_then_the_view_names_the_compute_that_ran(
+    video_api: ApiCall,
+) -> None:
+    status, body = video_api(Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}), ANONYMOUS)
+    assert status == 200 and body["compute"] == "lambda"
 
 
 def test_given_a_signed_in_viewer_when_asking_me_then_claims_come_back(video_api: ApiCall) -> None:

@@ -15,6 +15,7 @@ from services.video.repository import (
     DuplicateEventError,
     _history_item,
     _item,
+    check_transaction_size,
     decode_token,
     encode_token,
     outbox_items,
@@ -42,8 +43,14 @@ class InMemoryVideoRepository:
         return self.videos.get(video_id)
 
     def save(
-        self, before: Video | None, after: Video, entry: HistoryEntry, outbox: Sequence[EventDetail] = ()
+        self,
+        before: Video | None,
+        after: Video,
+        entry: HistoryEntry,
+        outbox: Sequence[EventDetail] = (),
+        parts: Sequence[HistoryEntry] = (),
     ) -> None:
+        check_transaction_size(outbox, parts)  # DynamoDB refuses an oversized transaction as a whole
         history = self.entries.setdefault(after.video_id, {})
         sort_key = _history_item(after.video_id, entry)["SK"]
         if sort_key in history:
@@ -54,17 +61,19 @@ class InMemoryVideoRepository:
         ):
             raise ConcurrentChangeError(after.video_id)
         written = outbox_items(after.video_id, entry, outbox)  # refuses oversized details, as the table would
-        history[sort_key] = entry
+        for item in (entry, *parts):
+            history[_history_item(after.video_id, item)["SK"]] = item
         self.videos[after.video_id] = after
         self.items[after.video_id] = _item(after)
         self.outbox.extend(written)
 
-    def record(self, video_id: str, entry: HistoryEntry) -> None:
+    def record(self, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry] = ()) -> None:
+        check_transaction_size((), parts)
         history = self.entries.setdefault(video_id, {})
-        sort_key = _history_item(video_id, entry)["SK"]
-        if sort_key in history:
+        if _history_item(video_id, entry)["SK"] in history:
             raise DuplicateEventError(entry.event_id)
-        history[sort_key] = entry
+        for item in (entry, *parts):
+            history[_history_item(video_id, item)["SK"]] = item
 
     def history(self, video_id: str) -> list[HistoryEntry]:
         return [entry for _, entry in sorted(self.entries.get(video_id, {}).items())]

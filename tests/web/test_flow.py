@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,8 +24,9 @@ import pytest
 
 from infra.app import build_app
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import IdentityParameter, parameter_name
+from infra.naming import IdentityParameter, VideoParameter, parameter_name
 from local.cloud import LocalCloud
+from services.plugins.manifest import load_manifest
 from tests.conftest import DeployAssembly
 from tests.web.accessibility import assert_accessible
 
@@ -39,6 +41,8 @@ SPEECH = (
     "and the captions appear while we talk about event driven design."
 )
 CLIP_SECONDS = 10
+# What an operator registers after deploying (the stacks deploy the functions, the registry decides who runs).
+PLATFORM_PLUGINS = ("duration", "transcript", "titles", "avatars")
 PUBLISH_TIMEOUT_MS = 150_000
 
 
@@ -78,6 +82,8 @@ def flow(deployed: LocalCloud, browser: Any, tmp_path_factory: pytest.TempPathFa
     shots = Path(os.environ.get("SVIDEO_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     shots.mkdir(parents=True, exist_ok=True)
     _create_user(deployed, EMAIL, ["broadcaster", "plugin-developer"])
+    _create_user(deployed, "operator@example.com", ["admin"])
+    _register_platform_plugins(deployed, "operator@example.com")
     state = Flow(cloud=deployed, app_url=f"{deployed.endpoint}/web/", shots=shots)
     contexts = [_context(browser), _context(browser)]
     state.broadcaster, state.viewer = (_page(context) for context in contexts)
@@ -125,8 +131,7 @@ AXE = REPO_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 
 def _create_user(cloud: LocalCloud, email: str, groups: list[str]) -> None:
     """The local Cognito's admin API, as an administrator would grant roles."""
-    pool = cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, IdentityParameter.USER_POOL_ID))
-    pool_id = pool["Parameter"]["Value"]
+    pool_id = _ssm(cloud, IdentityParameter.USER_POOL_ID)
     cognito = cloud.client("cognito-idp")
     cognito.admin_create_user(
         UserPoolId=pool_id,
@@ -137,6 +142,28 @@ def _create_user(cloud: LocalCloud, email: str, groups: list[str]) -> None:
     cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
     for group in groups:
         cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+
+
+def _ssm(cloud: LocalCloud, key: str) -> str:
+    return str(cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, key))["Parameter"]["Value"])
+
+
+def _register_platform_plugins(cloud: LocalCloud, email: str) -> None:
+    """POST /plugins with each platform plugin's manifest, as `svideo plugins register` does."""
+    signed_in = cloud.client("cognito-idp").initiate_auth(
+        ClientId=_ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID),
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
+    )
+    token = signed_in["AuthenticationResult"]["IdToken"]
+    api = _ssm(cloud, VideoParameter.API_URL).rstrip("/")
+    for name in PLATFORM_PLUGINS:
+        manifest = load_manifest(REPO_ROOT / "plugins" / name / "manifest.yaml").model_dump(mode="json")
+        request = urllib.request.Request(f"{api}/plugins", data=json.dumps(manifest).encode(), method="POST")
+        request.add_header("content-type", "application/json")
+        request.add_header("authorization", f"Bearer {token}")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.status == 201, name
 
 
 def _spoken_clip(folder: Path) -> Path:

@@ -67,8 +67,13 @@ function fieldErrorsOf(payload) {
   const list = [payload?.errors, payload?.problems, payload?.detail].find(Array.isArray) || [];
   return list.map((item) => ({
     location: Array.isArray(item.loc) ? item.loc.join(".") : item.location || item.field || "",
-    message: item.message || item.msg || String(item),
+    message: humanize(item.message || item.msg || String(item)),
   }));
+}
+
+// Validation messages that quote a regular expression help nobody: the field's hint says the format.
+function humanize(message) {
+  return /^String should match pattern/.test(message) ? "This is not in the expected format (see the hint)" : message;
 }
 
 const GENERIC = new Set(["invalid request", "invalid manifest", "Internal Server Error", "Not found"]);

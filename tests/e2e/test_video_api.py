@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin
 
-import boto3
 import pytest
 import requests
 
@@ -25,7 +24,7 @@ PASSWORD = "Corr3ct-Horse!"
 
 
 def _client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(service, endpoint_url=cloud.endpoint, region_name="us-east-1")
+    return cloud.client(service)
 
 
 def _id_token(cloud: LocalCloud, pool: str, client_id: str, email: str, group: str | None) -> str:

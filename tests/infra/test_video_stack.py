@@ -14,8 +14,7 @@ from tests.unit.video.support import event
 
 
 def _resources(app_synth: Synthesized, kind: str) -> dict[str, Any]:
-    found: dict[str, Any] = app_synth.assertions("VideoStack").find_resources(kind)
-    return found
+    return dict(app_synth.assertions("VideoStack").find_resources(kind))
 
 
 def test_given_the_table_then_keys_and_indexes_match_what_the_repository_queries(

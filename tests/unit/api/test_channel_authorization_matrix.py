@@ -86,7 +86,7 @@ def channel_api() -> Iterator[ApiCall]:
 
 def row(
     method: str, route: str, statuses: tuple[int, ...], body: object = None, **params: str
-) -> pytest.param:  # type: ignore[valid-type]
+) -> tuple[Request, tuple[int, ...]]:
     return (Request(method, route, path_parameters=params, body=body), statuses)
 
 

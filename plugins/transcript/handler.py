@@ -1,6 +1,6 @@
 """SQS -> Lambda: transcribes the invocation's video. Locally (GENAI_MODE=local) faster-whisper runs here and
-the invocation completes at once; on AWS an Amazon Transcribe job starts and the invocation is parked next to
-its output, to be completed by `services.genai.handlers.transcribe_completed` when the job's event arrives."""
+the invocation completes at once; on AWS the invocation is deferred through the SDK and an Amazon Transcribe
+job starts, to be resumed by `services.genai.handlers.transcribe_completed` when the job's event arrives."""
 
 from __future__ import annotations
 
@@ -14,9 +14,16 @@ from services.genai import config, publishing, runtime, tasks, usage
 from services.genai.errors import GenerationError
 from services.genai.ports import Transcriber
 from services.genai.s3_store import S3ArtefactStore
-from services.genai.transcribe_jobs import park_invocation
+from services.genai.transcribe_jobs import start_job
 from shared.observability import logger, metrics
-from shared.plugin_sdk import PluginFailure, PluginInvoked, parse_invocation, plugin_handler, read_media
+from shared.plugin_sdk import (
+    Deferred,
+    DeferredInvocations,
+    PluginFailure,
+    PluginInvoked,
+    plugin_handler,
+    read_media,
+)
 
 
 @cache
@@ -53,25 +60,16 @@ def finish(invocation: PluginInvoked, output: dict[str, Any]) -> dict[str, Any]:
     return output
 
 
-def start_jobs(event: Mapping[str, Any]) -> dict[str, Any]:
+@plugin_handler("transcript")
+def defer_to_job(invocation: PluginInvoked) -> Deferred:
     """AWS path: one Transcribe job per invocation; completion is deferred to the job's state-change event."""
     deps = runtime.current()
-    failures = []
-    for record in event.get("Records") or [event]:
-        try:
-            invocation = parse_invocation(record)
-            logger.append_keys(video_id=invocation.video_id)
-            park_invocation(invocation, config.build_transcriber(deps.settings), deps.s3)
-        except Exception:
-            logger.exception("transcription job not started")
-            if "Records" not in event:
-                raise
-            failures.append({"itemIdentifier": record.get("messageId", "")})
-    return {"batchItemFailures": failures}
+    logger.append_keys(video_id=invocation.video_id)
+    return start_job(invocation, transcriber(), DeferredInvocations(invocation.video.media.bucket, deps.s3))
 
 
 @metrics.log_metrics
 def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
     if runtime.current().settings.mode == "aws":
-        return start_jobs(event)
+        return dict(defer_to_job(event, context))
     return dict(transcribe_here(event, context))

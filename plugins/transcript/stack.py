@@ -16,9 +16,17 @@ from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
 from infra.naming import resource_name
 from infra.subscriptions import Subscription, subscribe_queue
-from services.genai.stack_support import genai_code, genai_mode, grant_media, lint_mapping, media_bucket
+from services.genai.stack_support import (
+    MEDIA_BUCKET_PARAMETER,
+    genai_code,
+    genai_mode,
+    grant_media,
+    lint_mapping,
+    media_bucket,
+)
 from shared.events.aws import TranscribeJobStateChange
 from shared.events.plugins import plugin_source
+from shared.plugin_sdk.core import DEFERRED_FILE
 
 # Whisper base int8 + ffmpeg decoding 10-minute chunks stay well under 3 GB; the AWS path only starts a job.
 LOCAL_MEMORY_MB, AWS_MEMORY_MB = 3008, 256
@@ -81,6 +89,16 @@ class TranscriptPluginStack(PluginStack):
             iam.PolicyStatement(actions=["transcribe:GetTranscriptionJob"], resources=[jobs])
         )
         grant_media(completion.role, bucket_arn, read=[OWN_PREFIX], write=[OWN_PREFIX])
+        # Resuming forgets the SDK's deferred invocation (it holds the completion token) once answered.
+        deferred = f"videos/*/plugins/transcript/{DEFERRED_FILE}"
+        completion.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[f"{bucket_arn}/{deferred}"])
+        )
+        acknowledge(
+            completion.role,
+            f"AwsSolutions-IAM5[Resource::arn:aws:s3:::<{MEDIA_BUCKET_PARAMETER}>/{deferred}]",
+            "One deferred invocation per video; only that file under the plugin's own prefix can be deleted.",
+        )
         completion.role.add_to_policy(
             iam.PolicyStatement(
                 actions=["events:PutEvents"],

@@ -1,16 +1,34 @@
-"""Deferred completion of the transcript plugin on AWS: the invocation is parked as JSON next to the job's
-output when the job starts, and picked up when Transcribe's state-change event names the job."""
+"""Deferred completion of the transcript plugin on AWS, through the plugin SDK: the invocation is deferred
+(kept by the SDK under the plugin's prefix of the video) before its Transcribe job starts, and resumed when
+Transcribe's state-change event names the job."""
 
 from __future__ import annotations
 
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
-from services.genai.aws_transcribe import output_key
-from shared.plugin_sdk import PluginInvoked
+from services.genai.aws_transcribe import job_name
+from shared.plugin_sdk import Deferred, DeferredInvocations, PluginInvoked, defer, deferred_ref
+
+PLUGIN = "transcript"
 
 
-def parked_key(video_id: str, job_name: str) -> str:
-    return output_key(video_id, job_name).removesuffix(".json") + ".invocation.json"
+def start_job(invocation: PluginInvoked, transcriber: Any, store: DeferredInvocations) -> Deferred:
+    """Defers first, so the job's completion always finds the invocation it answers."""
+    deferred = defer(invocation, store)
+    transcriber.start(invocation.video_id, invocation.invocation.id, invocation.video.media.mp4_key)
+    return deferred
+
+
+def deferred_ref_of(video_id: str) -> str:
+    """The SDK's ref of a video's deferred transcript invocation (it depends on plugin and video only)."""
+    # The SDK names the ref from these two fields only; there is no invocation at hand when a job ends.
+    return deferred_ref(cast(PluginInvoked, SimpleNamespace(plugin=PLUGIN, video_id=video_id)))
+
+
+def answers(invocation: PluginInvoked, name: str) -> bool:
+    """Whether the job was started for this invocation (not for an earlier, superseded one)."""
+    return job_name(invocation.video_id, invocation.invocation.id) == name
 
 
 def video_id_of_media(media_uri: str) -> str:
@@ -19,19 +37,3 @@ def video_id_of_media(media_uri: str) -> str:
     if len(parts) < 4 or parts[1] != "videos":
         raise ValueError(f"not a svideo media URI: {media_uri[:200]}")
     return parts[2]
-
-
-def park_invocation(invocation: PluginInvoked, transcriber: Any, s3: Any) -> str:
-    pending = transcriber.start(invocation.video_id, invocation.invocation.id, invocation.video.media.mp4_key)
-    s3.put_object(
-        Bucket=invocation.video.media.bucket,
-        Key=parked_key(invocation.video_id, pending.job_name),
-        Body=invocation.model_dump_json(by_alias=True).encode(),
-        ContentType="application/json",
-    )
-    return str(pending.job_name)
-
-
-def load_parked(s3: Any, bucket: str, video_id: str, job_name: str) -> PluginInvoked:
-    body = s3.get_object(Bucket=bucket, Key=parked_key(video_id, job_name))["Body"].read()
-    return PluginInvoked.model_validate_json(body)

@@ -1,5 +1,6 @@
 """SQS (rule on `aws.transcribe` job state changes of svideo jobs) → collect the transcript, store it like the
-local path does, publish `Transcript.Completed`, and complete (or fail) the parked plugin invocation."""
+local path does, publish `Transcript.Completed`, and resume the deferred plugin invocation (the SDK completes
+or fails it once)."""
 
 from __future__ import annotations
 
@@ -16,11 +17,11 @@ from services.genai import config, publishing, runtime, tasks, usage
 from services.genai.aws_transcribe import AwsTranscriber
 from services.genai.errors import GenerationError
 from services.genai.s3_store import S3ArtefactStore
-from services.genai.transcribe_jobs import load_parked, video_id_of_media
+from services.genai.transcribe_jobs import answers, deferred_ref_of, video_id_of_media
 from shared.events import parse_event
 from shared.events.aws import TranscribeJobStateChange
 from shared.observability import logger, metrics, tracer
-from shared.plugin_sdk import PluginClient
+from shared.plugin_sdk import DeferredInvocations, PluginClient, PluginFailure
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -43,19 +44,29 @@ def record_handler(record: SQSRecord) -> None:
     job = transcriber().describe(name)
     video_id = video_id_of_media(job["Media"]["MediaFileUri"])
     logger.append_keys(video_id=video_id)
-    invocation = load_parked(deps.s3, deps.settings.media_bucket, video_id, name)
-    client = PluginClient("transcript", deps.publisher)
+    ref = deferred_ref_of(video_id)
+    client = PluginClient(
+        "transcript", deps.publisher, DeferredInvocations(deps.settings.media_bucket, deps.s3)
+    )
+    try:
+        invocation = client.deferred.take(ref)
+    except deps.s3.exceptions.NoSuchKey:
+        logger.info("no deferred invocation: already resumed", extra={"job": name})
+        return
+    if not answers(invocation, name):
+        logger.info("job of a superseded invocation ignored", extra={"job": name})
+        return
     try:
         transcript = transcriber().collect(name)
         output = tasks.store_transcript(transcript, S3ArtefactStore(deps.s3, invocation))
     except GenerationError as error:
-        client.fail(invocation, error.code, str(error)[:2000])
+        client.resume(ref, failure=PluginFailure(error.code, str(error)[:2000]))
         return
     bucket, correlation = invocation.video.media.bucket, invocation.meta.correlation_id
     deps.publisher.publish(publishing.transcript_completed(video_id, bucket, output, correlation))
     used = usage.Usage("transcript", str(output["model_id"]), transcription_seconds=transcript.audio_seconds)
     usage.record(metrics, used, video_id, deps.settings.prices)
-    client.complete(invocation, output)
+    client.resume(ref, output)
 
 
 @logger.inject_lambda_context

@@ -283,6 +283,10 @@ def test_given_one_plugin_per_hook_when_a_video_is_processed_then_it_is_publishe
     status, history = platform.api("GET", f"/videos/{video_id}/history", platform.owner_token)
     assert status == 200, history
     assert "Lifecycle.Completed" in [entry["type"] for entry in history["history"]]
+    assert {e["plugin"]: (e["hook"], e["outcome"]) for e in history["history"] if e["plugin"]} == {
+        "duration": ("preValidate", "succeeded"), "approver": ("postValidate", "succeeded"),
+        "tagger": ("preMetadata", "succeeded"), "notifier": ("postMetadata", "succeeded"),
+    }  # fmt: skip
     schedules = platform.cloud.client("scheduler").list_schedules(GroupName=platform.schedule_group)
     assert [s["Name"] for s in schedules["Schedules"] if video_id in json.dumps(s)] == []
 

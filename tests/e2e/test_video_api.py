@@ -28,8 +28,13 @@ def _client(cloud: LocalCloud, service: str) -> Any:
 
 
 def _id_token(cloud: LocalCloud, pool: str, client_id: str, email: str, group: str | None) -> str:
+    return _sign_up(cloud, pool, client_id, email, group)[0]
+
+
+def _sign_up(cloud: LocalCloud, pool: str, client_id: str, email: str, group: str | None) -> tuple[str, str]:
+    """A confirmed user's ID token and `sub` (the owner id videos record)."""
     idp = _client(cloud, "cognito-idp")
-    idp.sign_up(
+    signed_up = idp.sign_up(
         ClientId=client_id,
         Username=email,
         Password=PASSWORD,
@@ -43,8 +48,22 @@ def _id_token(cloud: LocalCloud, pool: str, client_id: str, email: str, group: s
         AuthFlow="USER_PASSWORD_AUTH",
         AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
     )
-    token: str = result["AuthenticationResult"]["IdToken"]
-    return token
+    return str(result["AuthenticationResult"]["IdToken"]), str(signed_up["UserSub"])
+
+
+def _put(cloud: LocalCloud, raw: dict[str, Any]) -> None:
+    entry = {"Source": raw["source"], "DetailType": raw["detail-type"], "Detail": json.dumps(raw["detail"]),
+             "EventBusName": bus_name("dev")}  # fmt: skip
+    assert _client(cloud, "events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+
+
+def _until(probe: Callable[[], Any], what: str, timeout: float = 60) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (found := probe()) is not None:
+            return found
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -144,3 +163,40 @@ def test_given_a_recording_when_applied_then_its_status_change_reaches_the_bus_t
     detail = seen[0]["detail"]
     assert (seen[0]["source"], detail["from"], detail["to"]) == ("svideo.video", None, "processing")
     assert detail["meta"]["correlation_id"] == raw["detail"]["meta"]["correlation_id"]
+
+
+def test_given_recording_failed_and_a_fargate_processed_video_when_the_owner_reads_them_then_api_shows_both(
+    local_cloud: LocalCloud, ssm: Callable[[str], str]
+) -> None:
+    """Recording.Failed (channel) and Video.Processed (postprocess) cross into the catalog through the bus."""
+    api = ssm("video/api-url")
+    token, sub = _sign_up(
+        local_cloud, ssm("identity/user-pool-id"), ssm("identity/user-pool-client-id"), "grace@example.com",
+        "broadcaster",
+    )  # fmt: skip
+    signed = {"Authorization": f"Bearer {token}"}
+    failed_id, processed_id = (f"vid-{uuid.uuid4().hex[:12]}" for _ in range(2))
+    owned: dict[str, Any] = {"owner_id": sub, "channel_id": "ch-e2e-grace"}
+
+    def video(video_id: str, status: str) -> dict[str, Any] | None:
+        response = requests.get(f"{api}/videos/{video_id}", headers=signed, timeout=60)
+        return (
+            response.json() if response.status_code == 200 and response.json()["status"] == status else None
+        )
+
+    _put(
+        local_cloud, event("Recording.Failed", video_id=failed_id, stage="start", reason="no bucket", **owned)
+    )
+    _put(local_cloud, event("Recording.Ended", video_id=processed_id, **owned))
+    _until(lambda: video(processed_id, "processing"), f"{processed_id} processing")
+    _put(local_cloud, event("Video.Processed", video_id=processed_id, compute="fargate", **owned))
+
+    failed = _until(lambda: video(failed_id, "failed"), f"{failed_id} failed")
+    assert failed["reason"] == "recording failed to start: no bucket"
+    history = requests.get(f"{api}/videos/{failed_id}/history", headers=signed, timeout=60).json()["history"]
+    assert [(e["type"], e["from"], e["to"], e["reason"]) for e in history] == [
+        ("Recording.Failed", None, "failed", failed["reason"])
+    ]
+    assert (
+        _until(lambda: video(processed_id, "enriching"), f"{processed_id} enriching")["compute"] == "fargate"
+    )

@@ -17,7 +17,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import (
     ChannelParameter,
     IdentityParameter,
@@ -224,14 +224,16 @@ class ChannelStack(cdk.Stack):
             ),
         ):
             function.role.add_to_policy(statement)
-        acknowledge(
+        acknowledge_resource(
             function.role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*]",
+            "AwsSolutions-IAM5",
+            self._ivs_arn("channel"),
             "IVS channel ARNs exist only after CreateChannel at run time; tag conditions keep to this stage.",
         )
-        acknowledge(
+        acknowledge_resource(
             function.role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:stream-key/*]",
+            "AwsSolutions-IAM5",
+            self._ivs_arn("stream-key"),
             "Stream key ARNs exist only after CreateStreamKey at run time; tag conditions keep to the stage.",
         )
         self._acknowledge_indexes(function)
@@ -256,9 +258,10 @@ class ChannelStack(cdk.Stack):
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects("ivs/*")]),
         ):
             function.role.add_to_policy(statement)
-        acknowledge(
+        acknowledge_resource(
             function.role,
-            f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.bucket)}.Arn>/ivs/*]",
+            "AwsSolutions-IAM5",
+            self.bucket.arn_for_objects("ivs/*"),
             "IVS writes each recording under a new ivs/v1/... prefix; the function reads master playlists.",
         )
         self._acknowledge_indexes(function)
@@ -304,16 +307,12 @@ class ChannelStack(cdk.Stack):
         return function
 
     def _acknowledge_indexes(self, function: ServiceFunction) -> None:
-        acknowledge(
+        acknowledge_resource(
             function.role,
-            f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.table)}.Arn>/index/*]",
+            "AwsSolutions-IAM5",
+            f"{self.table.table_arn}/index/*",
             "Queries go to the channels table's own indexes (by owner, by IVS channel, live).",
         )
-
-    def _logical_id(self, construct: Construct) -> str:
-        resource = construct.node.default_child
-        assert isinstance(resource, cdk.CfnElement)
-        return self.resolve(resource.logical_id)
 
     # -- API -----------------------------------------------------------------------------------------------
     def _ssm(self, key: str) -> str:

@@ -18,7 +18,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import IdentityParameter, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
@@ -209,22 +209,18 @@ class LiveStack(cdk.Stack):
                 resources=[self.table.table_arn, f"{self.table.table_arn}/index/{TOPIC_INDEX}"],
             )
         )
-        function.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                actions=["execute-api:ManageConnections"],
-                resources=[
-                    self.format_arn(
-                        service="execute-api",
-                        resource=self.api.api_id,
-                        resource_name=f"{self.api_stage.stage_name}/POST/@connections/*",
-                    )
-                ],
-            )
+        connections = self.format_arn(
+            service="execute-api",
+            resource=self.api.api_id,
+            resource_name=f"{self.api_stage.stage_name}/POST/@connections/*",
         )
-        acknowledge(
+        function.role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["execute-api:ManageConnections"], resources=[connections])
+        )
+        acknowledge_resource(
             function.role,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:"
-            f"<ApiF70053CD>/{self.stage}/POST/@connections/*]",
+            "AwsSolutions-IAM5",
+            connections,
             "Connection ids are created per client at run time; the grant is this API's stage and POST only.",
         )
         dead_letter_queue = sqs.Queue(

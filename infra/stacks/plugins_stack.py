@@ -14,7 +14,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import bus_name, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
@@ -173,17 +173,10 @@ class PluginsStack(cdk.Stack):
             iam.PolicyStatement(actions=["iam:PassRole"], resources=[self.scheduler_role.role_arn]),
         ):
             function.role.add_to_policy(statement)
-        known = not cdk.Token.is_unresolved(self.account) and not cdk.Token.is_unresolved(self.region)
-        prefix = (
-            f"arn:{self.partition}:scheduler:{self.region}:{self.account}"
-            if known and not cdk.Token.is_unresolved(self.partition)
-            else "arn:<AWS::Partition>:scheduler:<AWS::Region>:<AWS::AccountId>"
-        )
-        if known and cdk.Token.is_unresolved(self.partition):
-            prefix = f"arn:<AWS::Partition>:scheduler:{self.region}:{self.account}"
-        acknowledge(
+        acknowledge_resource(
             function.role,
-            f"AwsSolutions-IAM5[Resource::{prefix}:schedule/{self.schedule_group.name}/*]",
+            "AwsSolutions-IAM5",
+            schedule_arn,
             "Deadline schedules are created per invocation at run time, only inside the plugins' own group.",
         )
         function.function.add_event_source(

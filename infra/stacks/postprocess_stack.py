@@ -24,7 +24,7 @@ from constructs import Construct
 from infra.constructs.packaging import ffmpeg_layer
 from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
-from infra.nag import acknowledge, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import ChannelParameter, VideoParameter, bus_name, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
@@ -43,6 +43,7 @@ _IMAGE_EXCLUDE = [
     "**/__pycache__",
     "**/*.pyc",
 ]
+S3 = "arn:aws:s3:::"  # the buckets' names come from SSM at deploy time; svideo runs in the aws partition
 _JOB_FIELDS = {
     "VIDEO_ID": "$.detail.video_id",
     "CHANNEL_ID": "$.detail.channel_id",
@@ -134,6 +135,7 @@ class PostprocessStack(cdk.Stack):
         # The buckets belong to the channel stack (recordings) and the video stack (media under videos/).
         recording_bucket = self._ssm_value("RecordingBucketName", ChannelParameter.RECORDING_BUCKET)
         media_bucket = self._ssm_value("MediaBucketName", VideoParameter.MEDIA_BUCKET)
+        self.recording_bucket, self.media_bucket = recording_bucket, media_bucket
         self.bus = import_bus(self, stage)
         self.ledger = dynamodb.Table(
             self,
@@ -168,26 +170,26 @@ class PostprocessStack(cdk.Stack):
         return parameter.value_as_string
 
     def _acknowledge_object_keys(self, role: iam.IRole) -> None:
-        for resource in ("arn:aws:s3:::<RecordingBucketName>/*", "arn:aws:s3:::<MediaBucketName>/videos/*"):
-            acknowledge(
+        for resource in (f"{S3}{self.recording_bucket}/*", f"{S3}{self.media_bucket}/videos/*"):
+            acknowledge_resource(
                 role,
-                f"AwsSolutions-IAM5[Resource::{resource}]",
+                "AwsSolutions-IAM5",
+                resource,
                 "Object keys are per recording and per video: read every recording, write only videos/*.",
             )
 
     def _job_policy(self, recording_bucket: str, media_bucket: str) -> list[iam.PolicyStatement]:
         """What one job touches: read the recording, write `videos/*`, its ledger item, PutEvents."""
-        s3 = "arn:aws:s3:::"
         return [
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{s3}{recording_bucket}/*"]),
-            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[f"{s3}{recording_bucket}"]),
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{S3}{recording_bucket}/*"]),
+            iam.PolicyStatement(actions=["s3:ListBucket"], resources=[f"{S3}{recording_bucket}"]),
             iam.PolicyStatement(
-                actions=["s3:GetObject", "s3:PutObject"], resources=[f"{s3}{media_bucket}/videos/*"]
+                actions=["s3:GetObject", "s3:PutObject"], resources=[f"{S3}{media_bucket}/videos/*"]
             ),
             # Lets a missing marker read as 404 (not 403), and nothing outside videos/.
             iam.PolicyStatement(
                 actions=["s3:ListBucket"],
-                resources=[f"{s3}{media_bucket}"],
+                resources=[f"{S3}{media_bucket}"],
                 conditions={"StringLike": {"s3:prefix": ["videos/*"]}},
             ),
             iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
@@ -263,9 +265,13 @@ class PostprocessStack(cdk.Stack):
             "AwsSolutions-IAM5[Resource::*]",
             "ecr:GetAuthorizationToken takes no resource (the execution role pulls the task image).",
         )
-        acknowledge(
+        # The ARN the EcsTask target's role tags (aws-events-targets builds it this way).
+        cluster = self.cluster
+        tasks = f"arn:{cluster.stack.partition}:ecs:{cluster.env.region}:*:task/{cluster.cluster_name}/*"
+        acknowledge_resource(
             self.task_definition,
-            "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:*:task/<ClusterEB0386A7>/*]",
+            "AwsSolutions-IAM5",
+            tasks,
             "The rule's role tags the tasks it starts; task ids are not known before RunTask.",
         )
         acknowledge(

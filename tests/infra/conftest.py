@@ -17,6 +17,8 @@ from infra.nag import add_nag_gate, ignore_lint
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 
+# What `build_app` reads for the stacks' environment (as `cdk synth` exports them).
+ENV_VARIABLES = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 RECORDING_ENDED = Subscription(
     name="fixture-recording-ended",
     description="Recordings of one channel",
@@ -60,9 +62,13 @@ def cdk_context() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def app_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[str, Any]) -> Synthesized:
+    """Environment-agnostic, whatever the shell exports (test_nag_environments.py covers an explicit env)."""
     outdir = tmp_path_factory.mktemp("app.out")
-    app = build_app(outdir=str(outdir), context=cdk_context)
-    app.synth()  # raises on any unacknowledged cdk-nag finding
+    with pytest.MonkeyPatch.context() as patch:
+        for name in ENV_VARIABLES:
+            patch.delenv(name, raising=False)
+        app = build_app(outdir=str(outdir), context=cdk_context)
+        app.synth()  # raises on any unacknowledged cdk-nag finding
     return Synthesized(outdir, app)
 
 

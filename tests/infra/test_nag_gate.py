@@ -2,13 +2,14 @@
 
 import json
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_sqs as sqs
 
 import infra.app
-from infra.nag import acknowledge, add_nag_gate
+from infra.nag import acknowledge, add_nag_gate, nag_rendering
 from tests.infra.conftest import Synthesized
 
 
@@ -84,3 +85,32 @@ def test_given_the_infra_code_then_acknowledgements_go_through_the_one_helper() 
         if "Acknowledgment(" in path.read_text() and path.name != "nag.py"
     ]
     assert offenders == []
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        (None, "arn:<AWS::Partition>:ivs:<AWS::Region>:<AWS::AccountId>:channel/*"),
+        (
+            cdk.Environment(account="111122223333", region="eu-west-1"),
+            "arn:aws:ivs:eu-west-1:111122223333:channel/*",
+        ),
+    ],
+)
+def test_given_an_arn_with_tokens_when_rendered_for_nag_then_it_reads_as_the_finding_does(
+    env: cdk.Environment | None, expected: str, cdk_context: dict[str, Any]
+) -> None:
+    # cdk.json's target partitions make the partition a literal once the region is known.
+    stack = cdk.Stack(cdk.App(context=cdk_context), "Rendered", env=env)
+    assert (
+        nag_rendering(stack, stack.format_arn(service="ivs", resource="channel", resource_name="*"))
+        == expected
+    )
+
+
+def test_given_a_resource_attribute_when_rendered_for_nag_then_it_reads_as_logical_id_and_attribute() -> None:
+    stack = cdk.Stack(cdk.App(), "Attributes")
+    queue = sqs.Queue(stack, "Plain")
+    logical_id = stack.resolve(queue.node.default_child.logical_id)  # type: ignore[union-attr]
+    assert nag_rendering(stack, f"{queue.queue_arn}/*") == f"<{logical_id}.Arn>/*"
+    assert nag_rendering(stack, f"x/{queue.queue_url}") == f"x/<{logical_id}>"

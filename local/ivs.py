@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import parse_qs, quote
 
 from werkzeug.wrappers import Response
@@ -40,6 +40,7 @@ DEFAULT_RTMP_PORT = 1935
 DEFAULT_HTTP_PORT = 8935
 _CHANNEL_TYPES = {"BASIC", "STANDARD", "ADVANCED_SD", "ADVANCED_HD"}
 _LATENCY_MODES = {"NORMAL", "LOW"}
+_T = TypeVar("_T")
 
 
 def _now() -> datetime:
@@ -132,7 +133,10 @@ def _validation(message: str) -> AwsError:
     return AwsError("ValidationException", message, 400)
 
 
-def _page(items: list[Any], body: dict[str, Any], default_size: int = 50) -> tuple[list[Any], str | None]:
+def _listing(
+    key: str, items: list[_T], body: dict[str, Any], shape: Callable[[_T], Any], default_size: int = 50
+) -> dict[str, Any]:
+    """One page of `items` as a List* answer: `{key: [...], "nextToken"?}`."""
     token = body.get("nextToken") or ""
     try:
         start = int(base64.urlsafe_b64decode(token.encode()).decode()) if token else 0
@@ -141,11 +145,36 @@ def _page(items: list[Any], body: dict[str, Any], default_size: int = 50) -> tup
     size = int(body.get("maxResults") or default_size)
     if not 1 <= size <= 100:
         raise _validation("maxResults must be between 1 and 100")
-    page = items[start : start + size]
     following = start + size
-    return page, (
-        base64.urlsafe_b64encode(str(following).encode()).decode() if following < len(items) else None
-    )
+    return {
+        key: [shape(item) for item in items[start:following]],
+        **(
+            {"nextToken": base64.urlsafe_b64encode(str(following).encode()).decode()}
+            if following < len(items)
+            else {}
+        ),
+    }
+
+
+def _lookup(store: dict[str, _T], arn: Any, what: str) -> _T:
+    if not isinstance(arn, str) or not arn:
+        raise _validation("arn is required")
+    found = store.get(arn)
+    if found is None:
+        raise _not_found(what, arn)
+    return found
+
+
+def _batch_get(
+    key: str, store: dict[str, _T], body: dict[str, Any], shape: Callable[[_T], Any], what: str
+) -> dict[str, Any]:
+    found, errors = [], []
+    for arn in body.get("arns") or []:
+        if arn in store:
+            found.append(shape(store[arn]))
+        else:
+            errors.append({"arn": arn, "code": "ResourceNotFoundException", "message": f"{what} not found"})
+    return {key: found, "errors": errors}
 
 
 class IvsService:
@@ -272,12 +301,7 @@ class IvsService:
         }
 
     def _channel(self, arn: Any) -> Channel:
-        if not isinstance(arn, str) or not arn:
-            raise _validation("arn is required")
-        channel = self._channels.get(arn)
-        if channel is None:
-            raise _not_found("channel", arn)
-        return channel
+        return _lookup(self._channels, arn, "channel")
 
     def _apply_channel_fields(self, channel: Channel, body: dict[str, Any]) -> None:
         if "name" in body:
@@ -331,15 +355,7 @@ class IvsService:
         return {"channel": self._channel_shape(self._channel(body.get("arn")))}
 
     def _batch_get_channel(self, body: dict[str, Any]) -> dict[str, Any]:
-        channels, errors = [], []
-        for arn in body.get("arns") or []:
-            if arn in self._channels:
-                channels.append(self._channel_shape(self._channels[arn]))
-            else:
-                errors.append(
-                    {"arn": arn, "code": "ResourceNotFoundException", "message": "channel not found"}
-                )
-        return {"channels": channels, "errors": errors}
+        return _batch_get("channels", self._channels, body, self._channel_shape, "channel")
 
     def _list_channels(self, body: dict[str, Any]) -> dict[str, Any]:
         channels = [
@@ -357,11 +373,7 @@ class IvsService:
                 "filterByName and filterByRecordingConfigurationArn cannot be used together",
                 409,
             )
-        page, token = _page(channels, body)
-        return {
-            "channels": [self._channel_summary(c) for c in page],
-            **({"nextToken": token} if token else {}),
-        }
+        return _listing("channels", channels, body, self._channel_summary)
 
     def _update_channel(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("arn"))
@@ -398,12 +410,7 @@ class IvsService:
         return {"arn": key.arn, "value": key.value, "channelArn": key.channel_arn, "tags": dict(key.tags)}
 
     def _key(self, arn: Any) -> StreamKey:
-        if not isinstance(arn, str) or not arn:
-            raise _validation("arn is required")
-        key = self._keys.get(arn)
-        if key is None:
-            raise _not_found("stream key", arn)
-        return key
+        return _lookup(self._keys, arn, "stream key")
 
     def _create_stream_key(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
@@ -423,24 +430,17 @@ class IvsService:
         return {"streamKey": self._key_shape(self._key(body.get("arn")))}
 
     def _batch_get_stream_key(self, body: dict[str, Any]) -> dict[str, Any]:
-        keys, errors = [], []
-        for arn in body.get("arns") or []:
-            if arn in self._keys:
-                keys.append(self._key_shape(self._keys[arn]))
-            else:
-                errors.append(
-                    {"arn": arn, "code": "ResourceNotFoundException", "message": "stream key not found"}
-                )
-        return {"streamKeys": keys, "errors": errors}
+        return _batch_get("streamKeys", self._keys, body, self._key_shape, "stream key")
 
     def _list_stream_keys(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
         keys = [k for k in self._keys.values() if k.channel_arn == channel.arn]
-        page, token = _page(keys, body)
-        return {
-            "streamKeys": [{"arn": k.arn, "channelArn": k.channel_arn, "tags": dict(k.tags)} for k in page],
-            **({"nextToken": token} if token else {}),
-        }
+        return _listing(
+            "streamKeys",
+            keys,
+            body,
+            lambda k: {"arn": k.arn, "channelArn": k.channel_arn, "tags": dict(k.tags)},
+        )
 
     def _delete_stream_key(self, body: dict[str, Any]) -> dict[str, Any]:
         del self._keys[self._key(body.get("arn")).arn]
@@ -497,22 +497,15 @@ class IvsService:
         return {"recordingConfiguration": config.shape()}
 
     def _config(self, arn: Any) -> RecordingConfiguration:
-        if not isinstance(arn, str) or not arn:
-            raise _validation("arn is required")
-        config = self._configs.get(arn)
-        if config is None:
-            raise _not_found("recording configuration", arn)
-        return config
+        return _lookup(self._configs, arn, "recording configuration")
 
     def _get_recording_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
         return {"recordingConfiguration": self._config(body.get("arn")).shape()}
 
     def _list_recording_configurations(self, body: dict[str, Any]) -> dict[str, Any]:
-        page, token = _page(list(self._configs.values()), body)
-        return {
-            "recordingConfigurations": [c.summary() for c in page],
-            **({"nextToken": token} if token else {}),
-        }
+        return _listing(
+            "recordingConfigurations", list(self._configs.values()), body, RecordingConfiguration.summary
+        )
 
     def _delete_recording_configuration(self, body: dict[str, Any]) -> dict[str, Any]:
         config = self._config(body.get("arn"))
@@ -544,11 +537,9 @@ class IvsService:
         health = (body.get("filterBy") or {}).get("health")
         streams = [self._stream_shape(r) for r in self.ingest.live_streams()]
         streams = [s for s in streams if not health or s["health"] == health]
-        page, token = _page(streams, body)
-        return {
-            "streams": [{k: v for k, v in s.items() if k != "playbackUrl"} for s in page],
-            **({"nextToken": token} if token else {}),
-        }
+        return _listing(
+            "streams", streams, body, lambda s: {k: v for k, v in s.items() if k != "playbackUrl"}
+        )
 
     def _stop_stream(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
@@ -561,19 +552,17 @@ class IvsService:
     def _list_stream_sessions(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))
         history = sorted(self.ingest.stream_history(channel.arn), key=lambda r: r.start_time, reverse=True)
-        page, token = _page(history, body)
-        return {
-            "streamSessions": [
-                {
-                    "streamId": r.stream_id,
-                    "startTime": _timestamp(r.start_time),
-                    **({"endTime": _timestamp(r.end_time)} if r.end_time else {}),
-                    "hasErrorEvent": r.has_error,
-                }
-                for r in page
-            ],
-            **({"nextToken": token} if token else {}),
-        }
+        return _listing(
+            "streamSessions",
+            history,
+            body,
+            lambda r: {
+                "streamId": r.stream_id,
+                "startTime": _timestamp(r.start_time),
+                **({"endTime": _timestamp(r.end_time)} if r.end_time else {}),
+                "hasErrorEvent": r.has_error,
+            },
+        )
 
     def _get_stream_session(self, body: dict[str, Any]) -> dict[str, Any]:
         channel = self._channel(body.get("channelArn"))

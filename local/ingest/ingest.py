@@ -191,11 +191,11 @@ class Ingest:
         target = record.target
         source_url = f"rtmp://{self.host}:{self.rtmp_port}/{APPLICATION}/{target.channel_id}"
         work_root = self.root / "live" / target.channel_id
-        settings = target.recording
-        if settings is None:
+
+        def unrecorded(recording_id: str) -> Recording:
             recording = Recording(
-                recording_id=record.stream_id,
-                work_dir=work_root / record.stream_id,
+                recording_id=recording_id,
+                work_dir=work_root / recording_id,
                 source_url=source_url,
                 channel_arn=target.channel_arn,
                 started_at=record.start_time,
@@ -205,6 +205,10 @@ class Ingest:
             )
             self._unrecorded.append(recording)
             return recording
+
+        settings = target.recording
+        if settings is None:
+            return unrecorded(record.stream_id)
         session, is_new = self._windows.stream_started(
             target.channel_arn,
             record.stream_id,
@@ -214,12 +218,11 @@ class Ingest:
         if not is_new and session.recording_id in self._recordings:
             return self._recordings[session.recording_id]
         prefix = recording_prefix(self.account_id, target.channel_id, record.start_time, session.recording_id)
-        failure = self._check_bucket(settings.bucket)
-        if failure is not None:
-            self._windows.discard(target.channel_arn)
+
+        def emit_start(status: ivs_events.RecordingStatus, reason: str = "") -> None:
             self._emit(
                 ivs_events.recording_state_change(
-                    "Recording Start Failure",
+                    status,
                     channel_arn=target.channel_arn,
                     channel_name=target.channel_name,
                     stream_id=record.stream_id,
@@ -228,22 +231,16 @@ class Ingest:
                     duration_ms=0,
                     recording_session_id=session.recording_id,
                     stream_ids=session.stream_ids,
-                    reason=failure,
+                    reason=reason,
                 )
             )
+
+        failure = self._check_bucket(settings.bucket)
+        if failure is not None:
+            self._windows.discard(target.channel_arn)
+            emit_start("Recording Start Failure", failure)
             record.has_error = True
-            recording = Recording(
-                recording_id=session.recording_id,
-                work_dir=work_root / session.recording_id,
-                source_url=source_url,
-                channel_arn=target.channel_arn,
-                started_at=record.start_time,
-                settings=None,
-                prefix="",
-                s3=None,
-            )
-            self._unrecorded.append(recording)
-            return recording  # still live-playable, but nothing is recorded
+            return unrecorded(session.recording_id)  # still live-playable, but nothing is recorded
         recording = Recording(
             recording_id=session.recording_id,
             work_dir=work_root / session.recording_id,
@@ -255,19 +252,7 @@ class Ingest:
             s3=self._s3(),
         )
         self._recordings[session.recording_id] = recording
-        self._emit(
-            ivs_events.recording_state_change(
-                "Recording Start",
-                channel_arn=target.channel_arn,
-                channel_name=target.channel_name,
-                stream_id=record.stream_id,
-                bucket=settings.bucket,
-                key_prefix=prefix,
-                duration_ms=0,
-                recording_session_id=session.recording_id,
-                stream_ids=session.stream_ids,
-            )
-        )
+        emit_start("Recording Start")
         self._record_event(record, "Recording Start")
         return recording
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -57,6 +58,18 @@ class AwsError(Exception):
         self.code = code
         self.message = message
         self.status = status
+
+
+def epoch_seconds(value: Any) -> float | None:
+    """A request's timestamp (epoch seconds or ISO 8601) as epoch seconds; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise AwsError("ValidationException", f"Invalid timestamp {value}") from exc
 
 
 def signing_scope(headers: dict[str, str], query: dict[str, list[str]]) -> tuple[str | None, str | None]:

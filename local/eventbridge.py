@@ -24,7 +24,7 @@ from typing import Any
 
 from werkzeug.wrappers import Response
 
-from local.aws import AwsError, AwsRequest, json_response
+from local.aws import AwsError, AwsRequest, epoch_seconds, json_response
 from local.scheduler import InvalidExpression, Timer, parse_expression
 from local.targets import DeliveryJob, TargetDispatcher, dispatcher_of
 from local.transform import (
@@ -757,7 +757,7 @@ class EventBridgeService:
             raise AwsError("ValidationException", f"Replay name {name} is not valid.")
         source = _required(body, "EventSourceArn")
         destination = body.get("Destination") or {}
-        start, end = _epoch(body.get("EventStartTime")), _epoch(body.get("EventEndTime"))
+        start, end = epoch_seconds(body.get("EventStartTime")), epoch_seconds(body.get("EventEndTime"))
         if start is None or end is None:
             raise AwsError("ValidationException", "EventStartTime and EventEndTime are required.")
         if end <= start:
@@ -820,11 +820,15 @@ class EventBridgeService:
             self._replays[name].update(State="COMPLETED", ReplayEndTime=time.time())
         log.info("replay %s re-delivered %d event(s)", name, len(events))
 
+    def _replay_named(self, name: str) -> dict[str, Any]:
+        replay = self._replays.get(name)
+        if replay is None:
+            raise AwsError("ResourceNotFoundException", f"Replay {name} does not exist.")
+        return replay
+
     def _op_DescribeReplay(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            replay = self._replays.get(_required(body, "ReplayName"))
-            if replay is None:
-                raise AwsError("ResourceNotFoundException", f"Replay {body['ReplayName']} does not exist.")
+            replay = self._replay_named(_required(body, "ReplayName"))
             return {key: value for key, value in replay.items() if value is not None}
 
     def _op_ListReplays(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -853,9 +857,7 @@ class EventBridgeService:
 
     def _op_CancelReplay(self, body: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            replay = self._replays.get(_required(body, "ReplayName"))
-            if replay is None:
-                raise AwsError("ResourceNotFoundException", f"Replay {body['ReplayName']} does not exist.")
+            replay = self._replay_named(_required(body, "ReplayName"))
             if replay["State"] in ("COMPLETED", "FAILED", "CANCELLED"):
                 raise AwsError("IllegalStatusException", f"Replay {replay['ReplayName']} is not running.")
             replay["State"] = "CANCELLING"
@@ -1079,17 +1081,6 @@ def _event_time(value: Any) -> str:
         return _fmt(datetime.fromisoformat(str(value).replace("Z", "+00:00")).astimezone(UTC))
     except ValueError:
         return _fmt(_now())
-
-
-def _epoch(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError as exc:
-        raise AwsError("ValidationException", f"Invalid timestamp {value}") from exc
 
 
 def _redacted(parameters: dict[str, Any]) -> dict[str, Any]:

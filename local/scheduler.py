@@ -27,7 +27,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from werkzeug.wrappers import Response
 
-from local.aws import AwsError, AwsRequest, json_response
+from local.aws import AwsError, AwsRequest, epoch_seconds, json_response
 from local.targets import DeliveryJob, dispatcher_of
 
 log = logging.getLogger("svideo.local.scheduler")
@@ -437,7 +437,7 @@ class SchedulerService:
         parameters = target.get("EventBridgeParameters")
         if parameters is not None and not (parameters.get("Source") and parameters.get("DetailType")):
             raise AwsError("ValidationException", "EventBridgeParameters needs Source and DetailType.")
-        start, end = _epoch(body.get("StartDate")), _epoch(body.get("EndDate"))
+        start, end = epoch_seconds(body.get("StartDate")), epoch_seconds(body.get("EndDate"))
         if start is not None and end is not None and end <= start:
             raise AwsError("ValidationException", "The EndDate must be after the StartDate.")
         return expression
@@ -559,8 +559,8 @@ class SchedulerService:
         if schedule.body.get("State", "ENABLED") != "ENABLED":
             return
         now = datetime.now(UTC)
-        start = _epoch(schedule.body.get("StartDate"))
-        end = _epoch(schedule.body.get("EndDate"))
+        start = epoch_seconds(schedule.body.get("StartDate"))
+        end = epoch_seconds(schedule.body.get("EndDate"))
         after = max(now, datetime.fromtimestamp(start, UTC)) if start is not None else now
         anchor = datetime.fromtimestamp(start, UTC) if start is not None else schedule.anchor
         if schedule.expression.kind == "at":
@@ -632,17 +632,6 @@ def _context_attributes(payload: str, arn: str, scheduled: str, execution_id: st
         .replace("<aws.scheduler.execution-id>", execution_id)
         .replace("<aws.scheduler.attempt-number>", "1")
     )
-
-
-def _epoch(value: Any) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
-    except ValueError as exc:
-        raise AwsError("ValidationException", f"Invalid timestamp {value}") from exc
 
 
 def _page(items: list[dict[str, Any]], key: str, request: AwsRequest) -> dict[str, Any]:

@@ -1,4 +1,5 @@
-"""Small helpers for the local Lambda tests: zip a handler source, create a function, wait for a condition."""
+"""Small helpers for the local cloud tests: zip a handler source, create a function, make and drain queues,
+wait for a condition."""
 
 from __future__ import annotations
 
@@ -8,8 +9,12 @@ import zipfile
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from local.cloud import LocalCloud
+
 ROLE = "arn:aws:iam::123456789012:role/test"
 T = TypeVar("T")
+# The `start_cloud` fixture (conftest.py): builds and serves a module's partial cloud.
+StartCloud = Callable[..., LocalCloud]
 
 
 def zipped(source: str, name: str = "app.py") -> bytes:
@@ -55,3 +60,10 @@ def drain(sqs: Any, url: str, expected: int, timeout: float = 10.0) -> list[dict
         if len(received) < expected:
             time.sleep(0.1)
     return received
+
+
+def queue(cloud: LocalCloud, name: str, **attributes: str) -> tuple[str, str]:
+    """Creates an SQS queue on `cloud`; returns its URL and ARN."""
+    sqs = cloud.client("sqs")
+    url = sqs.create_queue(QueueName=name, **({"Attributes": attributes} if attributes else {}))["QueueUrl"]
+    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import jwt
@@ -15,7 +14,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from local.apigateway import ApiGatewayService
 from local.cloud import LocalCloud
 from local.lambdas import LambdaService
-from tests.integration.local.lambda_helpers import create_function
+from tests.integration.local.helpers import StartCloud, create_function
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -30,14 +29,8 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    lambdas = LambdaService(local)
-    local.lambdas = lambdas
-    local.add_service(lambdas)
-    local.add_service(ApiGatewayService(local))
-    with local:
-        yield local
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    return start_cloud(LambdaService, ApiGatewayService)
 
 
 @pytest.fixture(scope="module")

@@ -6,17 +6,14 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 import requests
-from botocore.config import Config
 
 from local.cloud import LocalCloud
 from local.contracts import InvokeResult
-from local.eventbridge import install
+from tests.integration.local.helpers import StartCloud
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -34,27 +31,12 @@ class FlakyLambdas:
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    local.lambdas = FlakyLambdas()
-    install(local, retry_time_scale=0.001)
-    with local:
-        yield local
-
-
-def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=cloud.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}),
-    )
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    return start_cloud(lambdas=FlakyLambdas(), events={"retry_time_scale": 0.001})
 
 
 def depth(cloud: LocalCloud, url: str) -> int:
-    attributes = client(cloud, "sqs").get_queue_attributes(
+    attributes = cloud.client("sqs").get_queue_attributes(
         QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"]
     )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(
@@ -72,7 +54,7 @@ def wait_until(condition: Any, timeout: float = 5.0) -> bool:
 def test_given_a_rule_target_dlq_when_the_target_recovers_and_redrive_runs_then_the_event_is_redelivered(
     cloud,
 ):
-    events, sqs = client(cloud, "events"), client(cloud, "sqs")
+    events, sqs = cloud.client("events"), cloud.client("sqs")
     lambdas: FlakyLambdas = cloud.lambdas  # type: ignore[assignment]
     dlq_url = sqs.create_queue(QueueName="catalog-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
@@ -125,7 +107,7 @@ def test_given_a_rule_target_dlq_when_the_target_recovers_and_redrive_runs_then_
 
 
 def test_given_an_sqs_redrive_dlq_when_redriven_then_messages_return_to_the_source_queue(cloud):
-    sqs = client(cloud, "sqs")
+    sqs = cloud.client("sqs")
     dlq_url = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,8 +10,7 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.ecs import EcsService
-from local.eventbridge import install
-from tests.integration.local.lambda_helpers import drain, wait_for
+from tests.integration.local.helpers import StartCloud, drain, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -25,17 +23,12 @@ WRITE_TO_S3 = (
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    ecs = EcsService(local)
-    local.tasks = ecs
-    local.add_service(ecs)
-    install(local)
-    with local:
-        local.client("ecs").create_cluster(clusterName="media")
-        local.client("s3").create_bucket(Bucket="media")
-        local.client("ssm").put_parameter(Name="/svideo/token", Value="s3cr3t", Type="SecureString")
-        yield local
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    local = start_cloud(EcsService, events={})
+    local.client("ecs").create_cluster(clusterName="media")
+    local.client("s3").create_bucket(Bucket="media")
+    local.client("ssm").put_parameter(Name="/svideo/token", Value="s3cr3t", Type="SecureString")
+    return local
 
 
 def register(cloud: LocalCloud, family: str, command: list[str] | None) -> None:

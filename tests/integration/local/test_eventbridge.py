@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.contracts import InvokeResult
-from local.eventbridge import install
 from shared.patterns import matches
+from tests.integration.local.helpers import StartCloud, queue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -47,23 +47,8 @@ class FakeLambdas:
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    local.lambdas = FakeLambdas()
-    install(local, retry_time_scale=0.001)
-    with local:
-        yield local
-
-
-def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=cloud.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}),
-    )
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    return start_cloud(lambdas=FakeLambdas(), events={"retry_time_scale": 0.001})
 
 
 def raw_client(cloud: LocalCloud, service: str) -> Any:
@@ -78,15 +63,8 @@ def raw_client(cloud: LocalCloud, service: str) -> Any:
     )
 
 
-def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = client(cloud, "sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    return url, arn
-
-
 def receive(cloud: LocalCloud, url: str, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
-    sqs = client(cloud, "sqs")
+    sqs = cloud.client("sqs")
     messages: list[dict[str, Any]] = []
     deadline = time.monotonic() + timeout
     while len(messages) < count and time.monotonic() < deadline:
@@ -114,7 +92,7 @@ def put(
     detail_type: str = "Recording.Ended",
     source: str = "svideo.channel",
 ) -> str:
-    result = client(cloud, "events").put_events(
+    result = cloud.client("events").put_events(
         Entries=[
             {"EventBusName": bus, "Source": source, "DetailType": detail_type, "Detail": json.dumps(detail)}
         ]
@@ -124,7 +102,7 @@ def put(
 
 
 def test_given_a_numeric_filter_rule_to_sqs_when_two_events_are_put_then_only_the_matching_one_arrives(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     events.create_event_bus(Name="numeric")
     url, arn = queue(cloud, "long-recordings")
     events.put_rule(
@@ -154,7 +132,7 @@ def test_given_a_numeric_filter_rule_to_sqs_when_two_events_are_put_then_only_th
 
 
 def test_given_an_input_transformer_when_the_event_matches_then_the_body_is_rendered_as_aws_does(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     url, arn = queue(cloud, "transformed")
     events.put_rule(Name="transform", EventPattern=json.dumps({"source": ["svideo.video"]}))
     events.put_targets(
@@ -186,7 +164,7 @@ def test_given_an_input_transformer_when_the_event_matches_then_the_body_is_rend
 
 
 def test_given_a_template_with_an_undefined_placeholder_when_put_targets_then_validation_exception(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     events.put_rule(Name="bad-template", EventPattern=json.dumps({"source": ["x"]}))
     with pytest.raises(ClientError) as error:
         events.put_targets(
@@ -206,7 +184,7 @@ def test_given_a_template_with_an_undefined_placeholder_when_put_targets_then_va
 def test_given_a_failing_lambda_target_when_retries_run_out_then_the_event_reaches_the_dlq_with_attributes(
     cloud,
 ):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     lambdas: FakeLambdas = cloud.lambdas  # type: ignore[assignment]
     lambdas.failing.add("broken")
     function_arn = "arn:aws:lambda:us-east-1:123456789012:function:broken"
@@ -241,7 +219,7 @@ def test_given_a_failing_lambda_target_when_retries_run_out_then_the_event_reach
 
 
 def test_given_a_missing_queue_target_when_delivered_then_it_goes_to_the_dlq_without_retries(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     dlq_url, dlq_arn = queue(cloud, "gone-dlq")
     events.put_rule(Name="to-gone", EventPattern=json.dumps({"detail-type": ["Gone"]}))
     events.put_targets(
@@ -263,7 +241,7 @@ def test_given_a_missing_queue_target_when_delivered_then_it_goes_to_the_dlq_wit
 
 
 def test_given_a_template_rendering_invalid_json_when_delivered_then_the_dlq_gets_invalid_json(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     dlq_url, dlq_arn = queue(cloud, "invalid-json-dlq")
     _, target_arn = queue(cloud, "invalid-json-target")
     events.put_rule(Name="invalid-json", EventPattern=json.dumps({"detail-type": ["Quoted"]}))
@@ -287,7 +265,7 @@ def test_given_a_template_rendering_invalid_json_when_delivered_then_the_dlq_get
 
 
 def test_given_an_archive_when_replayed_then_events_are_redelivered_with_replay_name(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     events.create_event_bus(Name="archived")
     bus_arn = events.describe_event_bus(Name="archived")["Arn"]
     url, arn = queue(cloud, "replayed")
@@ -348,7 +326,7 @@ def test_given_a_pattern_when_tested_through_the_api_then_result_equals_shared_p
         "detail": {},
         **partial,
     }
-    result = client(cloud, "events").test_event_pattern(
+    result = cloud.client("events").test_event_pattern(
         EventPattern=json.dumps(pattern), Event=json.dumps(event)
     )
     assert result["Result"] is matches(pattern, event)
@@ -411,7 +389,7 @@ def test_given_bad_entries_when_put_then_each_gets_its_own_error_and_good_ones_p
 
 
 def test_given_a_rule_with_targets_when_deleted_then_aws_refuses_until_targets_are_removed(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     events.put_rule(Name="sticky", EventPattern=json.dumps({"source": ["x"]}))
     events.put_targets(Rule="sticky", Targets=[{"Id": "a", "Arn": "arn:aws:sqs:us-east-1:123456789012:q"}])
     with pytest.raises(ClientError) as error:
@@ -423,7 +401,7 @@ def test_given_a_rule_with_targets_when_deleted_then_aws_refuses_until_targets_a
 
 
 def test_given_many_rules_when_listed_with_a_prefix_then_pages_cover_them_all(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     events.create_event_bus(Name="paged")
     for number in range(7):
         events.put_rule(
@@ -441,7 +419,7 @@ def test_given_many_rules_when_listed_with_a_prefix_then_pages_cover_them_all(cl
 
 
 def test_given_a_disabled_rule_when_an_event_matches_then_nothing_is_delivered(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     url, arn = queue(cloud, "disabled-target")
     events.put_rule(Name="off", EventPattern=json.dumps({"detail-type": ["Off"]}), State="DISABLED")
     events.put_targets(Rule="off", Targets=[{"Id": "q", "Arn": arn}])
@@ -453,7 +431,7 @@ def test_given_a_disabled_rule_when_an_event_matches_then_nothing_is_delivered(c
 
 
 def test_given_a_bus_to_bus_target_when_an_event_matches_then_it_is_put_on_the_other_bus(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     events.create_event_bus(Name="downstream")
     url, arn = queue(cloud, "downstream-target")
     events.put_rule(Name="forward", EventPattern=json.dumps({"detail-type": ["Forward"]}))
@@ -471,7 +449,7 @@ def test_given_a_bus_to_bus_target_when_an_event_matches_then_it_is_put_on_the_o
 
 
 def test_given_a_lambda_target_with_input_path_when_matched_then_the_function_gets_the_detail(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     lambdas: FakeLambdas = cloud.lambdas  # type: ignore[assignment]
     function_arn = "arn:aws:lambda:us-east-1:123456789012:function:catalog"
     events.put_rule(Name="to-catalog", EventPattern=json.dumps({"detail-type": ["Video.Processed"]}))
@@ -483,7 +461,7 @@ def test_given_a_lambda_target_with_input_path_when_matched_then_the_function_ge
 
 
 def test_given_tags_when_listed_then_they_round_trip(cloud):
-    events = client(cloud, "events")
+    events = cloud.client("events")
     arn = events.put_rule(
         Name="tagged", EventPattern=json.dumps({"source": ["t"]}), Tags=[{"Key": "stack", "Value": "core"}]
     )["RuleArn"]
@@ -496,7 +474,7 @@ def test_given_tags_when_listed_then_they_round_trip(cloud):
 
 def test_given_unknown_operation_when_called_then_unknown_operation_exception(cloud):
     with pytest.raises(ClientError) as error:
-        client(cloud, "events").list_endpoints()
+        cloud.client("events").list_endpoints()
     assert error.value.response["Error"]["Code"] == "UnknownOperationException"
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.lambdas import LambdaService
-from tests.integration.local.lambda_helpers import ROLE, create_function, drain, wait_for, zipped
+from tests.integration.local.helpers import ROLE, StartCloud, create_function, drain, queue, wait_for, zipped
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -41,16 +40,13 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    service = LambdaService(local, time_scale=0.002)  # async retries after 0.12 s and 0.24 s
-    local.lambdas = service
-    local.add_service(service)
-    with local:
-        create_function(
-            local.client("lambda"), "echo", HANDLER, Timeout=2, Environment={"Variables": {"GREETING": "hi"}}
-        )
-        yield local
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    # async retries after 0.12 s and 0.24 s
+    local = start_cloud(lambda cloud: LambdaService(cloud, time_scale=0.002))
+    create_function(
+        local.client("lambda"), "echo", HANDLER, Timeout=2, Environment={"Variables": {"GREETING": "hi"}}
+    )
+    return local
 
 
 @pytest.fixture(scope="module")
@@ -192,12 +188,6 @@ def test_given_reserved_concurrency_zero_when_invoked_then_throttled(lam: Any) -
     with pytest.raises(ClientError) as throttled:
         lam.invoke(FunctionName="throttled")
     assert throttled.value.response["Error"]["Code"] == "TooManyRequestsException"
-
-
-def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
 
 
 def test_given_a_failing_async_invoke_when_retries_run_out_then_on_failure_gets_the_invocation_record(

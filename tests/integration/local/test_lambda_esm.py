@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.lambdas import LambdaService
-from tests.integration.local.lambda_helpers import create_function, drain, wait_for
+from tests.integration.local.helpers import StartCloud, create_function, drain, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -41,13 +40,8 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    service = LambdaService(local)
-    local.lambdas = service
-    local.add_service(service)
-    with local:
-        yield local
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    return start_cloud(LambdaService)
 
 
 def test_given_sqs_mapping_with_partial_failures_when_poison_sent_then_only_it_retries_and_reaches_dlq(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from botocore.exceptions import ClientError
@@ -11,27 +10,20 @@ from botocore.exceptions import ClientError
 from local.cloud import LocalCloud
 from local.lambdas import LambdaService
 from local.pipes import PipesService
-from tests.integration.local.lambda_helpers import create_function, drain
+from tests.integration.local import helpers
+from tests.integration.local.helpers import StartCloud, create_function, drain
 
 pytestmark = pytest.mark.timeout(60)
 ROLE = "arn:aws:iam::123456789012:role/pipe"
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    lambdas = LambdaService(local)
-    local.lambdas = lambdas
-    local.add_service(lambdas)
-    local.add_service(PipesService(local))
-    with local:
-        yield local
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    return start_cloud(LambdaService, PipesService)
 
 
 def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = cloud.client("sqs")
-    url = sqs.create_queue(QueueName=name, Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return helpers.queue(cloud, name, VisibilityTimeout="1")
 
 
 def test_given_an_sqs_pipe_with_filter_and_template_when_messages_arrive_then_matches_reach_the_target(

@@ -5,49 +5,27 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
-from local.eventbridge import install
+from tests.integration.local.helpers import StartCloud, queue
 
 pytestmark = pytest.mark.timeout(60)
 ROLE = "arn:aws:iam::123456789012:role/scheduler"
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    install(local, retry_time_scale=0.001, rate_time_scale=0.01)  # rate(1 minute) fires every 0.6 s
-    with local:
-        yield local
-
-
-def client(cloud: LocalCloud, service: str) -> Any:
-    return boto3.client(
-        service,
-        endpoint_url=cloud.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-        config=Config(retries={"max_attempts": 1}),
-    )
-
-
-def queue(cloud: LocalCloud, name: str) -> tuple[str, str]:
-    sqs = client(cloud, "sqs")
-    url = sqs.create_queue(QueueName=name)["QueueUrl"]
-    return url, sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    # rate(1 minute) fires every 0.6 s
+    return start_cloud(events={"retry_time_scale": 0.001, "rate_time_scale": 0.01})
 
 
 def drain(cloud: LocalCloud, url: str, seconds: float) -> list[dict[str, Any]]:
-    sqs = client(cloud, "sqs")
+    sqs = cloud.client("sqs")
     messages: list[dict[str, Any]] = []
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -64,7 +42,7 @@ def at_expression(seconds_ahead: int) -> str:
 
 
 def test_given_an_at_schedule_a_second_ahead_when_it_is_due_then_it_fires_once_and_is_deleted(cloud):
-    scheduler = client(cloud, "scheduler")
+    scheduler = cloud.client("scheduler")
     url, arn = queue(cloud, "deadlines")
     scheduler.create_schedule(
         Name="deadline-inv-1",
@@ -84,7 +62,7 @@ def test_given_an_at_schedule_a_second_ahead_when_it_is_due_then_it_fires_once_a
 
 
 def test_given_a_rate_schedule_when_time_passes_then_it_fires_repeatedly_until_disabled(cloud):
-    scheduler = client(cloud, "scheduler")
+    scheduler = cloud.client("scheduler")
     url, arn = queue(cloud, "sweeps")
     scheduler.create_schedule(
         Name="video-sweeper",
@@ -109,7 +87,7 @@ def test_given_a_rate_schedule_when_time_passes_then_it_fires_repeatedly_until_d
 
 
 def test_given_a_schedule_with_eventbridge_parameters_when_fired_then_an_event_is_put_on_the_bus(cloud):
-    events, scheduler = client(cloud, "events"), client(cloud, "scheduler")
+    events, scheduler = cloud.client("events"), cloud.client("scheduler")
     url, arn = queue(cloud, "scheduled-events")
     events.create_event_bus(Name="svideo")
     events.put_rule(
@@ -136,7 +114,7 @@ def test_given_a_schedule_with_eventbridge_parameters_when_fired_then_an_event_i
 
 
 def test_given_a_failing_target_when_retries_run_out_then_the_schedule_dlq_gets_the_payload(cloud):
-    scheduler = client(cloud, "scheduler")
+    scheduler = cloud.client("scheduler")
     dlq_url, dlq_arn = queue(cloud, "schedule-dlq")
     scheduler.create_schedule(
         Name="to-nowhere",
@@ -174,7 +152,7 @@ def test_given_a_failing_target_when_retries_run_out_then_the_schedule_dlq_gets_
 )
 def test_given_a_bad_schedule_when_created_then_aws_error_code(cloud, arguments, code):
     with pytest.raises(ClientError) as error:
-        client(cloud, "scheduler").create_schedule(
+        cloud.client("scheduler").create_schedule(
             Name="bad",
             FlexibleTimeWindow={"Mode": "OFF"},
             Target={"Arn": "arn:aws:sqs:us-east-1:123456789012:q", "RoleArn": ROLE},
@@ -184,7 +162,7 @@ def test_given_a_bad_schedule_when_created_then_aws_error_code(cloud, arguments,
 
 
 def test_given_groups_and_schedules_when_listed_then_prefix_and_group_filters_apply(cloud):
-    scheduler = client(cloud, "scheduler")
+    scheduler = cloud.client("scheduler")
     scheduler.create_schedule_group(Name="plugins")
     for name in ("deadline-a", "deadline-b", "other"):
         scheduler.create_schedule(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from websockets.sync.client import ClientConnection, connect
 from local.cloud import CREDENTIALS, LocalCloud
 from local.lambdas import LambdaService
 from local.websocket import WebSocketService
-from tests.integration.local.lambda_helpers import create_function, wait_for
+from tests.integration.local.helpers import StartCloud, create_function, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -41,14 +40,8 @@ def handler(event, context):
 
 
 @pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
-    local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
-    lambdas = LambdaService(local)
-    local.lambdas = lambdas
-    local.add_service(lambdas)
-    local.add_service(WebSocketService(local))
-    with local:
-        yield local
+def cloud(start_cloud: StartCloud) -> LocalCloud:
+    return start_cloud(LambdaService, WebSocketService)
 
 
 @pytest.fixture(scope="module")

@@ -67,9 +67,7 @@ def video_api() -> Iterator[ApiCall]:
     media = FakeMediaStore([f"videos/{PUBLISHED}/video.mp4", f"videos/{DRAFT}/video.mp4"])
     catalog = Catalog(repository, media=media)
     seed_videos(catalog)
-    dependencies.use(
-        Dependencies(catalog=catalog, media=media, verifier=test_verifier())
-    )
+    dependencies.use(Dependencies(catalog=catalog, media=media, verifier=test_verifier()))
     signed_in = {route.key for route in API_ROUTES if route.signed_in}
 
     def call(request: Request, role: Role) -> Response:

@@ -357,7 +357,7 @@ class EventBridgeService:
             rule = self._buses.get(bus_name, Bus("", "")).rules.get(rule_name)
             targets = list(rule.targets.values()) if rule is not None and rule.arn == rule_arn else []
         if rule is not None:
-            self._deliver(rule, targets, event, moment)
+            self._deliver(rule, targets, event, moment, json.dumps(event, separators=(",", ":")))
         self._arm_rule_schedule(bus_name, rule_name, rule_arn)
 
     def _op_DescribeRule(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -580,7 +580,8 @@ class EventBridgeService:
     ) -> None:
         if replay_name is not None:
             event = {**event, "replay-name": replay_name}
-        self._journal(event)
+        original = json.dumps(event, separators=(",", ":"))
+        self._journal(original)
         self.put_count += 1
         with self._lock:
             bus = self._buses.get(bus_name)
@@ -606,17 +607,23 @@ class EventBridgeService:
             extra={"event_id": event["id"]},
         )
         for rule, targets in work:
-            self._deliver(rule, targets, event, ingested)
+            self._deliver(rule, targets, event, ingested, original)
 
     def _deliver(
-        self, rule: Rule, targets: list[dict[str, Any]], event: dict[str, Any], ingested: datetime
+        self,
+        rule: Rule,
+        targets: list[dict[str, Any]],
+        event: dict[str, Any],
+        ingested: datetime,
+        original: str,
     ) -> None:
+        """`original` is the event as compact JSON, serialised once per event for the DLQ body and whole-event
+        payloads."""
         context = RuleContext(rule_arn=rule.arn, rule_name=rule.name, ingestion_time=_fmt(ingested))
-        original = json.dumps(event, separators=(",", ":"))
         for target in targets:
             job = DeliveryJob(target=target, payload="", dlq_body=original, source_arn=rule.arn)
             try:
-                payload = render_target_input(target, event, context)
+                payload = render_target_input(target, event, context, event_json=original)
             except TransformError as error:
                 job.attempts = 1
                 self._deliveries.dead_letter(job, error.code, error.message)
@@ -632,8 +639,8 @@ class EventBridgeService:
             job.payload = payload
             self._deliveries.submit(job)
 
-    def _journal(self, event: dict[str, Any]) -> None:
-        line = json.dumps(event, separators=(",", ":")) + "\n"
+    def _journal(self, event_json: str) -> None:
+        line = event_json + "\n"
         with self._journal_lock:
             self.journal.parent.mkdir(parents=True, exist_ok=True)
             with self.journal.open("a", encoding="utf-8") as handle:

@@ -165,9 +165,12 @@ class RuleContext:
     ingestion_time: str
 
 
-def render_target_input(target: Mapping[str, Any], event: Mapping[str, Any], rule: RuleContext) -> str | None:
+def render_target_input(
+    target: Mapping[str, Any], event: Mapping[str, Any], rule: RuleContext, *, event_json: str | None = None
+) -> str | None:
     """The payload string the target receives, or None when AWS sends nothing (InputPath not in the event).
 
+    `event_json`, when given, is `event` already serialised as compact JSON (the whole-event payload).
     Raises TransformError when a JSON template renders invalid JSON."""
     if target.get("Input") is not None:
         return str(target["Input"])
@@ -176,7 +179,7 @@ def render_target_input(target: Mapping[str, Any], event: Mapping[str, Any], rul
         return None if value is _MISSING else json.dumps(value, separators=(",", ":"))
     transformer = target.get("InputTransformer")
     if transformer is None:
-        return json.dumps(event, separators=(",", ":"))
+        return event_json if event_json is not None else json.dumps(event, separators=(",", ":"))
     variables: dict[str, Any] = {
         name: extract_path(event, path) for name, path in (transformer.get("InputPathsMap") or {}).items()
     }

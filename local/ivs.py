@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, quote
 
 from werkzeug.wrappers import Response
 
-from local.aws import AwsError, AwsRequest
+from local.aws import AwsError, AwsRequest, json_response
 from local.ingest import (
     RENDITION_HEIGHTS,
     ChannelBusyError,
@@ -105,11 +105,7 @@ class RecordingConfiguration:
 
     def shape(self) -> dict[str, Any]:
         return {
-            "arn": self.arn,
-            "name": self.name,
-            "destinationConfiguration": {"s3": {"bucketName": self.bucket}},
-            "state": "ACTIVE",
-            "tags": dict(self.tags),
+            **self.summary(),
             "thumbnailConfiguration": dict(self.thumbnail),
             "recordingReconnectWindowSeconds": self.reconnect_window_seconds,
             "renditionConfiguration": dict(self.rendition),
@@ -123,6 +119,10 @@ class RecordingConfiguration:
             "state": "ACTIVE",
             "tags": dict(self.tags),
         }
+
+
+def _json(payload: dict[str, Any]) -> Response:
+    return json_response(payload, content_type="application/json")
 
 
 def _not_found(what: str, arn: str) -> AwsError:
@@ -239,7 +239,7 @@ class IvsService:
 
     def handle(self, request: AwsRequest) -> Response | None:
         if request.path.startswith("/tags/"):
-            return self._json(self._tags(request))
+            return _json(self._tags(request))
         operation = self._operations.get(request.path)
         if operation is None or request.method != "POST":
             raise AwsError(
@@ -248,13 +248,7 @@ class IvsService:
                 400,
             )
         with self._lock:
-            return self._json(operation(request.json()))
-
-    @staticmethod
-    def _json(payload: dict[str, Any]) -> Response:
-        import json
-
-        return Response(json.dumps(payload), status=200, content_type="application/json")
+            return _json(operation(request.json()))
 
     def _put_events(self, entries: list[dict[str, Any]]) -> None:
         response = self._cloud.client("events").put_events(Entries=entries)

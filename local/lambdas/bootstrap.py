@@ -147,43 +147,32 @@ def main() -> None:
     _limit_memory()
 
     started = time.perf_counter()
+
+    def report_init(
+        exc: BaseException | None = None, error_type: str | None = None, message: str | None = None
+    ) -> None:
+        report: dict[str, Any] = {
+            "type": "init",
+            "ok": exc is None,
+            "duration_ms": (time.perf_counter() - started) * 1000,
+        }
+        if exc is not None:
+            report["error"] = _error(exc, error_type=error_type, message=message)
+        _send(channel, report)
+
     try:
         handler = _load_handler(os.environ["_HANDLER"])
     except _InitError as exc:
-        _send(
-            channel,
-            {
-                "type": "init",
-                "ok": False,
-                "duration_ms": (time.perf_counter() - started) * 1000,
-                "error": _error(exc, error_type=exc.error_type, message=str(exc)),
-            },
-        )
+        report_init(exc, exc.error_type, str(exc))
         handler = None
     except MemoryError as exc:
-        _send(
-            channel,
-            {
-                "type": "init",
-                "ok": False,
-                "duration_ms": (time.perf_counter() - started) * 1000,
-                "error": _error(exc, error_type="Runtime.OutOfMemory", message="Runtime out of memory"),
-            },
-        )
+        report_init(exc, "Runtime.OutOfMemory", "Runtime out of memory")
         handler = None
     except Exception as exc:  # the module raised while importing: AWS reports the exception itself
-        _send(
-            channel,
-            {
-                "type": "init",
-                "ok": False,
-                "duration_ms": (time.perf_counter() - started) * 1000,
-                "error": _error(exc),
-            },
-        )
+        report_init(exc)
         handler = None
     else:
-        _send(channel, {"type": "init", "ok": True, "duration_ms": (time.perf_counter() - started) * 1000})
+        report_init()
 
     for line in sys.stdin:
         request = json.loads(line)

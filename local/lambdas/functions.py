@@ -190,22 +190,18 @@ class FunctionStore:
         return value
 
     def _check_limits(self, body: dict[str, Any]) -> None:
-        timeout = body.get("Timeout")
-        if timeout is not None and not (isinstance(timeout, int) and 1 <= timeout <= 900):
-            raise AwsError(
-                "InvalidParameterValueException",
-                f"1 validation error detected: Value '{timeout}' at 'timeout' failed to satisfy "
-                "constraint: Member must have value between 1 and 900",
-                400,
-            )
-        memory = body.get("MemorySize")
-        if memory is not None and not (isinstance(memory, int) and 128 <= memory <= 10240):
-            raise AwsError(
-                "InvalidParameterValueException",
-                f"1 validation error detected: Value '{memory}' at 'memorySize' failed to satisfy "
-                "constraint: Member must have value between 128 and 10240",
-                400,
-            )
+        for key, member, low, high in (
+            ("Timeout", "timeout", 1, 900),
+            ("MemorySize", "memorySize", 128, 10240),
+        ):
+            value = body.get(key)
+            if value is not None and not (isinstance(value, int) and low <= value <= high):
+                raise AwsError(
+                    "InvalidParameterValueException",
+                    f"1 validation error detected: Value '{value}' at '{member}' failed to satisfy "
+                    f"constraint: Member must have value between {low} and {high}",
+                    400,
+                )
 
     def _code_bytes(self, code: dict[str, Any]) -> bytes:
         if code.get("ZipFile"):

@@ -353,6 +353,17 @@ class StackDeployer:
             client=self.cloud.client,
         )
 
+    def _skipped(self, logical_id: str, resource_type: str, reason: str, fingerprint: str) -> ResourceRecord:
+        log.warning("stack %s: %s (%s) skipped: %s", self.name, logical_id, resource_type, reason)
+        return ResourceRecord(
+            logical_id=logical_id,
+            type=resource_type,
+            status="skipped",
+            physical_id=logical_id,
+            reason=reason,
+            fingerprint=fingerprint,
+        )
+
     def _apply(
         self, logical_id: str, resource: dict[str, Any], intrinsics: Intrinsics, old: ResourceRecord | None
     ) -> ResourceRecord:
@@ -370,15 +381,7 @@ class StackDeployer:
                 or resource_type == "AWS::CloudFormation::CustomResource"
                 else "resource type not supported by the local cloud"
             )
-            log.warning("stack %s: %s (%s) skipped: %s", self.name, logical_id, resource_type, reason)
-            return ResourceRecord(
-                logical_id=logical_id,
-                type=resource_type,
-                status="skipped",
-                physical_id=logical_id,
-                reason=reason,
-                fingerprint=fingerprint,
-            )
+            return self._skipped(logical_id, resource_type, reason, fingerprint)
         if old is not None and old.type == resource_type and old.fingerprint == fingerprint:
             status: ResourceStatus = "recorded" if handler.recorded_only else "unchanged"
             return old.model_copy(update={"status": status})
@@ -394,15 +397,7 @@ class StackDeployer:
                 f"{error.get('Code')}: {error.get('Message')}"
             ) from exc
         except NotImplementedError as exc:
-            log.warning("stack %s: %s (%s) skipped: %s", self.name, logical_id, resource_type, exc)
-            return ResourceRecord(
-                logical_id=logical_id,
-                type=resource_type,
-                status="skipped",
-                physical_id=logical_id,
-                reason=str(exc),
-                fingerprint=fingerprint,
-            )
+            return self._skipped(logical_id, resource_type, str(exc), fingerprint)
         status = "recorded" if handler.recorded_only else "updated" if old is not None else "created"
         return ResourceRecord(
             logical_id=logical_id,

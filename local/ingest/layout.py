@@ -140,22 +140,18 @@ def recording_metadata(
     if duration_ms is not None:
         hls = {"duration_ms": duration_ms, **hls}
     media: dict[str, Any] = {"hls": hls}
-    if thumbnail_renditions:
-        media["thumbnails"] = {
-            "path": "media/thumbnails",
-            "renditions": [
-                {"path": r.name, "resolution_width": r.width, "resolution_height": r.height}
-                for r in thumbnail_renditions
-            ],
-        }
-    if latest_thumbnail_renditions:
-        media["latest_thumbnail"] = {
-            "path": "media/latest_thumbnail",
-            "renditions": [
-                {"path": r.name, "resolution_width": r.width, "resolution_height": r.height}
-                for r in latest_thumbnail_renditions
-            ],
-        }
+    for section, renditions in (
+        ("thumbnails", thumbnail_renditions),
+        ("latest_thumbnail", latest_thumbnail_renditions),
+    ):
+        if renditions:
+            media[section] = {
+                "path": f"media/{section}",
+                "renditions": [
+                    {"path": r.name, "resolution_width": r.width, "resolution_height": r.height}
+                    for r in renditions
+                ],
+            }
     document: dict[str, Any] = {"version": "v1", "channel_arn": channel_arn}
     if ended_at is not None:
         document["recording_ended_at"] = _iso(ended_at)

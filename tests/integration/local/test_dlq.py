@@ -13,7 +13,7 @@ import requests
 
 from local.cloud import LocalCloud
 from local.contracts import InvokeResult
-from tests.integration.local.helpers import StartCloud
+from tests.integration.local.helpers import StartCloud, queue
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -54,12 +54,9 @@ def wait_until(condition: Any, timeout: float = 5.0) -> bool:
 def test_given_a_rule_target_dlq_when_the_target_recovers_and_redrive_runs_then_the_event_is_redelivered(
     cloud,
 ):
-    events, sqs = cloud.client("events"), cloud.client("sqs")
+    events = cloud.client("events")
     lambdas: FlakyLambdas = cloud.lambdas  # type: ignore[assignment]
-    dlq_url = sqs.create_queue(QueueName="catalog-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_url, dlq_arn = queue(cloud, "catalog-dlq")
     events.put_rule(Name="to-catalog", EventPattern=json.dumps({"detail-type": ["Video.Published"]}))
     events.put_targets(
         Rule="to-catalog",
@@ -108,10 +105,7 @@ def test_given_a_rule_target_dlq_when_the_target_recovers_and_redrive_runs_then_
 
 def test_given_an_sqs_redrive_dlq_when_redriven_then_messages_return_to_the_source_queue(cloud):
     sqs = cloud.client("sqs")
-    dlq_url = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
+    dlq_url, dlq_arn = queue(cloud, "work-dlq")
     work_url = sqs.create_queue(
         QueueName="work",
         Attributes={

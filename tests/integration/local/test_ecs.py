@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.ecs import EcsService
-from tests.integration.local.helpers import StartCloud, drain, wait_for
+from tests.integration.local.helpers import StartCloud, drain, queue, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -56,8 +56,7 @@ def test_given_a_python_task_when_run_then_it_writes_to_s3_stops_with_its_exit_c
     cloud: LocalCloud,
 ) -> None:
     sqs, events, ecs = cloud.client("sqs"), cloud.client("events"), cloud.client("ecs")
-    url = sqs.create_queue(QueueName="ecs-events")["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, arn = queue(cloud, "ecs-events")
     events.put_rule(
         Name="ecs-stopped",
         EventPattern=json.dumps(

@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 
 from local.cloud import LocalCloud
 from local.lambdas import LambdaService
-from tests.integration.local.helpers import StartCloud, create_function, drain, wait_for
+from tests.integration.local.helpers import StartCloud, create_function, drain, queue, wait_for
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -54,18 +54,13 @@ def test_given_sqs_mapping_with_partial_failures_when_poison_sent_then_only_it_r
         AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
-    dlq_url = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    url = sqs.create_queue(
-        QueueName="work",
-        Attributes={
-            "VisibilityTimeout": "1",
-            "RedrivePolicy": json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
-        },
-    )["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_url, dlq_arn = queue(cloud, "work-dlq")
+    url, arn = queue(
+        cloud,
+        "work",
+        VisibilityTimeout="1",
+        RedrivePolicy=json.dumps({"deadLetterTargetArn": dlq_arn, "maxReceiveCount": "2"}),
+    )
     create_function(lam, "consumer", SQS_HANDLER, Timeout=10)
     for kind in ("good", "poison", "good"):
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps({"kind": kind}))
@@ -93,8 +88,7 @@ def test_given_sqs_mapping_with_a_filter_when_messages_arrive_then_unmatched_one
     cloud: LocalCloud,
 ) -> None:
     sqs, lam = cloud.client("sqs"), cloud.client("lambda")
-    url = sqs.create_queue(QueueName="filtered", Attributes={"VisibilityTimeout": "1"})["QueueUrl"]
-    arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    url, arn = queue(cloud, "filtered", VisibilityTimeout="1")
     out_url = sqs.create_queue(QueueName="filtered-out")["QueueUrl"]
     create_function(
         lam,

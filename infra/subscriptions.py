@@ -62,6 +62,28 @@ def _field(key: str, value: Any) -> Any:
     )
 
 
+def event_pattern(subscription: Subscription) -> events.EventPattern:
+    """The subscription's pattern as a CDK rule's, rendering back to exactly its JSON."""
+    return events.EventPattern(
+        **{_PATTERN_FIELDS[key]: _field(key, value) for key, value in subscription.event_pattern.items()}
+    )
+
+
+def subscribe(
+    scope: Construct, subscription: Subscription, *, bus: events.IEventBus, target: events.IRuleTarget
+) -> events.Rule:
+    """The subscription's rule (id `Rule-<name>` in `scope`) with one target built by the caller."""
+    return events.Rule(
+        scope,
+        f"Rule-{subscription.name}",
+        rule_name=subscription.name,
+        description=subscription.description,
+        event_bus=bus,
+        event_pattern=event_pattern(subscription),
+        targets=[target],
+    )
+
+
 def subscribe_queue(
     scope: Construct,
     subscription: Subscription,
@@ -71,22 +93,10 @@ def subscribe_queue(
     dead_letter_queue: sqs.IQueue,
 ) -> events.Rule:
     """The subscription's rule, delivering to `queue`; undeliverable events go to `dead_letter_queue`."""
-    pattern = events.EventPattern(
-        **{_PATTERN_FIELDS[key]: _field(key, value) for key, value in subscription.event_pattern.items()}
+    target = targets.SqsQueue(
+        queue,
+        dead_letter_queue=dead_letter_queue,
+        retry_attempts=subscription.retry_attempts,
+        max_event_age=subscription.max_event_age,
     )
-    return events.Rule(
-        scope,
-        f"Rule-{subscription.name}",
-        rule_name=subscription.name,
-        description=subscription.description,
-        event_bus=bus,
-        event_pattern=pattern,
-        targets=[
-            targets.SqsQueue(
-                queue,
-                dead_letter_queue=dead_letter_queue,
-                retry_attempts=subscription.retry_attempts,
-                max_event_age=subscription.max_event_age,
-            )
-        ],
-    )
+    return subscribe(scope, subscription, bus=bus, target=target)

@@ -10,21 +10,19 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.packaging import code_files, code_from_files
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, ignore_lint
+from infra.nag import acknowledge
 from infra.naming import bus_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription, subscribe
 from services.plugins.manifest import PluginManifest, load_manifest
 from shared.events.plugins import PLUGINS_SOURCE, PluginInvoked, plugin_source
-
-QUEUE_RETENTION = cdk.Duration.days(14)
 
 
 def invoked_subscription(stage: str, plugin: str) -> Subscription:
@@ -77,39 +75,21 @@ class PluginStack(cdk.Stack):
             return
         if handler is None:
             raise ValueError(f"plugin {name}: delivery is queue but no handler was given")
-        self.dead_letters = sqs.Queue(
-            self, "DeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
-        )  # fmt: skip
-        ignore_lint(self.dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        acknowledge(
-            self.dead_letters, "AwsSolutions-SQS3", "This queue is the plugin inbox's dead-letter queue."
-        )
         timeout = cdk.Duration.seconds(min(self.manifest.timeout_seconds, 900))
-        self.queue = sqs.Queue(
+        self.inbox = QueueConsumer(
             self,
             "Invocations",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.hours(1),  # an invocation is worthless after its deadline
-            visibility_timeout=cdk.Duration.seconds(6 * timeout.to_seconds()),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=3),
-        )
-        subscribe_queue(
-            self,
-            invoked_subscription(stage, name),
             bus=self.bus,
-            queue=self.queue,
-            dead_letter_queue=rule_dlq,
+            subscriptions=[invoked_subscription(stage, name)],
+            function_timeout=timeout,
+            batch_size=1,
+            retention_period=cdk.Duration.hours(1),  # an invocation is worthless after its deadline
+            rule_dead_letter_queue=rule_dlq,
         )
+        # The function dead-letters its own async invocations to the inbox's DLQ: created first, fed after.
+        self.queue, self.dead_letters = self.inbox.queue, self.inbox.dead_letter_queue
         self.function = self._function(handler, timeout, memory_size, environment or {}, code)
-        self.function.add_event_source(
-            sources.SqsEventSource(self.queue, batch_size=1, report_batch_item_failures=True)
-        )
-        mapping = self.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}")
-        ignore_lint(
-            mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does."
-        )
+        self.inbox.consume(self.function)
 
     def _function(
         self,
@@ -164,16 +144,9 @@ class PluginStack(cdk.Stack):
             rate_limit_per_second=10,
         )  # fmt: skip
         subscription = invoked_subscription(self.stage, self.manifest.name)
-        events.Rule(
+        subscribe(
             self,
-            f"Rule-{subscription.name}",
-            rule_name=subscription.name,
-            description=subscription.description,
-            event_bus=self.bus,
-            event_pattern=events.EventPattern(
-                source=list(subscription.event_pattern["source"]),
-                detail_type=list(subscription.event_pattern["detail-type"]),
-                detail=dict(subscription.event_pattern["detail"]),
-            ),
-            targets=[targets.ApiDestination(destination, dead_letter_queue=rule_dlq, retry_attempts=8)],
+            subscription,
+            bus=self.bus,
+            target=targets.ApiDestination(destination, dead_letter_queue=rule_dlq, retry_attempts=8),
         )

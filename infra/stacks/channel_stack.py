@@ -10,12 +10,11 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ivs as ivs
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import (
@@ -26,7 +25,7 @@ from infra.naming import (
     parameter_name,
     resource_name,
 )
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
 THUMBNAIL_INTERVAL_SECONDS = 10
@@ -265,44 +264,15 @@ class ChannelStack(cdk.Stack):
             "IVS writes each recording under a new ivs/v1/... prefix; the function reads master playlists.",
         )
         self._acknowledge_indexes(function)
-        dead_letters = sqs.Queue(
+        # IVS sends its events to the account's default bus, whose rules dead-letter to this consumer's DLQ.
+        QueueConsumer(
             self,
-            "IvsEventsDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+            "IvsEventsConsumer",
+            bus=events.EventBus.from_event_bus_name(self, "DefaultBus", "default"),
+            subscriptions=[ivs_events_subscription(self.stage)],
+            function=function.function,
+            max_receive_count=5,
             retention_period=QUEUE_RETENTION,
-        )
-        ignore_lint(dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        acknowledge(
-            dead_letters,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the IVS events queue and of the rule's target.",
-        )
-        queue = sqs.Queue(
-            self,
-            "IvsEventsQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
-            visibility_timeout=cdk.Duration.seconds(6 * 30),  # six times the function timeout (Lambda advice)
-            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
-        )
-        # IVS sends its events to the account's default bus.
-        default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
-        subscribe_queue(
-            self,
-            ivs_events_subscription(self.stage),
-            bus=default_bus,
-            queue=queue,
-            dead_letter_queue=dead_letters,
-        )
-        source = sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
-        function.function.add_event_source(source)
-        mapping = function.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue.node)}")
-        ignore_lint(
-            mapping,
-            "ES1001",
-            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters records.",
         )
         return function
 

@@ -11,17 +11,16 @@ from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_apigatewayv2_integrations as integrations
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, acknowledge_resource, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import IdentityParameter, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription
 
 # Published here for the web app; the user pool keys are the identity stack's, read at run time.
 WEBSOCKET_URL_KEY = "live/websocket-url"
@@ -223,41 +222,16 @@ class LiveStack(cdk.Stack):
             connections,
             "Connection ids are created per client at run time; the grant is this API's stage and POST only.",
         )
-        dead_letter_queue = sqs.Queue(
-            self,
-            "InboxDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        acknowledge(
-            dead_letter_queue,
-            "AwsSolutions-SQS3",
-            "This queue is itself the dead-letter queue of the notifier's inbox.",
-        )
-        ignore_lint(dead_letter_queue, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        inbox = sqs.Queue(
+        QueueConsumer(
             self,
             "Inbox",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+            bus=import_bus(self, self.stage),
+            subscriptions=live_subscriptions(self.stage),
+            function=function.function,
+            # Three notifier timeouts (the stack's setting so far), not the construct's default six.
             visibility_timeout=NOTIFIER_TIMEOUT.plus(NOTIFIER_TIMEOUT).plus(NOTIFIER_TIMEOUT),
-            dead_letter_queue=sqs.DeadLetterQueue(
-                queue=dead_letter_queue, max_receive_count=MAX_RECEIVE_COUNT
-            ),
-        )
-        bus = import_bus(self, self.stage)
-        events_dlq = import_events_dead_letter_queue(self, self.stage)
-        for subscription in live_subscriptions(self.stage):
-            subscribe_queue(self, subscription, bus=bus, queue=inbox, dead_letter_queue=events_dlq)
-        function.function.add_event_source(
-            sources.SqsEventSource(inbox, batch_size=10, report_batch_item_failures=True)
-        )
-        mapping = function.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(inbox.node)}")
-        ignore_lint(
-            mapping,
-            "ES1001",
-            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters records.",
+            max_receive_count=MAX_RECEIVE_COUNT,
+            rule_dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
         )
         return function
 

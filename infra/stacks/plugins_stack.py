@@ -6,18 +6,18 @@ import aws_cdk as cdk
 from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_secretsmanager as secretsmanager
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, acknowledge_resource, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import bus_name, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription
+from services.plugins.invocation_log import PLUGIN_ATTRIBUTE, PLUGIN_INDEX, TIME_ATTRIBUTE
 from shared.events.plugins import PLUGIN_SOURCE_PREFIX, PluginCompleted
 from shared.events.postprocess import POSTPROCESS_SOURCE, VideoProcessed
 
@@ -32,6 +32,7 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("DELETE", "/plugins/{name}"),
     ("POST", "/plugins/{name}/enable"),
     ("POST", "/plugins/{name}/disable"),
+    ("GET", "/plugins/{name}/invocations"),
 )
 # SSM keys VideoStack publishes (the HTTP API and its JWT authorizer), as the channel stack reads them.
 API_ID_KEY = "video/http-api-id"
@@ -63,7 +64,13 @@ class PluginsStack(cdk.Stack):
         self.stage = stage
         self.bus = import_bus(self, stage)
         self.registry = self._table("Registry", "name")
-        self.lifecycles = self._table("Lifecycles", "video_id")
+        self.lifecycles = self._table("Lifecycles", "video_id", time_to_live_attribute="expires_at")
+        # The invocation log's rows, per plugin newest first (a sparse index: only log rows carry its keys).
+        self.lifecycles.add_global_secondary_index(
+            index_name=PLUGIN_INDEX,
+            partition_key=dynamodb.Attribute(name=PLUGIN_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name=TIME_ATTRIBUTE, type=dynamodb.AttributeType.STRING),
+        )
         self.token_key = secretsmanager.Secret(
             self,
             "TokenKey",
@@ -77,28 +84,18 @@ class PluginsStack(cdk.Stack):
             "AwsSolutions-SMG4",
             "Rotating the key invalidates in-flight tokens; it is rotated between lifecycles, by hand.",
         )
-        self.dead_letters = sqs.Queue(
-            self, "LifecycleDeadLetters", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
-        )  # fmt: skip
-        ignore_lint(self.dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        acknowledge(
-            self.dead_letters,
-            "AwsSolutions-SQS3",
-            "Dead-letter queue of the lifecycle queue and of the deadline schedules.",
-        )
-        self.queue = sqs.Queue(
+        # The lifecycle queue also takes the deadline schedules' messages; its DLQ, their dead letters.
+        self.inbox = QueueConsumer(
             self,
-            "LifecycleQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+            "LifecycleInbox",
+            bus=self.bus,
+            subscriptions=lifecycle_subscriptions(stage),
+            function_timeout=LIFECYCLE_TIMEOUT,
+            max_receive_count=5,
             retention_period=QUEUE_RETENTION,
-            visibility_timeout=cdk.Duration.seconds(6 * LIFECYCLE_TIMEOUT.to_seconds()),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=5),
+            rule_dead_letter_queue=import_events_dead_letter_queue(self, stage),
         )
-        rule_dlq = import_events_dead_letter_queue(self, stage)
-        for subscription in lifecycle_subscriptions(stage):
-            subscribe_queue(self, subscription, bus=self.bus, queue=self.queue, dead_letter_queue=rule_dlq)
+        self.queue, self.dead_letters = self.inbox.queue, self.inbox.dead_letter_queue
         self.schedule_group = scheduler.CfnScheduleGroup(
             self, "Deadlines", name=resource_name(stage, "plugin-deadlines")
         )
@@ -122,7 +119,7 @@ class PluginsStack(cdk.Stack):
             description=f"svideo {stage}: plugin registry table",
         )
 
-    def _table(self, construct_id: str, key: str) -> dynamodb.Table:
+    def _table(self, construct_id: str, key: str, **options: Any) -> dynamodb.Table:
         return dynamodb.Table(
             self,
             construct_id,
@@ -132,6 +129,7 @@ class PluginsStack(cdk.Stack):
                 point_in_time_recovery_enabled=True
             ),
             removal_policy=cdk.RemovalPolicy.RETAIN,
+            **options,
         )
 
     def _lifecycle_function(self) -> ServiceFunction:
@@ -179,15 +177,7 @@ class PluginsStack(cdk.Stack):
             schedule_arn,
             "Deadline schedules are created per invocation at run time, only inside the plugins' own group.",
         )
-        function.function.add_event_source(
-            sources.SqsEventSource(self.queue, batch_size=10, report_batch_item_failures=True)
-        )
-        mapping = function.function.node.find_child(
-            f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}"
-        )
-        ignore_lint(
-            mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does."
-        )
+        self.inbox.consume(function.function)
         return function
 
     def _api_function(self) -> ServiceFunction:
@@ -197,12 +187,20 @@ class PluginsStack(cdk.Stack):
             service="plugins",
             handler="services.plugins.handlers.api.handler",
             description="svideo plugins: the /plugins routes of the HTTP API",
-            environment={"REGISTRY_TABLE": self.registry.table_name},
+            environment={
+                "REGISTRY_TABLE": self.registry.table_name,
+                "LIFECYCLE_TABLE": self.lifecycles.table_name,
+            },
         )
         function.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[f"dynamodb:{a}" for a in ("GetItem", "PutItem", "DeleteItem", "Scan")],
                 resources=[self.registry.table_arn],
+            )
+        )
+        function.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:Query"], resources=[f"{self.lifecycles.table_arn}/index/{PLUGIN_INDEX}"]
             )
         )
         return function

@@ -16,18 +16,17 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.packaging import ffmpeg_layer
 from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
-from infra.nag import acknowledge, acknowledge_resource, ignore_lint
+from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import ChannelParameter, VideoParameter, bus_name, parameter_name, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription, subscribe
 from services.postprocess import config
 
 # The image's build context is the repository root: only these paths are staged (the rest is excluded).
@@ -91,13 +90,6 @@ def task_stopped_subscription(stage: str) -> Subscription:
     )
 
 
-def _rule_pattern(subscription: Subscription) -> events.EventPattern:
-    pattern = dict(subscription.event_pattern)
-    return events.EventPattern(
-        source=pattern.pop("source"), detail_type=pattern.pop("detail-type"), detail=pattern.pop("detail")
-    )
-
-
 def _job_in_container_env(rule: events.Rule) -> None:
     """The event's job fields as container environment strings (quoted: a bare number is not a string)."""
     overrides = {
@@ -113,14 +105,6 @@ def _job_in_container_env(rule: events.Rule) -> None:
     cfn_rule.add_property_deletion_override("Targets.0.Input")  # the ECS target's default input
     cfn_rule.add_property_override("Targets.0.InputTransformer.InputPathsMap", _JOB_FIELDS)
     cfn_rule.add_property_override("Targets.0.InputTransformer.InputTemplate", json.dumps(overrides))
-
-
-def _consume(function: lambda_.Function, queue: sqs.Queue, *, batch_size: int) -> None:
-    function.add_event_source(
-        sources.SqsEventSource(queue, batch_size=batch_size, report_batch_item_failures=True)
-    )
-    mapping = function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue.node)}")
-    ignore_lint(mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does.")
 
 
 class PostprocessStack(cdk.Stack):
@@ -281,23 +265,6 @@ class PostprocessStack(cdk.Stack):
         )
 
     def _function(self, env: dict[str, str], job_access: list[iam.PolicyStatement]) -> None:
-        dlq = sqs.Queue(
-            self,
-            "JobsDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        ignore_lint(dlq, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        # Six times the function timeout, as AWS advises for SQS event sources.
-        self.jobs = sqs.Queue(
-            self,
-            "Jobs",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(6 * config.LAMBDA_TIMEOUT_S),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=config.MAX_RECEIVE_COUNT),
-        )
         subnets = cdk.Fn.join(",", [s.subnet_id for s in self.vpc.public_subnets])
         self.processor = ServiceFunction(
             self,
@@ -337,51 +304,37 @@ class PostprocessStack(cdk.Stack):
         )
         roles = [self.task_role.role_arn, self.task_definition.obtain_execution_role().role_arn]
         self.processor.role.add_to_policy(iam.PolicyStatement(actions=["iam:PassRole"], resources=roles))
-        _consume(function, self.jobs, batch_size=1)
         to_lambda, to_fargate = routing_subscriptions(self.stage, self.threshold_ms)
         core_dlq = import_events_dead_letter_queue(self, self.stage)
-        subscribe_queue(self, to_lambda, bus=self.bus, queue=self.jobs, dead_letter_queue=core_dlq)
-        fargate_rule = events.Rule(
+        self.jobs = QueueConsumer(
             self,
-            f"Rule-{to_fargate.name}",
-            rule_name=to_fargate.name,
-            description=to_fargate.description,
-            event_bus=self.bus,
-            event_pattern=_rule_pattern(to_fargate),
-            targets=[
-                targets.EcsTask(
-                    cluster=self.cluster,
-                    task_definition=self.task_definition,
-                    launch_type=ecs.LaunchType.FARGATE,
-                    subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
-                    assign_public_ip=True,
-                    security_groups=[self.security_group],
-                    dead_letter_queue=core_dlq,
-                    retry_attempts=to_fargate.retry_attempts,
-                    max_event_age=to_fargate.max_event_age,
-                )
-            ],
+            "Jobs",
+            bus=self.bus,
+            subscriptions=[to_lambda],
+            function=function,
+            batch_size=1,
+            max_receive_count=config.MAX_RECEIVE_COUNT,
+            rule_dead_letter_queue=core_dlq,
+        ).queue
+        fargate_rule = subscribe(
+            self,
+            to_fargate,
+            bus=self.bus,
+            target=targets.EcsTask(
+                cluster=self.cluster,
+                task_definition=self.task_definition,
+                launch_type=ecs.LaunchType.FARGATE,
+                subnet_selection=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+                assign_public_ip=True,
+                security_groups=[self.security_group],
+                dead_letter_queue=core_dlq,
+                retry_attempts=to_fargate.retry_attempts,
+                max_event_age=to_fargate.max_event_age,
+            ),
         )
-
         _job_in_container_env(fargate_rule)
 
     def _watcher(self, env: dict[str, str], job_access: list[iam.PolicyStatement]) -> None:
-        dlq = sqs.Queue(
-            self,
-            "TaskStoppedDeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=cdk.Duration.days(14),
-        )
-        ignore_lint(dlq, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        queue = sqs.Queue(
-            self,
-            "TaskStopped",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(6 * 30),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=config.MAX_RECEIVE_COUNT),
-        )
         self.watcher = ServiceFunction(
             self,
             "TaskStoppedFunction",
@@ -393,9 +346,12 @@ class PostprocessStack(cdk.Stack):
         for statement in job_access:
             self.watcher.role.add_to_policy(statement)
         self._acknowledge_object_keys(self.watcher.role)
-        _consume(self.watcher.function, queue, batch_size=10)
-        # ECS state changes arrive on the account's default bus; its rules dead-letter to this stack's queue.
-        default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
-        subscribe_queue(
-            self, task_stopped_subscription(self.stage), bus=default_bus, queue=queue, dead_letter_queue=dlq
+        # ECS state changes arrive on the account's default bus; its rules dead-letter to this consumer's DLQ.
+        QueueConsumer(
+            self,
+            "TaskStopped",
+            bus=events.EventBus.from_event_bus_name(self, "DefaultBus", "default"),
+            subscriptions=[task_stopped_subscription(self.stage)],
+            function=self.watcher.function,
+            max_receive_count=config.MAX_RECEIVE_COUNT,
         )

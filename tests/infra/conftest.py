@@ -11,6 +11,7 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Template
 
 from infra.app import build_app
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
 from infra.nag import add_nag_gate, ignore_lint
@@ -18,6 +19,7 @@ from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 
 # What `build_app` reads for the stacks' environment (as `cdk synth` exports them).
+CONSUMER_STACK = "ConsumerFixtureStack"
 ENV_VARIABLES = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 RECORDING_ENDED = Subscription(
     name="fixture-recording-ended",
@@ -74,7 +76,8 @@ def app_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[str, A
 
 @pytest.fixture(scope="session")
 def constructs_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[str, Any]) -> Synthesized:
-    """ServiceFunction and a subscription in a scratch stack, under the same nag gate as the app."""
+    """ServiceFunction and a subscription in a scratch stack, a QueueConsumer in another, under the same nag
+    gate as the app."""
     outdir = tmp_path_factory.mktemp("constructs.out")
     app = cdk.App(outdir=str(outdir), context={**cdk_context, "aws:cdk:enable-asset-metadata": True})
     stack = cdk.Stack(app, "ConstructsFixtureStack")
@@ -108,6 +111,18 @@ def constructs_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict
         bus=import_bus(stack, "dev"),
         queue=inbox,
         dead_letter_queue=import_events_dead_letter_queue(stack, "dev"),
+    )
+    consumer_stack = cdk.Stack(app, CONSUMER_STACK)
+    consumer = ServiceFunction(
+        consumer_stack, "Consumer", service="channel", handler="services.channel.handlers.ivs_events.handler"
+    )
+    QueueConsumer(
+        consumer_stack,
+        "Inbox",
+        bus=import_bus(consumer_stack, "dev"),
+        subscriptions=[RECORDING_ENDED],
+        function=consumer.function,
+        rule_dead_letter_queue=import_events_dead_letter_queue(consumer_stack, "dev"),
     )
     add_nag_gate(app)
     app.synth()

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from boto3.dynamodb.conditions import Key
 from botocore.exceptions import ClientError
 
+from services.plugins.invocation_log import (
+    ITEM_KEY_PREFIX,
+    LOG_RETENTION,
+    PLUGIN_ATTRIBUTE,
+    PLUGIN_INDEX,
+    TABLE_KEY,
+    TIME_ATTRIBUTE,
+    InvocationEntry,
+    InvocationPage,
+    decode_token,
+    encode_token,
+    log_at_key,
+)
 from services.plugins.lifecycle import DeadlineMessage, LifecycleState
 from services.plugins.registry import RegisteredPlugin
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
+MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
 
 
 def _condition_failed(exc: ClientError) -> bool:
@@ -66,8 +82,22 @@ class DynamoRegistryStore:
         self.table.delete_item(Key={"name": name})
 
 
+def invocation_item(entry: InvocationEntry) -> dict[str, Any]:
+    """A log row in the lifecycle table: a key no video has, the index's keys, a TTL, the entry as JSON."""
+    return {
+        TABLE_KEY: f"{ITEM_KEY_PREFIX}{entry.invocation_id}",
+        PLUGIN_ATTRIBUTE: entry.plugin,
+        TIME_ATTRIBUTE: log_at_key(entry),
+        "expires_at": int((entry.logged_at + LOG_RETENTION).timestamp()),
+        "document": entry.model_dump_json(),
+    }
+
+
 class DynamoLifecycleStore:
-    """One item per video: `video_id`, `version` (optimistic lock), `status`, and the state as JSON."""
+    """One item per video: `video_id`, `version` (optimistic lock), `status`, and the state as JSON.
+
+    A write that starts or ends invocations also puts their log rows (`invocation_item`) in one transaction.
+    """
 
     def __init__(self, table: Any) -> None:
         self.table = table
@@ -89,32 +119,72 @@ class DynamoLifecycleStore:
             "state": state.model_copy(update={"version": version}).to_json(),
         }
 
-    def create(self, state: LifecycleState) -> bool:
-        try:
-            self.table.put_item(
-                Item=self._item(state, 1), ConditionExpression="attribute_not_exists(video_id)"
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
+    def create(self, state: LifecycleState, log: Sequence[InvocationEntry] = ()) -> bool:
+        condition = {"ConditionExpression": "attribute_not_exists(video_id)"}
+        if not self._write(self._item(state, 1), condition, log):
+            return False
         state.version = 1
         return True
 
-    def save(self, state: LifecycleState, expected_version: int) -> bool:
-        try:
-            self.table.put_item(
-                Item=self._item(state, expected_version + 1),
-                ConditionExpression="#v = :expected",
-                ExpressionAttributeNames={"#v": "version"},
-                ExpressionAttributeValues={":expected": expected_version},
-            )
-        except ClientError as exc:
-            if _condition_failed(exc):
-                return False
-            raise
+    def save(self, state: LifecycleState, expected_version: int, log: Sequence[InvocationEntry] = ()) -> bool:
+        condition = {
+            "ConditionExpression": "#v = :expected",
+            "ExpressionAttributeNames": {"#v": "version"},
+            "ExpressionAttributeValues": {":expected": expected_version},
+        }
+        if not self._write(self._item(state, expected_version + 1), condition, log):
+            return False
         state.version = expected_version + 1
         return True
+
+    def _write(self, item: dict[str, Any], condition: dict[str, Any], log: Sequence[InvocationEntry]) -> bool:
+        """False when the condition on the state item fails; nothing is written then."""
+        if not log:
+            try:
+                self.table.put_item(Item=item, **condition)
+            except ClientError as exc:
+                if _condition_failed(exc):
+                    return False
+                raise
+            return True
+        # The resource's client takes plain values, as the table does (it serializes them itself).
+        rows = [invocation_item(entry) for entry in log]
+        puts = [{"TableName": self.table.name, "Item": item, **condition}]
+        puts += [{"TableName": self.table.name, "Item": row} for row in rows[: MAX_TRANSACTION_ITEMS - 1]]
+        try:
+            self.table.meta.client.transact_write_items(TransactItems=[{"Put": put} for put in puts])
+        except ClientError as exc:
+            reasons = exc.response.get("CancellationReasons") or [{}]
+            if exc.response.get("Error", {}).get("Code") == "TransactionCanceledException" and (
+                reasons[0].get("Code") == "ConditionalCheckFailed"
+            ):
+                return False
+            raise
+        for row in rows[MAX_TRANSACTION_ITEMS - 1 :]:  # past a transaction's size: after it, one by one
+            self.table.put_item(Item=row)
+        return True
+
+
+class DynamoInvocationLog:
+    """Reads the log rows of one plugin through the lifecycle table's plugin index, newest first."""
+
+    def __init__(self, table: Any) -> None:
+        self.table = table
+
+    def page(self, plugin: str, limit: int, token: str | None) -> InvocationPage:
+        start = decode_token(token, plugin)
+        response = self.table.query(
+            IndexName=PLUGIN_INDEX,
+            KeyConditionExpression=Key(PLUGIN_ATTRIBUTE).eq(plugin),
+            ScanIndexForward=False,
+            Limit=limit,
+            **({"ExclusiveStartKey": start} if start else {}),
+        )
+        items = response.get("Items", [])
+        return InvocationPage(
+            invocations=[InvocationEntry.model_validate_json(item["document"]) for item in items],
+            next_token=encode_token(response.get("LastEvaluatedKey")),
+        )
 
 
 class RegistryCatalog:

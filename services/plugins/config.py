@@ -12,10 +12,13 @@ class ApiSettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     registry_table: str = Field(min_length=1)
+    lifecycle_table: str = Field(min_length=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:
-        return cls(registry_table=env.get("REGISTRY_TABLE", ""))
+        return cls(
+            registry_table=env.get("REGISTRY_TABLE", ""), lifecycle_table=env.get("LIFECYCLE_TABLE", "")
+        )
 
 
 class LifecycleSettings(BaseModel):

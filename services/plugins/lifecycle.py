@@ -11,12 +11,13 @@ import json
 import logging
 import math
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.plugins.invocation_log import REASON_CHARS, InvocationEntry, preview, redact
 from services.plugins.manifest import VALIDATION_HOOKS, PluginManifest
 from services.plugins.tokens import TokenSigner
 from shared.events.base import HOOK_ORDER, MAX_INLINE_JSON_BYTES, Hook, Meta
@@ -72,6 +73,22 @@ class InvocationRecord(BaseModel):
     output: dict[str, Any] | None = None
     reason: str | None = None
     late: str | None = Field(default=None, description="A completion that came after the deadline")
+
+    def log_entry(self, video_id: str, token: str | None) -> InvocationEntry:
+        """This invocation as the invocation log shows it; `token` is only used to keep it out."""
+        elapsed = (self.finished_at - self.invoked_at) if self.finished_at and self.invoked_at else None
+        return InvocationEntry(
+            invocation_id=self.id,
+            plugin=self.plugin,
+            video_id=video_id,
+            hook=self.hook,
+            status="skipped" if self.status == "waiting" else self.status,
+            started_at=self.invoked_at,
+            ended_at=self.finished_at,
+            duration_ms=max(0, int(elapsed.total_seconds() * 1000)) if elapsed else None,
+            reason=redact(self.reason, token)[:REASON_CHARS] if self.reason else None,
+            output_preview=preview(self.output, token),
+        )
 
     def result(self) -> PluginResult:
         elapsed = (self.finished_at - self.invoked_at) if self.finished_at and self.invoked_at else None
@@ -145,12 +162,12 @@ class DeadlineMessage(BaseModel):
 class LifecycleStore(Protocol):
     def get(self, video_id: str) -> LifecycleState | None: ...
 
-    def create(self, state: LifecycleState) -> bool:
-        """False when a lifecycle for this video exists already."""
+    def create(self, state: LifecycleState, log: Sequence[InvocationEntry] = ()) -> bool:
+        """False when a lifecycle for this video exists already; `log` is written with the state or not."""
         ...
 
-    def save(self, state: LifecycleState, expected_version: int) -> bool:
-        """Writes `state` (its version bumped) only if the stored version is `expected_version`."""
+    def save(self, state: LifecycleState, expected_version: int, log: Sequence[InvocationEntry] = ()) -> bool:
+        """Writes `state` (its version bumped) and `log` only if the stored version is `expected_version`."""
         ...
 
 
@@ -193,7 +210,7 @@ def _finish(
         if record.status == "pending":
             record.status, record.reason, record.finished_at = "timed_out", leftover, now
         elif record.status == "waiting":
-            record.status, record.reason = "skipped", leftover
+            record.status, record.reason, record.finished_at = "skipped", leftover, now
     state.status, state.verdict, state.reason, state.completed_at = "completed", verdict, reason, now
 
 
@@ -228,7 +245,8 @@ def advance(state: LifecycleState, now: datetime) -> list[InvocationRecord]:
             return []
         stuck = [record for record in records if record.status == "waiting"]
         for record in stuck:  # only reachable through an `after` cycle the registry failed to refuse
-            record.status, record.reason = "skipped", "its `after` plugins can never finish (cycle)"
+            record.status, record.finished_at = "skipped", now
+            record.reason = "its `after` plugins can never finish (cycle)"
         if hook in VALIDATION_HOOKS and (reason := _invalid_reason(state, hook)):
             _finish(state, now, "invalid", reason, f"skipped: the video was found invalid in {hook}")
             break
@@ -372,7 +390,7 @@ class LifecycleService:
             lifecycle_schedule_name(state.video_id), state.deadline, DeadlineMessage(video_id=state.video_id)
         )
         self._schedule(state, started)
-        if not self.store.create(state):
+        if not self.store.create(state, self._log_entries(state, {})):
             log.info("lifecycle created concurrently", extra={"video_id": processed.video_id})
             return False
         self._send(state, started)
@@ -405,6 +423,7 @@ class LifecycleService:
             was_running = state.status == "running"
             rejections_before = len(state.rejections)
             pending_before = {r.id for r in state.invocations.values() if r.status == "pending"}
+            statuses_before = {r.plugin: r.status for r in state.invocations.values()}
             changed = change(state)
             started = advance(state, self.clock()) if changed else []
             unpublished_end = state.status == "completed" and not state.completion_published
@@ -416,7 +435,7 @@ class LifecycleService:
                 return
             self._schedule(state, started)
             finishing = was_running and state.status == "completed"
-            if not self.store.save(state, expected):
+            if not self.store.save(state, expected, self._log_entries(state, statuses_before)):
                 continue  # someone else moved it on: read again and re-apply
             self._send(state, started, finishing)
             if finishing:
@@ -424,6 +443,19 @@ class LifecycleService:
             self._cancel(state, pending_before, finishing)
             return
         raise RuntimeError(f"lifecycle {video_id}: {MAX_SAVE_ATTEMPTS} conflicting writes in a row")
+
+    def _log_entries(self, state: LifecycleState, before: Mapping[str, str]) -> list[InvocationEntry]:
+        """A row for every invocation this transition started or ended (a waiting one is not logged yet)."""
+        return [
+            record.log_entry(state.video_id, self._token(state, record))
+            for record in sorted(state.invocations.values(), key=lambda r: r.plugin)
+            if record.status != "waiting" and before.get(record.plugin, "waiting") != record.status
+        ]
+
+    def _token(self, state: LifecycleState, record: InvocationRecord) -> str | None:
+        if record.deadline is None:
+            return None
+        return self.signer.sign(record.id, record.plugin, state.video_id, record.deadline)
 
     def _mark_published(self, state: LifecycleState) -> None:
         for _ in range(MAX_SAVE_ATTEMPTS):
@@ -480,7 +512,8 @@ class LifecycleService:
             )
 
     def _invoked(self, state: LifecycleState, record: InvocationRecord, meta: Meta) -> PluginInvoked:
-        assert record.deadline is not None
+        token = self._token(state, record)
+        assert token is not None and record.deadline is not None
         return PluginInvoked(
             meta=meta,
             video_id=state.video_id,
@@ -490,7 +523,7 @@ class LifecycleService:
             inputs=_inputs(state),
             invocation=Invocation(
                 id=record.id,
-                token=self.signer.sign(record.id, record.plugin, state.video_id, record.deadline),
+                token=token,
                 deadline=record.deadline,
             ),
         )

@@ -4,25 +4,45 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 import boto3
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from services.plugins.adapters import DynamoRegistryStore
+from services.plugins.adapters import DynamoInvocationLog, DynamoRegistryStore
 from services.plugins.config import ApiSettings
+from services.plugins.invocation_log import (
+    DEFAULT_PAGE_LIMIT,
+    InvocationLogReader,
+    InvocationPage,
+    NextToken,
+    PageLimit,
+    recent_invocations,
+)
 from services.plugins.manifest import ManifestError, parse_manifest
 from services.plugins.registry import Caller, RegisteredPlugin, Registry, RegistryError
 from shared.observability import logger, metrics, tracer
 
 app = APIGatewayHttpResolver(enable_validation=True)
+Limit = Annotated[PageLimit, Query(description="Invocations per page")]
+Token = Annotated[NextToken | None, Query(description="`next_token` of the previous page")]
+
+
+@cache
+def settings() -> ApiSettings:
+    return ApiSettings.from_env(os.environ)
 
 
 @cache
 def registry() -> Registry:
-    settings = ApiSettings.from_env(os.environ)
-    return Registry(DynamoRegistryStore(boto3.resource("dynamodb").Table(settings.registry_table)))
+    return Registry(DynamoRegistryStore(boto3.resource("dynamodb").Table(settings().registry_table)))
+
+
+@cache
+def invocation_log() -> InvocationLogReader:
+    return DynamoInvocationLog(boto3.resource("dynamodb").Table(settings().lifecycle_table))
 
 
 def _groups(claim: Any) -> frozenset[str]:
@@ -71,6 +91,13 @@ def enable_plugin(name: str) -> dict[str, Any]:
 @app.post("/plugins/<name>/disable")
 def disable_plugin(name: str) -> dict[str, Any]:
     return _view(registry().set_enabled(caller(), name, False))
+
+
+@app.get("/plugins/<name>/invocations")
+def list_invocations(
+    name: str, limit: Limit = DEFAULT_PAGE_LIMIT, next_token: Token = None
+) -> InvocationPage:
+    return recent_invocations(registry(), invocation_log(), caller(), name, limit, next_token)
 
 
 @app.delete("/plugins/<name>")

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from infra.stacks.plugins_stack import ROUTES
+from services.plugins.adapters import DynamoInvocationLog
 from services.plugins.handlers import api as plugins_api
 from services.plugins.registry import RegisteredPlugin, Registry
 from tests.unit.api.conftest import call_handler
@@ -25,7 +26,7 @@ from tests.unit.api.support import (
     Role,
     http_event,
 )
-from tests.unit.plugins.fakes import manifest
+from tests.unit.plugins.fakes import FakeLifecycleStore, manifest
 from tests.unit.plugins.test_manifest_registry import MemoryRegistryStore
 
 ORDER = (VIEWER, OWNER, OTHER_BROADCASTER, PLUGIN_DEVELOPER, ADMIN)
@@ -43,6 +44,7 @@ MATRIX: dict[tuple[str, str], tuple[Any, tuple[int, ...]]] = {
     ("DELETE", "/plugins/{name}"): ({"path_parameters": NAME}, (403, 403, 403, 204, 204)),
     ("POST", "/plugins/{name}/enable"): ({"path_parameters": NAME}, (403, 403, 403, 200, 200)),
     ("POST", "/plugins/{name}/disable"): ({"path_parameters": NAME}, (403, 403, 403, 200, 200)),
+    ("GET", "/plugins/{name}/invocations"): ({"path_parameters": NAME}, (403, 403, 403, 200, 200)),
 }  # fmt: skip
 
 
@@ -61,6 +63,7 @@ def test_given_a_role_when_calling_a_plugins_route_then_the_status_is_the_matrix
         manifest=MINE, owner_id=PLUGIN_DEVELOPER.sub or "", registered_at=now, updated_at=now
     )
     monkeypatch.setattr(plugins_api, "registry", lambda: Registry(store))
+    monkeypatch.setattr(plugins_api, "invocation_log", FakeLifecycleStore)
     options, statuses = MATRIX[(method, route)]
     event = http_event(Request(method, route, **options), role, signed_in_route=True)
     status, _ = call_handler(plugins_api.handler, event)
@@ -76,10 +79,45 @@ def test_given_another_developers_plugin_when_a_developer_asks_then_it_is_not_fo
         manifest=MINE, owner_id="someone-else", registered_at=now, updated_at=now
     )
     monkeypatch.setattr(plugins_api, "registry", lambda: Registry(store))
-    event = http_event(
-        Request("GET", "/plugins/{name}", path_parameters=NAME), PLUGIN_DEVELOPER, signed_in_route=True
+    monkeypatch.setattr(plugins_api, "invocation_log", FakeLifecycleStore)
+    for route in ("/plugins/{name}", "/plugins/{name}/invocations"):
+        event = http_event(
+            Request("GET", route, path_parameters=NAME), PLUGIN_DEVELOPER, signed_in_route=True
+        )
+        assert call_handler(plugins_api.handler, event)[0] == 404
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ({"next_token": "not-a-token"}, 400),
+        ({"limit": "0"}, 422),
+        ({"limit": "101"}, 422),
+        ({"limit": "5"}, 200),
+    ],
+)
+def test_given_a_page_request_when_listing_invocations_then_bad_tokens_and_limits_are_refused(
+    monkeypatch: pytest.MonkeyPatch, query: dict[str, str], status: int
+) -> None:
+    store = MemoryRegistryStore()
+    now = datetime(2026, 11, 22, tzinfo=UTC)
+    store.items["mine"] = RegisteredPlugin(
+        manifest=MINE, owner_id=PLUGIN_DEVELOPER.sub or "", registered_at=now, updated_at=now
     )
-    assert call_handler(plugins_api.handler, event)[0] == 404
+    monkeypatch.setattr(plugins_api, "registry", lambda: Registry(store))
+    monkeypatch.setattr(plugins_api, "invocation_log", lambda: DynamoInvocationLog(EmptyIndex()))
+    request = Request("GET", "/plugins/{name}/invocations", path_parameters=NAME, query=query)
+    answered, payload = call_handler(plugins_api.handler, http_event(request, ADMIN, signed_in_route=True))
+    assert answered == status, payload
+    if status == 200:
+        assert payload == {"invocations": [], "next_token": None}
+
+
+class EmptyIndex:
+    """A table whose plugin index holds nothing (the adapter's token checks run before the query)."""
+
+    def query(self, **_: Any) -> dict[str, Any]:
+        return {"Items": []}
 
 
 def test_given_a_broken_manifest_when_registering_then_422_lists_each_field(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from services.plugins.invocation_log import InvocationEntry, InvocationPage
 from services.plugins.lifecycle import DeadlineMessage, LifecycleService, LifecycleState
 from services.plugins.manifest import PluginManifest, parse_manifest
 from services.plugins.tokens import TokenSigner
@@ -34,6 +36,8 @@ class FakeLifecycleStore:
     def __init__(self) -> None:
         self.items: dict[str, str] = {}
         self.versions: dict[str, int] = {}
+        self.log: dict[str, InvocationEntry] = {}
+        self.log_writes: list[list[InvocationEntry]] = []
 
     def get(self, video_id: str) -> LifecycleState | None:
         if video_id not in self.items:
@@ -42,19 +46,37 @@ class FakeLifecycleStore:
         state.version = self.versions[video_id]
         return state
 
-    def create(self, state: LifecycleState) -> bool:
+    def create(self, state: LifecycleState, log: Sequence[InvocationEntry] = ()) -> bool:
         if state.video_id in self.items:
             return False
         state.version = 1
         self.items[state.video_id], self.versions[state.video_id] = state.to_json(), 1
+        self._log(log)
         return True
 
-    def save(self, state: LifecycleState, expected_version: int) -> bool:
+    def save(self, state: LifecycleState, expected_version: int, log: Sequence[InvocationEntry] = ()) -> bool:
         if self.versions.get(state.video_id) != expected_version:
             return False
         state.version = expected_version + 1
         self.items[state.video_id], self.versions[state.video_id] = state.to_json(), state.version
+        self._log(log)
         return True
+
+    def _log(self, entries: Sequence[InvocationEntry]) -> None:
+        if entries:
+            self.log_writes.append(list(entries))
+        self.log.update({entry.invocation_id: entry for entry in entries})
+
+    def page(self, plugin: str, limit: int, token: str | None) -> InvocationPage:
+        """The log read like the plugin index: newest first; the token is the offset as text."""
+        rows = sorted(
+            (e for e in self.log.values() if e.plugin == plugin), key=lambda e: e.logged_at, reverse=True
+        )
+        start = int(token or 0)
+        more = start + limit < len(rows)
+        return InvocationPage(
+            invocations=rows[start : start + limit], next_token=str(start + limit) if more else None
+        )
 
 
 class FakeCatalog:

@@ -4,11 +4,10 @@ Transcribe's state-change event names the job."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
-from typing import Any, cast
+from typing import Any
 
 from services.genai.aws_transcribe import job_name
-from shared.plugin_sdk import Deferred, DeferredInvocations, PluginInvoked, defer, deferred_ref
+from shared.plugin_sdk import Deferred, DeferredInvocations, PluginInvoked, defer, deferred_ref_for
 
 PLUGIN = "transcript"
 
@@ -22,8 +21,7 @@ def start_job(invocation: PluginInvoked, transcriber: Any, store: DeferredInvoca
 
 def deferred_ref_of(video_id: str) -> str:
     """The SDK's ref of a video's deferred transcript invocation (it depends on plugin and video only)."""
-    # The SDK names the ref from these two fields only; there is no invocation at hand when a job ends.
-    return deferred_ref(cast(PluginInvoked, SimpleNamespace(plugin=PLUGIN, video_id=video_id)))
+    return deferred_ref_for(PLUGIN, video_id)
 
 
 def answers(invocation: PluginInvoked, name: str) -> bool:

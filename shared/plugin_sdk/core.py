@@ -112,8 +112,14 @@ class PluginClient:
 def deferred_ref(invocation: PluginInvoked) -> str:
     """`<plugin>.<video id in base64url>`: only [A-Za-z0-9._-] (a valid Transcribe job name), and it says
     where the invocation is kept, so no lookup table is needed."""
-    encoded = base64.urlsafe_b64encode(invocation.video_id.encode()).decode().rstrip("=")
-    return f"{invocation.plugin}.{encoded}"
+    return deferred_ref_for(invocation.plugin, invocation.video_id)
+
+
+def deferred_ref_for(plugin: str, video_id: str) -> str:
+    """The ref of a plugin's deferred invocation for a video, for code that has no invocation at hand (the
+    handler of a job's completion event)."""
+    encoded = base64.urlsafe_b64encode(video_id.encode()).decode().rstrip("=")
+    return f"{plugin}.{encoded}"
 
 
 def defer(invocation: PluginInvoked, store: DeferredInvocations | None = None) -> Deferred:

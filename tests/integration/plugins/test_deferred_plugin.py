@@ -18,7 +18,14 @@ from moto import mock_aws
 from services.plugins.manifest import load_manifest
 from shared.events.plugins import PluginInvoked
 from shared.events.testing import FakePublisher
-from shared.plugin_sdk import DeferredInvocations, PluginClient, PluginFailure, deferred_ref, plugin_handler
+from shared.plugin_sdk import (
+    DeferredInvocations,
+    PluginClient,
+    PluginFailure,
+    deferred_ref,
+    deferred_ref_for,
+    plugin_handler,
+)
 from templates.deferred_plugin import handler as captions
 from tests.unit.plugins.fakes import Harness, video_processed
 
@@ -70,6 +77,7 @@ def test_given_a_deferred_plugin_when_its_job_ends_then_the_invocation_completes
     publisher = FakePublisher()
     invoked = _started(harness, publisher)
     ref = deferred_ref(invoked)
+    assert ref == deferred_ref_for(invoked.plugin, invoked.video_id)  # a completion handler's way to it
     assert publisher.published == []  # deferred: nothing is answered yet
     key = f"videos/{invoked.video_id}/plugins/captions/deferred-invocation.json"
     assert invoked.invocation.token in aws.get_object(Bucket=BUCKET, Key=key)["Body"].read().decode()

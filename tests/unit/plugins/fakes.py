@@ -155,8 +155,8 @@ class Harness:
     def invoked(self) -> list[PluginInvoked]:
         return self.publisher.of_type(PluginInvoked)
 
-    def invocation(self, plugin: str) -> PluginInvoked:
-        return next(i for i in self.invoked() if i.plugin == plugin)
+    def invocation(self, plugin: str, video_id: str | None = None) -> PluginInvoked:
+        return next(i for i in self.invoked() if i.plugin == plugin and video_id in (None, i.video_id))
 
     def answer(
         self,
@@ -166,8 +166,9 @@ class Harness:
         token: str | None = None,
         source: str | None = None,
         error: tuple[str, str] | None = None,
+        video_id: str | None = None,
     ) -> None:
-        invoked = self.invocation(plugin)
+        invoked = self.invocation(plugin, video_id)
         completed = PluginCompleted(
             meta=Meta.now(invoked.meta.correlation_id),
             video_id=invoked.video_id,

@@ -149,21 +149,51 @@ export async function pluginView(name) {
       h("dt", {}, "Timeout"), h("dd", {}, `${plugin.timeout_seconds ?? "?"} s`),
       h("dt", {}, "Enabled"), h("dd", {}, enabledToggle(plugin))),
     invocations);
-  try {
-    const { items } = page(await api.invocations(name), "invocations");
-    invocations.append(items.length
-      ? h("table.table", {},
-        h("thead", {}, h("tr", {}, ["When", "Video", "Status", "Took", "Output or error"].map((text) => h("th", { scope: "col" }, text)))),
-        h("tbody", {}, items.map((item) => h("tr", {},
-          h("td", {}, formatDate(item.invoked_at || item.finished_at)),
-          h("td", {}, item.video_id ? h("a", { href: href(`watch/${item.video_id}`), "data-link": true }, item.video_id) : ""),
-          h("td", {}, h(`span.badge.plugin-${item.status}`, {}, item.status || "")),
-          h("td", {}, item.duration_ms !== undefined ? `${(item.duration_ms / 1000).toFixed(1)} s` : ""),
-          h("td", {}, h("code.output", {}, item.reason || item.error || (item.output ? JSON.stringify(item.output) : "")))))))
-      : emptyState("No invocations yet. They appear when a video reaches this plugin's hook."));
-  } catch (error) {
-    invocations.append(error.status === 404
-      ? h("p.muted", {}, "Invocation history is not available from the plugin service yet.")
-      : notice(error.message, { kind: "error" }));
-  }
+  await showInvocations(invocations, plugin.name);
+}
+
+/** `GET /plugins/{name}/invocations`: rows newest first, `next_token` for older ones ("Show older"). */
+async function showInvocations(section, name) {
+  const rows = h("tbody", {});
+  const table = h("table.table", {},
+    h("caption.visually-hidden", {}, "Recent invocations, newest first"),
+    h("thead", {}, h("tr", {}, ["Started", "Video", "Hook", "Status", "Took", "Output or reason"].map((text) => h("th", { scope: "col" }, text)))),
+    rows);
+  const more = h("button.button.small", { type: "button" }, "Show older invocations");
+  let nextToken = null;
+  const load = async () => {
+    busy(more, true, "Loading…");
+    try {
+      const result = page(await api.invocations(name, nextToken || undefined), "invocations");
+      if (!nextToken && !result.items.length) {
+        section.append(emptyState("No invocations yet. They appear when a video reaches this plugin's hook."));
+        more.remove();
+        return;
+      }
+      if (!table.isConnected) section.append(table, more);
+      rows.append(...result.items.map(invocationRow));
+      nextToken = result.nextToken;
+      busy(more, false);
+      more.hidden = !nextToken;
+    } catch (error) {
+      more.remove();
+      section.append(error.status === 404
+        ? h("p.muted", {}, "Invocation history is not available from the plugin service yet.")
+        : notice(error.message, { kind: "error" }));
+    }
+  };
+  more.addEventListener("click", load);
+  await load();
+}
+
+function invocationRow(item) {
+  const took = item.duration_ms === null || item.duration_ms === undefined ? (item.status === "pending" ? "running" : "") : `${(item.duration_ms / 1000).toFixed(1)} s`;
+  return h("tr", {},
+    h("td", {}, formatDate(item.started_at || item.ended_at)),
+    h("td", {}, item.video_id ? h("a", { href: href(`watch/${item.video_id}`), "data-link": true }, item.video_id) : ""),
+    h("td", {}, item.hook || ""),
+    h("td", {}, h(`span.badge.plugin-${item.status}`, {}, (item.status || "").replace("_", " "))),
+    h("td", {}, took),
+    h("td", {}, h("code.output", {}, item.reason || item.output_preview || "")));
+}
 }

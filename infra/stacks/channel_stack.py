@@ -4,25 +4,23 @@ public HTTP API (owned by VideoStack), and the `aws.ivs` events consumer."""
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_ivs as ivs
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
+from infra.constructs.http_routes import attach_http_routes
+from infra.constructs.parameters import publish_parameters, read_parameter
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import (
     ChannelParameter,
     IdentityParameter,
-    VideoParameter,
     bus_name,
-    parameter_name,
     resource_name,
 )
 from infra.subscriptions import Subscription
@@ -99,18 +97,15 @@ class ChannelStack(cdk.Stack):
             other = scope.node.try_find_child(stack_id)
             if isinstance(other, cdk.Stack):
                 self.add_dependency(other)
-        for key, value in {
-            ChannelParameter.TABLE_NAME: self.table.table_name,
-            ChannelParameter.RECORDING_BUCKET: self.bucket.bucket_name,
-            ChannelParameter.RECORDING_CONFIGURATION_ARN: self.recording_configuration.attr_arn,
-        }.items():
-            ssm.StringParameter(
-                self,
-                f"Parameter-{key.value}",
-                parameter_name=parameter_name(stage, key.value),
-                string_value=value,
-                description=f"svideo {stage}: {key.name.lower().replace('_', ' ')}",
-            )
+        publish_parameters(
+            self,
+            stage,
+            {
+                ChannelParameter.TABLE_NAME: self.table.table_name,
+                ChannelParameter.RECORDING_BUCKET: self.bucket.bucket_name,
+                ChannelParameter.RECORDING_CONFIGURATION_ARN: self.recording_configuration.attr_arn,
+            },
+        )
 
     def _removal_policy(self) -> cdk.RemovalPolicy:
         return cdk.RemovalPolicy.RETAIN if self.stage == "prod" else cdk.RemovalPolicy.DESTROY
@@ -286,35 +281,17 @@ class ChannelStack(cdk.Stack):
 
     # -- API -----------------------------------------------------------------------------------------------
     def _ssm(self, key: str) -> str:
-        return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
+        return read_parameter(self, self.stage, key)
 
     def _routes(self) -> None:
-        api_id = self._ssm(VideoParameter.API_ID)
-        authorizer_id = self._ssm(VideoParameter.API_AUTHORIZER_ID)
-        integration = apigw.CfnIntegration(
+        api_id = attach_http_routes(
             self,
-            "ApiIntegration",
-            api_id=api_id,
-            integration_type="AWS_PROXY",
-            integration_uri=self.api_function.function.function_arn,
-            payload_format_version="2.0",
+            stage=self.stage,
+            function=self.api_function.function,
+            routes=ROUTES,
+            public_reason="Viewers see live channels and public channel views without signing in (token "
+            "optional).",
         )
-        for method, path, signed_in in ROUTES:
-            route = apigw.CfnRoute(
-                self,
-                f"Route-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
-                api_id=api_id,
-                route_key=f"{method} {path}",
-                target=f"integrations/{integration.ref}",
-                authorization_type="JWT" if signed_in else "NONE",
-                authorizer_id=authorizer_id if signed_in else None,
-            )
-            if not signed_in:
-                acknowledge(
-                    route,
-                    "AwsSolutions-APIG4",
-                    "Viewers see live channels and public channel views without signing in (token optional).",
-                )
         # The L1 permission targets the function itself ($LATEST), as the integration does, not its version.
         lambda_.CfnPermission(
             self,

@@ -9,11 +9,11 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_eventschemas as eventschemas
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.parameters import publish_parameters
 from infra.nag import acknowledge, ignore_lint
-from infra.naming import CoreParameter, bus_name, parameter_name, resource_name, schema_registry_name
+from infra.naming import CoreParameter, bus_name, resource_name, schema_registry_name
 
 ARCHIVE_RETENTION = cdk.Duration.days(90)
 DLQ_RETENTION = cdk.Duration.days(14)
@@ -36,7 +36,9 @@ class CoreStack(cdk.Stack):
         self.bus = self._bus()
         self.dlq = self._dead_letter_queue()
         registry = self._schema_registry(self._registry_schemas() if schemas is None else schemas)
-        self._publish(
+        publish_parameters(
+            self,
+            stage,
             {
                 CoreParameter.BUS_NAME: self.bus.event_bus_name,
                 CoreParameter.BUS_ARN: self.bus.event_bus_arn,
@@ -44,7 +46,7 @@ class CoreStack(cdk.Stack):
                 CoreParameter.DLQ_URL: self.dlq.queue_url,
                 CoreParameter.SCHEMA_REGISTRY_NAME: registry.attr_registry_name,
                 CoreParameter.ARCHIVE_NAME: resource_name(stage, "archive"),
-            }
+            },
         )
 
     def _bus(self) -> events.EventBus:
@@ -123,16 +125,6 @@ class CoreStack(cdk.Stack):
                 content=json.dumps(document, sort_keys=True),
             )
         return registry
-
-    def _publish(self, values: Mapping[CoreParameter, str]) -> None:
-        for key, value in values.items():
-            ssm.StringParameter(
-                self,
-                f"Parameter-{key.value}",
-                parameter_name=parameter_name(self.stage, key.value),
-                string_value=value,
-                description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
-            )
 
 
 def import_bus(scope: Construct, stage: str) -> events.IEventBus:

@@ -5,11 +5,11 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.parameters import publish_parameters
 from infra.nag import acknowledge
-from infra.naming import IdentityParameter, parameter_name, resource_name
+from infra.naming import IdentityParameter, resource_name
 
 GROUPS: Mapping[str, str] = {
     "broadcaster": "Creates channels, goes live, manages their own videos",
@@ -85,21 +85,13 @@ class IdentityStack(cdk.Stack):
             enable_token_revocation=True,
         )
         issuer = f"https://cognito-idp.{self.region}.amazonaws.com/{self.user_pool.user_pool_id}"
-        self._publish(
+        publish_parameters(
+            self,
+            stage,
             {
                 IdentityParameter.USER_POOL_ID: self.user_pool.user_pool_id,
                 IdentityParameter.USER_POOL_ARN: self.user_pool.user_pool_arn,
                 IdentityParameter.USER_POOL_CLIENT_ID: self.client.user_pool_client_id,
                 IdentityParameter.USER_POOL_ISSUER: issuer,
-            }
+            },
         )
-
-    def _publish(self, values: Mapping[IdentityParameter, str]) -> None:
-        for key, value in values.items():
-            ssm.StringParameter(
-                self,
-                f"Parameter-{key.value}",
-                parameter_name=parameter_name(self.stage, key.value),
-                string_value=value,
-                description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
-            )

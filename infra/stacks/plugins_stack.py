@@ -3,7 +3,6 @@
 from typing import Any
 
 import aws_cdk as cdk
-from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_scheduler as scheduler
@@ -12,6 +11,7 @@ from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
+from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import bus_name, parameter_name, resource_name
@@ -34,9 +34,6 @@ ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/plugins/{name}/disable"),
     ("GET", "/plugins/{name}/invocations"),
 )
-# SSM keys VideoStack publishes (the HTTP API and its JWT authorizer), as the channel stack reads them.
-API_ID_KEY = "video/http-api-id"
-API_AUTHORIZER_ID_KEY = "video/http-api-authorizer-id"
 REGISTRY_TABLE_KEY = "plugins/registry-table-name"
 
 
@@ -205,30 +202,11 @@ class PluginsStack(cdk.Stack):
         )
         return function
 
-    def _ssm(self, key: str) -> str:
-        return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
-
     def _routes(self) -> None:
-        api_id = self._ssm(API_ID_KEY)
-        authorizer_id = self._ssm(API_AUTHORIZER_ID_KEY)
-        integration = apigw.CfnIntegration(
-            self,
-            "ApiIntegration",
-            api_id=api_id,
-            integration_type="AWS_PROXY",
-            integration_uri=self.api_function.function.function_arn,
-            payload_format_version="2.0",
+        routes = [(method, path, True) for method, path in ROUTES]
+        api_id = attach_http_routes(
+            self, stage=self.stage, function=self.api_function.function, routes=routes
         )
-        for method, path in ROUTES:
-            apigw.CfnRoute(
-                self,
-                f"Route-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
-                api_id=api_id,
-                route_key=f"{method} {path}",
-                target=f"integrations/{integration.ref}",
-                authorization_type="JWT",
-                authorizer_id=authorizer_id,
-            )
         cdk.Annotations.of(self.api_function.function).acknowledge_warning(
             "@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias",
             "The HTTP API integration invokes the unqualified function ARN that this permission covers.",

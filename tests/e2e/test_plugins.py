@@ -289,6 +289,10 @@ def test_given_one_plugin_per_hook_when_a_video_is_processed_then_it_is_publishe
     }  # fmt: skip
     schedules = platform.cloud.client("scheduler").list_schedules(GroupName=platform.schedule_group)
     assert [s["Name"] for s in schedules["Schedules"] if video_id in json.dumps(s)] == []
+    status, log = platform.api("GET", "/plugins/tagger/invocations?limit=5", platform.developer)
+    assert status == 200, log
+    [row] = [row for row in log["invocations"] if row["video_id"] == video_id]
+    assert (row["status"], row["hook"], row["duration_ms"] is not None) == ("succeeded", "preMetadata", True)
 
 
 def test_given_a_plugin_that_never_answers_then_its_timeout_is_recorded_and_the_video_still_ends(

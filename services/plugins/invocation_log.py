@@ -4,8 +4,6 @@ that starts or ends it, read per plugin newest first by the plugin's owner (the 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal, Protocol
@@ -14,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.plugins.registry import Caller, Registry, RegistryError
 from shared.events.base import Hook
+from shared.pagination import PageTokenError, decode_page_token, encode_page_token
 
 LoggedStatus = Literal["pending", "succeeded", "failed", "timed_out", "rejected", "skipped"]
 OUTPUT_PREVIEW_CHARS = 500
@@ -96,25 +95,17 @@ def log_at_key(entry: InvocationEntry) -> str:
 
 
 def encode_token(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode().rstrip("=")
+    return encode_page_token(last_key)
 
 
 def decode_token(token: str | None, plugin: str) -> dict[str, str] | None:
     """The LastEvaluatedKey a token stands for, checked to be a key of this plugin's list."""
-    if token is None:
-        return None
     try:
-        key = json.loads(base64.urlsafe_b64decode((token + "=" * (-len(token) % 4)).encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise InvalidPageToken("invalid next_token: not a token this API issued") from exc
-    if (
-        not isinstance(key, dict)
-        or set(key) != {TABLE_KEY, PLUGIN_ATTRIBUTE, TIME_ATTRIBUTE}
-        or not all(isinstance(value, str) and 0 < len(value) <= 512 for value in key.values())
-        or key[PLUGIN_ATTRIBUTE] != plugin
-        or not key[TABLE_KEY].startswith(ITEM_KEY_PREFIX)
-    ):
-        raise InvalidPageToken("invalid next_token: it belongs to another list or was altered")
-    return key
+        return decode_page_token(
+            token,
+            attributes={TABLE_KEY, PLUGIN_ATTRIBUTE, TIME_ATTRIBUTE},
+            equal={PLUGIN_ATTRIBUTE: plugin},
+            prefixed={TABLE_KEY: ITEM_KEY_PREFIX},
+        )
+    except PageTokenError as exc:
+        raise InvalidPageToken(str(exc)) from exc

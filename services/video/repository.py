@@ -21,9 +21,6 @@ published_key), both sparse: only published videos carry their keys.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -35,6 +32,7 @@ from services.video.models import HistoryEntry, Page, Video
 from shared.api import BadRequestError
 from shared.events.base import EventDetail, VideoStatus
 from shared.events.publisher import DETAIL_BUDGET_BYTES, build_entry
+from shared.pagination import PageTokenError, decode_page_token, encode_page_token
 
 PUBLISHED_PARTITION = "published"
 INDEX_KEYS: dict[str | None, tuple[str, str]] = {
@@ -107,30 +105,18 @@ def timestamp_key(moment: datetime) -> str:
 
 
 def encode_token(last_key: dict[str, Any] | None) -> str | None:
-    if not last_key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(last_key, sort_keys=True).encode()).decode().rstrip("=")
+    return encode_page_token(last_key)
 
 
 def decode_token(token: str | None, index: str | None, partition_value: str) -> dict[str, str] | None:
     """The LastEvaluatedKey a token stands for, checked to belong to this index and this query."""
-    if token is None:
-        return None
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise BadRequestError("invalid next_token: not a token this API issued") from exc
     partition, sort = INDEX_KEYS[index]
-    expected = {partition, sort, "PK", "SK"}
-    if (
-        not isinstance(key, dict)
-        or set(key) != expected
-        or not all(isinstance(value, str) and 0 < len(value) <= 512 for value in key.values())
-        or key[partition] != partition_value
-    ):
-        raise BadRequestError("invalid next_token: it belongs to another list or was altered")
-    return key
+    try:
+        return decode_page_token(
+            token, attributes={partition, sort, "PK", "SK"}, equal={partition: partition_value}
+        )
+    except PageTokenError as exc:
+        raise BadRequestError(str(exc)) from exc
 
 
 def _item(video: Video) -> dict[str, Any]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import signal
 import subprocess
 import threading
 from collections.abc import Sequence
@@ -95,10 +94,6 @@ class RecordingPart:
     @property
     def finished(self) -> bool:
         return self.process.poll() is not None
-
-    def interrupt(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
 
     def wait(self, timeout: float) -> None:
         try:

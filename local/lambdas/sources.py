@@ -71,12 +71,6 @@ class SqsSource:
             for failure in response.get("Failed", []):
                 log.warning("could not delete a message from %s: %s", self.arn, failure)
 
-    def make_visible(self, records: list[dict[str, Any]]) -> None:
-        for record in records:
-            self._sqs.change_message_visibility(
-                QueueUrl=self.url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
-            )
-
 
 def _message_attribute(value: dict[str, Any]) -> dict[str, Any]:
     shaped: dict[str, Any] = {

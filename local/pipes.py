@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from werkzeug.wrappers import Response
 
-from local.aws import AwsError, AwsRequest
+from local.aws import AwsError, AwsRequest, json_response
 from local.lambdas.esm import compile_filters, record_matches
 from local.lambdas.sources import DynamoDbStreamSource, SqsSource, arn_service, is_stream_arn
 
@@ -52,7 +52,7 @@ class DeliveryFailed(Exception):
 
 
 def _json(payload: Any, status: int = 200) -> Response:
-    return Response(json.dumps(payload), status=status, content_type="application/json")
+    return json_response(payload, status, content_type="application/json")
 
 
 class Pipe:

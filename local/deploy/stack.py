@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol
 from botocore.exceptions import ClientError
 from pydantic import BaseModel, Field
 
-from local.deploy.intrinsics import DeployError, Intrinsics, ResolvedResource, creation_order
+from local.deploy.intrinsics import DeployError, Intrinsics, ResolvedResource, creation_order, references
 from local.deploy.resources import HANDLERS, Placeholders, ResourceContext
 
 log = logging.getLogger("svideo.local.deploy")
@@ -284,8 +284,16 @@ class StackDeployer:
             if "Condition" not in resource or intrinsics.condition(resource["Condition"])
         }
         records: list[ResourceRecord] = []
+        # As in CloudFormation, what references a replaced resource is updated too: deleting a function
+        # took its versions, aliases and permissions with it, though their properties read the same.
+        replaced: set[str] = set()
         for logical_id in creation_order(active):
-            record = self._apply(logical_id, active[logical_id], intrinsics, previous.get(logical_id))
+            resource = active[logical_id]
+            stale = bool(references(resource.get("Properties", {})) & replaced)
+            record = self._apply(logical_id, resource, intrinsics, previous.get(logical_id), stale=stale)
+            handler = HANDLERS.get(record.type)
+            if record.status == "updated" and handler is not None and not handler.upsert:
+                replaced.add(logical_id)
             records.append(record)
             attributes = record.attributes
             if record.status in ("recorded", "skipped"):
@@ -365,7 +373,13 @@ class StackDeployer:
         )
 
     def _apply(
-        self, logical_id: str, resource: dict[str, Any], intrinsics: Intrinsics, old: ResourceRecord | None
+        self,
+        logical_id: str,
+        resource: dict[str, Any],
+        intrinsics: Intrinsics,
+        old: ResourceRecord | None,
+        *,
+        stale: bool = False,
     ) -> ResourceRecord:
         resource_type = resource.get("Type", "")
         try:
@@ -382,7 +396,7 @@ class StackDeployer:
                 else "resource type not supported by the local cloud"
             )
             return self._skipped(logical_id, resource_type, reason, fingerprint)
-        if old is not None and old.type == resource_type and old.fingerprint == fingerprint:
+        if old is not None and old.type == resource_type and old.fingerprint == fingerprint and not stale:
             status: ResourceStatus = "recorded" if handler.recorded_only else "unchanged"
             return old.model_copy(update={"status": status})
         if old is not None and not handler.upsert and old.status not in ("skipped", "recorded"):

@@ -157,6 +157,45 @@ def test_given_a_changed_and_a_removed_resource_when_redeployed_then_one_is_upda
     assert [json.loads(rule["EventPattern"]) for rule in rules] == [{"source": ["deploy.changed"]}]
 
 
+def _aliased_function(code: str) -> dict[str, Any]:
+    return {
+        "Resources": {
+            "Role": ROLE,
+            "Function": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Code": {"ZipFile": code},
+                },
+            },
+            "Version": {"Type": "AWS::Lambda::Version", "Properties": {"FunctionName": {"Ref": "Function"}}},
+            "Alias": {
+                "Type": "AWS::Lambda::Alias",
+                "Properties": {
+                    "FunctionName": {"Ref": "Function"},
+                    "FunctionVersion": {"Fn::GetAtt": ["Version", "Version"]},
+                    "Name": "live",
+                },
+            },
+        }
+    }
+
+
+def test_given_a_replaced_function_when_redeployed_then_its_alias_is_made_again_and_invokes_the_new_code(
+    local_cloud: LocalCloud, deployed: dict[str, Any]
+) -> None:
+    # The alias's own properties read the same, but replacing the function deleted the alias with it.
+    first = deploy_template(local_cloud, "AliasTest", _aliased_function("def handler(e, c):\n  return 1\n"))
+    function = next(r.physical_id for r in first.resources if r.logical_id == "Function")
+    result = deploy_template(local_cloud, "AliasTest", _aliased_function("def handler(e, c):\n  return 2\n"))
+    statuses = {record.logical_id: record.status for record in result.resources}
+    assert statuses["Function"] == "updated" and statuses["Alias"] == "updated"
+    answer = local_cloud.client("lambda").invoke(FunctionName=function, Qualifier="live", Payload=b"{}")
+    assert answer["Payload"].read() == b"2"
+
+
 def test_given_a_resource_the_api_rejects_when_deployed_then_the_error_names_the_resource(
     local_cloud: LocalCloud,
 ) -> None:

@@ -36,7 +36,7 @@ async function fill(section, promise, key, draw) {
   const heading = section.querySelector("h2");
   try {
     const { items, nextToken } = page(await promise, key);
-    section.replaceChildren(heading, ...[draw(items, nextToken)].flat());
+    section.replaceChildren(heading, ...[draw(items, nextToken)].flat().filter(Boolean));  // no pager: no "null" text
   } catch (error) {
     section.replaceChildren(heading, notice(error.message, { kind: "error" }));
   }
@@ -56,7 +56,7 @@ function renderChannels(items) {
 function renderVideos(items) {
   const videos = items.map(readVideo);
   if (!videos.length) return emptyState("No videos yet. Recordings appear here once they are published.");
-  return h("ul.grid", { "aria-label": "Recent videos" }, videos.map(videoCard));
+  return h("ul.grid", { "aria-label": "Recent videos" }, videos.map((video) => videoCard(video)));  // not map(videoCard): its index would become the link
 }
 
 export function videoCard(video, link = `watch/${video.id}`) {

@@ -47,7 +47,6 @@ export function readVideo(record = {}) {
     selectedTitle: first(fields.title, record.title, null),
     titleAttemptsLeft: first(fields.title_rounds_left, fields.title_attempts_left),
     reason: first(record.reason, ""),
-    plugins: fields.plugins || [],
     raw: record,
   };
 }

@@ -30,7 +30,10 @@ export async function manageVideoView(videoId) {
       video.reason && ["failed", "invalid"].includes(video.status) ? notice(`Why: ${video.reason}`, { kind: "error" }) : null,
       h("div.columns", {}, h("div", {}, titles, plugins), timeline),
       deleteSection(video));
-    await Promise.all([fillTimeline(timeline, video), fillTitles(titles, video), fillPlugins(plugins, video)]);
+    // One request feeds both: the per-plugin table is the history's plugin entries (docs/api.md).
+    const history = api.history(video.id).then((payload) => page(payload, "history").items);
+    history.catch(() => {});
+    await Promise.all([fillTimeline(timeline, history), fillTitles(titles, video), fillPlugins(plugins, video, history)]);
   };
   await draw();
   return subscribe((update) => {
@@ -38,31 +41,62 @@ export async function manageVideoView(videoId) {
   });
 }
 
-async function fillTimeline(section, video) {
-  try {
-    const { items } = page(await api.history(video.id), "history");
-    items.reverse();  // newest first: the broadcaster watches the latest step
-    if (!items.length) {
-      section.append(emptyState("Nothing has happened to this video yet."));
-      return;
-    }
-    section.append(h("ol.timeline", {}, items.map((entry) => {
-      const when = entry.occurred_at || entry.at || entry.time || entry.timestamp;
-      const what = entry.summary || entry.event || entry.type || entry["detail-type"] || "";
-      if (entry.applied === false) entry.reason = [entry.reason, "(arrived late; status unchanged)"].filter(Boolean).join(" ");
-      const move = entry.from || entry.to ? `${entry.from || "…"} → ${entry.to || "…"}` : "";
-      return h("li", {},
-        h("time", { datetime: when }, formatDate(when)),
-        h("p", {}, h("strong", {}, what), move ? ` ${move}` : "", entry.plugin ? ` (${entry.plugin})` : ""),
-        entry.reason ? h("p.meta", {}, entry.reason) : null);
-    })));
-  } catch (error) {
-    section.append(notice(error.message, { kind: "error" }));
-  }
+const OUTCOME_TEXT = {
+  succeeded: "Succeeded", failed: "Failed", timed_out: "Timed out", rejected: "Rejected", skipped: "Skipped",
+};
+
+function outcomeBadge(outcome) {
+  return h(`span.badge.plugin-${outcome || "unknown"}`, {}, OUTCOME_TEXT[outcome] || outcome || "Unknown");
 }
 
-async function fillPlugins(section, video) {
-  const results = Array.isArray(video.plugins) ? video.plugins : Object.entries(video.plugins).map(([name, value]) => ({ plugin: name, ...value }));
+function tookText(durationMs) {
+  return typeof durationMs === "number" ? `${(durationMs / 1000).toFixed(1)} s` : "";
+}
+
+async function fillTimeline(section, history) {
+  let items;
+  try {
+    items = [...await history].reverse();  // newest first: the broadcaster watches the latest step
+  } catch (error) {
+    section.append(notice(error.message, { kind: "error" }));
+    return;
+  }
+  if (!items.length) {
+    section.append(emptyState("Nothing has happened to this video yet."));
+    return;
+  }
+  section.append(h("ol.timeline", {}, items.map((entry) => {
+    const when = entry.at || entry.occurred_at;
+    const move = entry.to ? `${entry.from || "…"} → ${entry.to}` : "";  // an entry without `to` moved nothing
+    const late = entry.applied === false ? "(arrived late; status unchanged)" : "";
+    const reason = [entry.reason, late].filter(Boolean).join(" ");
+    return h("li", {},
+      h("time", { datetime: when }, formatDate(when)),
+      entry.outcome
+        ? h("p", {}, h("strong", {}, entry.plugin), ` on ${entry.hook || "an unknown hook"} `, outcomeBadge(entry.outcome),
+          entry.duration_ms !== undefined && entry.duration_ms !== null ? ` in ${tookText(entry.duration_ms)}` : "")
+        : h("p", {}, h("strong", {}, entry.type || ""), move ? ` ${move}` : "", entry.plugin ? ` (${entry.plugin})` : ""),
+      reason ? h("p.meta", {}, reason) : null);
+  })));
+}
+
+/** The latest result of each plugin and hook: the history's per-plugin entries (`plugin` and `outcome`), oldest first. */
+export function pluginResults(history) {
+  const latest = new Map();
+  for (const entry of history) {
+    if (entry.plugin && entry.outcome) latest.set(`${entry.plugin}\u0000${entry.hook || ""}`, entry);
+  }
+  return [...latest.values()];
+}
+
+async function fillPlugins(section, video, history) {
+  let results;
+  try {
+    results = pluginResults(await history);
+  } catch (error) {
+    section.append(notice(error.message, { kind: "error" }));
+    return;
+  }
   if (!results.length) {
     section.append(emptyState(["processing", "recording", "enriching"].includes(video.status)
       ? "Plugins run once processing is done; their results appear here."
@@ -70,14 +104,15 @@ async function fillPlugins(section, video) {
     return;
   }
   section.append(h("table.table", {},
+    h("caption.visually-hidden", {}, "Latest result of each plugin"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Plugin"), h("th", { scope: "col" }, "Hook"),
-      h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Took"), h("th", { scope: "col" }, "Detail"))),
+      h("th", { scope: "col" }, "Outcome"), h("th", { scope: "col" }, "Took"), h("th", { scope: "col" }, "Detail"))),
     h("tbody", {}, results.map((result) => h("tr", {},
-      h("td", {}, result.plugin || result.name),
+      h("th", { scope: "row" }, result.plugin),
       h("td", {}, result.hook || ""),
-      h("td", {}, h(`span.badge.plugin-${result.status}`, {}, result.status || "")),
-      h("td", {}, result.duration_ms !== undefined ? `${(result.duration_ms / 1000).toFixed(1)} s` : ""),
-      h("td", {}, result.error || result.reason || ""))))));
+      h("td", {}, outcomeBadge(result.outcome)),
+      h("td", {}, tookText(result.duration_ms)),
+      h("td", {}, result.reason || ""))))));
 }
 
 /** The title book (`GET /videos/{id}/titles`), or what the record's projection holds where there is none yet. */

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from infra.constructs.plugin import PluginStack
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge
+from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import resource_name
 from infra.subscriptions import Subscription, subscribe_queue
 from services.genai.stack_support import (
@@ -108,10 +108,10 @@ class TranscriptPluginStack(PluginStack):
         )
         for role in (self.service_function.role, completion.role):
             assert role is not None
-            acknowledge(
+            acknowledge_resource(
                 role,
-                "AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:transcribe:<AWS::Region>:<AWS::AccountId>"
-                ":transcription-job/svideo-*]",
+                "AwsSolutions-IAM5",
+                jobs,
                 "Job names are made per invocation at run time; the policy admits svideo's own only.",
             )
         queue = sqs.Queue(

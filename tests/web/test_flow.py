@@ -61,8 +61,8 @@ class Flow:
     titles: list[str] = field(default_factory=list)
     pushes: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
-    def shot(self, page: Any, name: str) -> None:
-        page.screenshot(path=str(self.shots / f"{name}.png"), full_page=False)
+    def shot(self, page: Any, name: str, *, full_page: bool = False) -> None:
+        page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
 
 
 @pytest.fixture(scope="module")
@@ -284,6 +284,12 @@ def test_given_a_published_video_when_watched_then_title_captions_and_transcript
     )
     assert "lambda" in cues.lower() or "serverless" in cues.lower(), cues
     viewer.get_by_role("button", name="Play from 0:00", exact=False).first.wait_for()
+    # Paused mid-clip, the default captions track shows a cue on the picture.
+    viewer.evaluate(
+        "() => new Promise((done) => { const v = document.querySelector('video');"
+        " v.addEventListener('seeked', done, { once: true }); v.currentTime = 3; })"
+    )
+    viewer.wait_for_function("() => document.querySelector('video').textTracks[0].activeCues?.length > 0")
     flow.shot(viewer, "watch-captions")
     assert_accessible(viewer, "watch")
 
@@ -299,7 +305,15 @@ def test_given_title_candidates_when_the_broadcaster_picks_one_then_it_becomes_t
     assert choices.count() >= 3
     second = page.locator("fieldset .choice label").nth(1).inner_text().split(" — from:")[0]
     choices.nth(1).check()
-    flow.shot(page, "studio-video")
+    plugin_table = page.locator("table", has=page.locator("caption", has_text="Latest result of each plugin"))
+    plugin_table.wait_for()
+    cells = plugin_table.locator("tbody tr").evaluate_all(
+        "rows => rows.map((row) => Array.from(row.cells, (cell) => cell.textContent.trim()))"
+    )
+    rows = {row[0]: row[1:] for row in cells}
+    assert set(rows) == set(PLATFORM_PLUGINS), rows  # one row per plugin, from its history entries
+    assert rows["transcript"][:2] == ["preMetadata", "Succeeded"], rows
+    flow.shot(page, "studio-video", full_page=True)  # history, title candidates and the per-plugin table
     assert_accessible(page, "studio video")
     page.get_by_role("button", name="Use this title").click()
     page.get_by_test_id("current-title").filter(has_text=second).wait_for()

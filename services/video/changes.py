@@ -83,7 +83,8 @@ def _recording_failed(envelope: Envelope[Any], d: RecordingFailed) -> Change:
 def _processed(envelope: Envelope[Any], d: VideoProcessed) -> Change:
     media = MediaKeys(
         mp4_key=d.media.mp4_key,
-        hls_master_key=d.media.hls_master_key,
+        # The HLS master is only ours to sign when post-processing copied it into the media bucket.
+        hls_master_key=d.media.hls_master_key if d.media.hls_bucket in (None, d.media.bucket) else None,
         poster_key=d.media.poster_key,
         thumbnail_keys=list(d.media.thumbnail_keys),
         width=d.media.width,

@@ -388,7 +388,7 @@ def view(video: Video, media: MediaStore) -> VideoView:
     if video.media is not None:
         urls = MediaUrls(
             mp4_url=media.url(video.media.mp4_key),
-            hls_url=media.url(video.media.hls_master_key),
+            hls_url=media.url(video.media.hls_master_key) if video.media.hls_master_key else None,
             poster_url=media.url(video.media.poster_key),
             thumbnail_urls=[media.url(key) for key in video.media.thumbnail_keys],
             width=video.media.width,

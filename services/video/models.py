@@ -22,7 +22,8 @@ class MediaKeys(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     mp4_key: str
-    hls_master_key: str
+    # None while the HLS recording stays in the channel's recording bucket: only media-bucket keys are signed.
+    hls_master_key: str | None = None
     poster_key: str
     thumbnail_keys: list[str] = Field(default_factory=list)
     width: int
@@ -192,7 +193,9 @@ class Page:
 
 class MediaUrls(BaseModel):
     mp4_url: str
-    hls_url: str
+    hls_url: str | None = Field(
+        default=None, description="Absent while the HLS recording stays in the channel's recording bucket"
+    )
     poster_url: str
     thumbnail_urls: list[str]
     width: int

@@ -204,6 +204,22 @@ def test_given_video_processed_then_the_record_and_the_view_name_the_compute(wor
     assert world.catalog.get(_owner(), VIDEO_ID, world.media).compute == "fargate"
 
 
+@pytest.mark.parametrize(
+    ("hls_bucket", "signed"), [(None, True), ("svideo-dev-media", True), ("recordings", False)]
+)
+def test_given_video_processed_then_hls_is_linked_only_when_it_is_in_the_media_bucket(
+    world: World, hls_bucket: str | None, signed: bool
+) -> None:
+    # A link signed for the media bucket to a key in the channel's recording bucket could never play.
+    processed = event("Video.Processed")
+    processed["detail"]["media"]["hls_bucket"] = hls_bucket
+    world.apply(event("Recording.Ended"))
+    world.apply(processed)
+    media = world.catalog.get(_owner(), VIDEO_ID, world.media).media
+    assert media is not None and media.mp4_url
+    assert (media.hls_url is not None) is signed
+
+
 def test_given_processing_failed_then_the_record_names_the_compute_that_failed(world: World) -> None:
     world.apply(event("Recording.Ended"))
     world.apply(event("Video.ProcessingFailed", compute="fargate"))

@@ -9,14 +9,13 @@ import aws_cdk as cdk
 from aws_cdk import aws_bedrock as bedrock
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.plugin import PluginStack
 from infra.constructs.service_function import ServiceFunction
 from infra.naming import resource_name
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription
 from services.genai.config import GenAiSettings
 from services.genai.stack_support import (
     attach_routes,
@@ -24,7 +23,6 @@ from services.genai.stack_support import (
     genai_mode,
     grant_bedrock,
     grant_media,
-    lint_mapping,
     media_bucket,
     snap_start,
 )
@@ -139,19 +137,16 @@ class TitlesPluginStack(PluginStack):
         )
         self._allow(function.role, bucket_arn, self.node.try_find_child("Guardrail"))  # type: ignore[arg-type]
         function.role.add_to_policy(self._put_events(plugin_source("titles")))
-        queue = sqs.Queue(
-            self, "RegenerateRequests", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(6 * REGENERATE_TIMEOUT.to_seconds()),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=3),
-        )  # fmt: skip
-        subscribe_queue(
-            self, regenerate_subscription(self.stage), bus=self.bus, queue=queue,
-            dead_letter_queue=self.dead_letters,
-        )  # fmt: skip
-        function.function.add_event_source(
-            sources.SqsEventSource(queue, batch_size=1, report_batch_item_failures=True)
+        # Undeliverable requests dead-letter beside the invocations (the plugin's own DLQ), as the rule did.
+        QueueConsumer(
+            self,
+            "RegenerateRequests",
+            bus=self.bus,
+            subscriptions=[regenerate_subscription(self.stage)],
+            function=function.function,
+            batch_size=1,
+            rule_dead_letter_queue=self.dead_letters,
         )
-        lint_mapping(function.function, queue.node)
         return function
 
     def _guardrail(self) -> bedrock.CfnGuardrail:

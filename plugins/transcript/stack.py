@@ -7,21 +7,18 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_lambda_event_sources as sources
-from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
 from infra.constructs.plugin import PluginStack
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, acknowledge_resource
+from infra.nag import acknowledge_resource
 from infra.naming import resource_name
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription
 from services.genai.stack_support import (
-    MEDIA_BUCKET_PARAMETER,
     genai_code,
     genai_mode,
     grant_media,
-    lint_mapping,
     media_bucket,
 )
 from shared.events.aws import TranscribeJobStateChange
@@ -94,9 +91,10 @@ class TranscriptPluginStack(PluginStack):
         completion.role.add_to_policy(
             iam.PolicyStatement(actions=["s3:DeleteObject"], resources=[f"{bucket_arn}/{deferred}"])
         )
-        acknowledge(
+        acknowledge_resource(
             completion.role,
-            f"AwsSolutions-IAM5[Resource::arn:aws:s3:::<{MEDIA_BUCKET_PARAMETER}>/{deferred}]",
+            "AwsSolutions-IAM5",
+            f"{bucket_arn}/{deferred}",
             "One deferred invocation per video; only that file under the plugin's own prefix can be deleted.",
         )
         completion.role.add_to_policy(
@@ -114,20 +112,13 @@ class TranscriptPluginStack(PluginStack):
                 jobs,
                 "Job names are made per invocation at run time; the policy admits svideo's own only.",
             )
-        queue = sqs.Queue(
-            self, "JobStates", encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
-            visibility_timeout=cdk.Duration.seconds(6 * COMPLETION_TIMEOUT.to_seconds()),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=self.dead_letters, max_receive_count=3),
-        )  # fmt: skip
-        default_bus = events.EventBus.from_event_bus_name(self, "DefaultBus", "default")
-        subscribe_queue(
+        # Undeliverable job states dead-letter beside the invocations (the plugin's own DLQ), as the rule did.
+        QueueConsumer(
             self,
-            transcribe_subscription(self.stage),
-            bus=default_bus,
-            queue=queue,
-            dead_letter_queue=self.dead_letters,
+            "JobStates",
+            bus=events.EventBus.from_event_bus_name(self, "DefaultBus", "default"),
+            subscriptions=[transcribe_subscription(self.stage)],
+            function=completion.function,
+            batch_size=5,
+            rule_dead_letter_queue=self.dead_letters,
         )
-        completion.function.add_event_source(
-            sources.SqsEventSource(queue, batch_size=5, report_batch_item_failures=True)
-        )
-        lint_mapping(completion.function, queue.node)

@@ -8,18 +8,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal, cast
+from typing import Literal, cast
 
 import aws_cdk as cdk
-from aws_cdk import aws_apigatewayv2 as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.packaging import code_files, code_from_files
 from infra.constructs.plugin import PluginStack
-from infra.nag import acknowledge, ignore_lint
+from infra.nag import acknowledge_resource
 from infra.naming import VideoParameter, parameter_name
 
 GenAiMode = Literal["local", "aws"]
@@ -107,9 +106,10 @@ def grant_media(role: iam.IRole, bucket_arn: str, *, read: list[str], write: lis
             iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{p}" for p in write])
         )
     for pattern in sorted({*read, *write}):
-        acknowledge(
+        acknowledge_resource(
             role,
-            f"AwsSolutions-IAM5[Resource::arn:aws:s3:::<{MEDIA_BUCKET_PARAMETER}>/{pattern}]",
+            "AwsSolutions-IAM5",
+            f"{bucket_arn}/{pattern}",
             "Object keys are per video; access stays under videos/ and the plugin's own prefixes.",
         )
 
@@ -122,30 +122,13 @@ def attach_routes(
     source_path: str,
 ) -> None:
     """Routes on the video stack's HTTP API behind its JWT authorizer, proxied to `function`."""
-    api_id = ssm.StringParameter.value_for_string_parameter(
-        stack, parameter_name(stage, VideoParameter.API_ID)
-    )
-    authorizer_id = ssm.StringParameter.value_for_string_parameter(
-        stack, parameter_name(stage, VideoParameter.API_AUTHORIZER_ID)
-    )
-    integration = apigw.CfnIntegration(
+    api_id = attach_http_routes(
         stack,
-        "FeedbackIntegration",
-        api_id=api_id,
-        integration_type="AWS_PROXY",
-        integration_uri=function.function_arn,
-        payload_format_version="2.0",
+        stage=stage,
+        function=function,
+        routes=[(method, path, True) for method, path in routes],
+        integration_id="FeedbackIntegration",
     )
-    for method, path in routes:
-        apigw.CfnRoute(
-            stack,
-            f"Route-{method}-{path.strip('/').replace('/', '-').replace('{', '').replace('}', '')}",
-            api_id=api_id,
-            route_key=f"{method} {path}",
-            target=f"integrations/{integration.ref}",
-            authorization_type="JWT",
-            authorizer_id=authorizer_id,
-        )
     cdk.Annotations.of(function).acknowledge_warning(
         "@aws-cdk/aws-lambda:addPermissionsToVersionOrAlias",
         "The HTTP API integration invokes the unqualified function ARN that this permission covers.",
@@ -155,8 +138,3 @@ def attach_routes(
         principal=iam.ServicePrincipal("apigateway.amazonaws.com"),
         source_arn=stack.format_arn(service="execute-api", resource=api_id, resource_name=source_path),
     )
-
-
-def lint_mapping(function: lambda_.Function, queue_node: Any) -> None:
-    mapping = function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue_node)}")
-    ignore_lint(mapping, "ES1001", "SQS mappings take no OnFailure destination; the queue's redrive does.")

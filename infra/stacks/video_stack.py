@@ -15,19 +15,19 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_pipes as pipes
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
-from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
+from infra.constructs.consumer import QueueConsumer
+from infra.constructs.parameters import publish_parameters, read_parameter
 from infra.constructs.service_function import ServiceFunction
-from infra.nag import acknowledge, ignore_lint
-from infra.naming import IdentityParameter, VideoParameter, parameter_name, resource_name
+from infra.nag import acknowledge, acknowledge_resource, ignore_lint
+from infra.naming import IdentityParameter, VideoParameter, resource_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
-from infra.subscriptions import Subscription, subscribe_queue
+from infra.subscriptions import Subscription
 from services.video.changes import subscribed_types
 from services.video.domain import OUTBOX_EVENTS
 from services.video.routes import API_ROUTES
@@ -81,7 +81,9 @@ class VideoStack(cdk.Stack):
         self.sweeper = self._sweeper(environment)
         self.outbox_dead_letters, self.outbox_pipes = self._outbox()
         self.api, self.authorizer = self._http_api()
-        self._publish(
+        publish_parameters(
+            self,
+            stage,
             {
                 VideoParameter.TABLE_NAME: self.table.table_name,
                 VideoParameter.MEDIA_BUCKET: self.bucket.bucket_name,
@@ -89,7 +91,7 @@ class VideoStack(cdk.Stack):
                 VideoParameter.API_ID: self.api.api_id,
                 VideoParameter.API_URL: self.api.api_endpoint,
                 VideoParameter.API_AUTHORIZER_ID: self.authorizer.ref,
-            }
+            },
         )
 
     # -- data ----------------------------------------------------------------------------------------
@@ -203,9 +205,10 @@ class VideoStack(cdk.Stack):
         return function
 
     def _acknowledge_media_prefix(self, function: ServiceFunction) -> None:
-        acknowledge(
+        acknowledge_resource(
             function.role,
-            f"AwsSolutions-IAM5[Resource::<{self._logical_id(self.bucket)}.Arn>/videos/*]",
+            "AwsSolutions-IAM5",
+            self.bucket.arn_for_objects("videos/*"),
             "Every video's media lives under videos/<video_id>/; the API reads and deletes any one video's.",
         )
 
@@ -224,42 +227,16 @@ class VideoStack(cdk.Stack):
         for statement in self._media_cleanup():
             function.role.add_to_policy(statement)
         self._acknowledge_media_prefix(function)
-        dead_letters = sqs.Queue(
+        QueueConsumer(
             self,
-            "CatalogEventsDeadLetters",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
+            "CatalogEventsInbox",
+            bus=self.bus,
+            subscriptions=video_events_subscriptions(self.stage),
+            function=function.function,
             retention_period=QUEUE_RETENTION,
-        )
-        ignore_lint(dead_letters, "ES6000", "A dead-letter queue has no dead-letter queue of its own.")
-        acknowledge(
-            dead_letters,
-            "AwsSolutions-SQS3",
-            "This queue is the dead-letter queue of the catalog events queue.",
-        )
-        queue = sqs.Queue(
-            self,
-            "CatalogEventsQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=QUEUE_RETENTION,
-            visibility_timeout=cdk.Duration.seconds(6 * 30),  # six times the function timeout (Lambda advice)
             # Events for a video not yet created wait for its creating event through a few redeliveries.
-            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=8),
-        )
-        rule_dead_letters = import_events_dead_letter_queue(self, self.stage)
-        for subscription in video_events_subscriptions(self.stage):
-            subscribe_queue(
-                self, subscription, bus=self.bus, queue=queue, dead_letter_queue=rule_dead_letters
-            )
-        function.function.add_event_source(
-            sources.SqsEventSource(queue, batch_size=10, report_batch_item_failures=True)
-        )
-        mapping = function.function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(queue.node)}")
-        ignore_lint(
-            mapping,
-            "ES1001",
-            "SQS mappings take no OnFailure destination; the queue's redrive policy dead-letters records.",
+            max_receive_count=8,
+            rule_dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
         )
         return function
 
@@ -445,22 +422,7 @@ class VideoStack(cdk.Stack):
 
     # -- sharing -------------------------------------------------------------------------------------
     def _ssm(self, key: str) -> str:
-        return ssm.StringParameter.value_for_string_parameter(self, parameter_name(self.stage, key))
-
-    def _logical_id(self, construct: Construct) -> str:
-        resource = construct.node.default_child
-        assert isinstance(resource, cdk.CfnElement)
-        return str(self.resolve(resource.logical_id))
-
-    def _publish(self, values: Mapping[VideoParameter, str]) -> None:
-        for key, value in values.items():
-            ssm.StringParameter(
-                self,
-                f"Parameter-{key.value}",
-                parameter_name=parameter_name(self.stage, key.value),
-                string_value=value,
-                description=f"svideo {self.stage}: {key.name.lower().replace('_', ' ')}",
-            )
+        return read_parameter(self, self.stage, key)
 
 
 @jsii.implements(apigw.IAccessLogSettings)

@@ -196,4 +196,3 @@ function invocationRow(item) {
     h("td", {}, took),
     h("td", {}, h("code.output", {}, item.reason || item.output_preview || "")));
 }
-}

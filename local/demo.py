@@ -25,7 +25,7 @@ from typing import Any
 
 import requests
 
-from local import cli
+from local import cli, platform_client
 
 # One clear topic, so the transcript and the titles have something to name.
 DEMO_TEXT = (
@@ -185,12 +185,11 @@ class Cloud:
     def parameter(self, key: str) -> str:
         from infra.naming import parameter_name
 
-        name = parameter_name(self.stage, key)
         try:
-            value: str = self.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+            return platform_client.read_parameter(self.client("ssm"), self.stage, key)
         except Exception as exc:  # any failure here means the stack that publishes it is not deployed
+            name = parameter_name(self.stage, key)
             raise DemoError(f"SSM parameter {name} is missing: is its stack deployed? ({exc})") from exc
-        return value
 
 
 # ---------------------------------------------------------------- broadcaster, channel
@@ -205,37 +204,25 @@ def sign_in_broadcaster(cloud: Cloud, say: Narrator) -> str:
     email = f"broadcaster-{uuid.uuid4().hex[:8]}@example.com"
     password = f"Demo-{secrets.token_urlsafe(12)}-9a!"
     idp = cloud.client("cognito-idp")
-    idp.admin_create_user(
-        UserPoolId=pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )
-    idp.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=password, Permanent=True)
-    for group in (BROADCASTER_GROUP, PLUGIN_DEVELOPER_GROUP):  # plugin-developer: to register the built-ins
-        idp.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
-    result = idp.initiate_auth(
-        ClientId=client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": password},
-    )["AuthenticationResult"]
+    groups = (BROADCASTER_GROUP, PLUGIN_DEVELOPER_GROUP)  # plugin-developer: to register the built-ins
+    platform_client.create_user(idp, pool_id, email, password, groups)
+    token = platform_client.sign_in(idp, client_id, email, password)
     say(f"user {email} (groups {BROADCASTER_GROUP}, {PLUGIN_DEVELOPER_GROUP}) in pool {pool_id}: signed in")
-    token: str = result["IdToken"]
     return token
 
 
 def api_call(cloud: Cloud, method: str, path: str, token: str | None, body: Any = None) -> Any:
     from infra.naming import VideoParameter
 
-    url = cloud.parameter(VideoParameter.API_URL).rstrip("/") + path
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    api_url = cloud.parameter(VideoParameter.API_URL)
     try:
-        response = requests.request(method, url, json=body, headers=headers, timeout=API_TIMEOUT_SECONDS)
+        status, answer = platform_client.call_api(api_url, method, path, token, body, API_TIMEOUT_SECONDS)
     except requests.RequestException as exc:
         raise DemoError(f"{method} {path} did not answer: {exc}") from exc
-    if response.status_code >= 400:
-        raise DemoError(f"{method} {path} answered {response.status_code}: {response.text[:500]}")
-    return response.json() if response.content else None
+    if status >= 400:
+        text = answer if isinstance(answer, str) else json.dumps(answer)
+        raise DemoError(f"{method} {path} answered {status}: {text[:500]}")
+    return answer
 
 
 def register_built_in_plugins(cloud: Cloud, token: str, say: Narrator) -> None:

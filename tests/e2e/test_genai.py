@@ -13,10 +13,9 @@ import json
 import subprocess
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -24,19 +23,21 @@ import requests
 
 from infra.app import ASSET_METADATA
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import ChannelParameter, IdentityParameter, VideoParameter, bus_name, parameter_name
+from infra.naming import ChannelParameter, IdentityParameter, VideoParameter, parameter_name
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.postprocess_stack import PostprocessStack
 from infra.stacks.video_stack import VideoStack
 from local.cloud import LocalCloud
+from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
 from plugins.avatars.stack import AvatarsPluginStack
 from plugins.titles.stack import TitlesPluginStack
 from plugins.transcript.stack import TranscriptPluginStack
 from services.plugins.manifest import load_manifest
 from services.postprocess.storage import S3Storage
 from tests.conftest import DeployAssembly
+from tests.e2e.conftest import BusTap, put_event
 from tests.ground_truth import have_speech_tools, normalise, speak, word_error_rate
 from tests.media import make_ivs_recording
 
@@ -59,48 +60,24 @@ TEXT = (
 TOPIC = {"bee", "bees", "beehive", "hive", "honey", "beekeeping", "beekeeper"}
 TRAILING_SILENCE_S = 3.0  # the recording is 1 s longer than the speech: the looped audio never repeats words
 MAX_WER = 0.25
-T = TypeVar("T")
-
-
-def poll(probe: Callable[[], T | None], *, timeout: float, what: str, every: float = 0.5) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := probe()) is not None:
-            return found
-        time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @dataclass
 class Platform:
     cloud: LocalCloud
     api_url: str
-    queue_url: str
+    tap: BusTap
     developer: str
     owner_token: str
     owner_id: str
     speech: Path
     seconds: float
-    seen: list[dict[str, Any]] = field(default_factory=list)
 
     def events(self, video_id: str, detail_type: str | None = None) -> list[dict[str, Any]]:
-        sqs = self.cloud.client("sqs")
-        while messages := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in messages:
-                self.seen.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return [
-            e
-            for e in self.seen
-            if e["detail"].get("video_id") == video_id and detail_type in (None, e["detail-type"])
-        ]
+        return self.tap.of_video(video_id, detail_type)
 
     def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        response = requests.request(method, f"{self.api_url}{path}", json=body, headers=headers, timeout=30)
-        return response.status_code, response.json() if response.content else None
+        return call_api(self.api_url, method, path, token, body)
 
     def enable_only(self, *names: str) -> None:
         for name in PLUGINS:
@@ -130,10 +107,8 @@ class Platform:
                 "renditions": [{"name": "360p30", "playlist_key": playlist}],
             },
         }  # fmt: skip
-        entry = {"Source": "svideo.channel", "DetailType": "Recording.Ended", "Detail": json.dumps(detail),
-                 "EventBusName": bus_name(STAGE)}  # fmt: skip
-        result = self.cloud.client("events").put_events(Entries=[entry])
-        assert result["FailedEntryCount"] == 0, result
+        ended = {"source": "svideo.channel", "detail-type": "Recording.Ended", "detail": detail}
+        put_event(self.cloud, ended, STAGE)
         return video_id
 
     def video(self, video_id: str) -> dict[str, Any] | None:
@@ -173,23 +148,14 @@ def _gist(detail: dict[str, Any]) -> str:
 
 
 def _ssm(cloud: LocalCloud, key: str) -> str:
-    return str(cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, key))["Parameter"]["Value"])
+    return read_parameter(cloud.client("ssm"), STAGE, key)
 
 
 def _sign_in(cloud: LocalCloud, email: str, group: str) -> tuple[str, str]:
-    cognito = cloud.client("cognito-idp")
-    pool = _ssm(cloud, IdentityParameter.USER_POOL_ID)
-    client = _ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID)
-    user = cognito.admin_create_user(
-        UserPoolId=pool, Username=email, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-    )["User"]  # fmt: skip
-    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=group)
-    credentials = {"USERNAME": email, "PASSWORD": PASSWORD}
-    result = cognito.initiate_auth(ClientId=client, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=credentials)
-    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-    return str(result["AuthenticationResult"]["IdToken"]), sub
+    """A new user in `group`: its ID token and `sub`."""
+    idp = cloud.client("cognito-idp")
+    sub = create_user(idp, _ssm(cloud, IdentityParameter.USER_POOL_ID), email, PASSWORD, [group])
+    return sign_in(idp, _ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID), email, PASSWORD), sub
 
 
 def _speech(directory: Path) -> tuple[Path, float]:
@@ -233,22 +199,12 @@ def platform(
     failed = [(r.name, r.status) for r in results if r.status not in ("CREATE_COMPLETE", "UPDATE_COMPLETE")]
     assert not failed, failed
 
-    sqs = local_cloud.client("sqs")
-    queue_url = sqs.create_queue(QueueName="genai-e2e-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events = local_cloud.client("events")
-    events.put_rule(Name="genai-e2e-everything", EventBusName=bus_name(STAGE),
-                    EventPattern=json.dumps({"source": [{"prefix": "svideo."}]}))  # fmt: skip
-    events.put_targets(Rule="genai-e2e-everything", EventBusName=bus_name(STAGE),
-                       Targets=[{"Id": "q", "Arn": queue_arn}])  # fmt: skip
-
+    tap = BusTap(local_cloud, "genai-e2e", STAGE)
     developer, _ = _sign_in(local_cloud, "genai-dev@example.com", "plugin-developer")
     owner_token, owner_id = _sign_in(local_cloud, "genai-owner@example.com", "broadcaster")
     speech, seconds = _speech(tmp_path_factory.mktemp("speech"))
     platform = Platform(
-        cloud=local_cloud, api_url=_ssm(local_cloud, VideoParameter.API_URL).rstrip("/"), queue_url=queue_url,
+        cloud=local_cloud, api_url=_ssm(local_cloud, VideoParameter.API_URL).rstrip("/"), tap=tap,
         developer=developer, owner_token=owner_token, owner_id=owner_id, speech=speech,
         seconds=seconds,
     )  # fmt: skip

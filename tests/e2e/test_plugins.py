@@ -10,29 +10,29 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
-import requests
 
 from infra.constructs.packaging import code_files, code_from_files
 from infra.constructs.plugin import PluginStack
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import IdentityParameter, VideoParameter, bus_name, parameter_name
+from infra.naming import IdentityParameter, VideoParameter
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.video_stack import VideoStack
 from local.cli import main as cli_main
 from local.cloud import LocalCloud
+from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
 from plugins.duration.stack import DurationPluginStack
 from services.plugins.manifest import load_manifest
 from tests.conftest import DeployAssembly
+from tests.e2e.conftest import BusTap, put_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -48,7 +48,6 @@ DEPLOYED = (
 )  # each with a stack; silent/manual have none
 REGISTERED = ("duration", *DEPLOYED, "silent", "manual")
 EVENTS = REPO_ROOT / "tests" / "events"
-T = TypeVar("T")
 
 
 def fixture_code() -> Any:
@@ -59,46 +58,22 @@ def fixture_code() -> Any:
     return code_from_files(Path("tests/e2e/plugin_fixtures"), [*shared, *markers, *fixtures])
 
 
-def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 @dataclass
 class Platform:
     cloud: LocalCloud
     api_url: str
-    queue_url: str
+    tap: BusTap
     developer: str
     owner_token: str
     owner_id: str
     lifecycle_table: str
     schedule_group: str
-    seen: list[dict[str, Any]]
 
     def events(self, video_id: str, detail_type: str | None = None) -> list[dict[str, Any]]:
-        sqs = self.cloud.client("sqs")
-        while messages := sqs.receive_message(QueueUrl=self.queue_url, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in messages:
-                self.seen.append(json.loads(message["Body"]))
-                sqs.delete_message(QueueUrl=self.queue_url, ReceiptHandle=message["ReceiptHandle"])
-        return [
-            e
-            for e in self.seen
-            if e["detail"].get("video_id") == video_id and detail_type in (None, e["detail-type"])
-        ]
+        return self.tap.of_video(video_id, detail_type)
 
     def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
-        headers = {"authorization": f"Bearer {token}"} if token else {}
-        response = requests.request(method, f"{self.api_url}{path}", json=body, headers=headers, timeout=30)
-        return response.status_code, response.json() if response.content else None
+        return call_api(self.api_url, method, path, token, body)
 
     def enable_only(self, *names: str) -> None:
         for name in REGISTERED:
@@ -107,10 +82,7 @@ class Platform:
             assert status == 200, body
 
     def put(self, event: dict[str, Any]) -> None:
-        entry = {"Source": event["source"], "DetailType": event["detail-type"],
-                 "Detail": json.dumps(event["detail"]), "EventBusName": bus_name(STAGE)}  # fmt: skip
-        result = self.cloud.client("events").put_events(Entries=[entry])
-        assert result["FailedEntryCount"] == 0, result
+        put_event(self.cloud, event, STAGE)
 
     def process(self, duration_ms: int, *, twice: bool = False) -> str:
         """A recorded video of the broadcaster, then its Video.Processed (twice for the duplicate case)."""
@@ -158,28 +130,14 @@ class Platform:
 
 
 def _ssm(cloud: LocalCloud, key: str) -> str:
-    return str(cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, key))["Parameter"]["Value"])
+    return read_parameter(cloud.client("ssm"), STAGE, key)
 
 
 def _sign_in(cloud: LocalCloud, email: str, group: str) -> tuple[str, str]:
-    cognito = cloud.client("cognito-idp")
-    pool, client = (
-        _ssm(cloud, IdentityParameter.USER_POOL_ID),
-        _ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID),
-    )
-    user = cognito.admin_create_user(
-        UserPoolId=pool, Username=email, MessageAction="SUPPRESS",
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-    )["User"]  # fmt: skip
-    cognito.admin_set_user_password(UserPoolId=pool, Username=email, Password=PASSWORD, Permanent=True)
-    cognito.admin_add_user_to_group(UserPoolId=pool, Username=email, GroupName=group)
-    result = cognito.initiate_auth(
-        ClientId=client,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )
-    sub = next(a["Value"] for a in user["Attributes"] if a["Name"] == "sub")
-    return str(result["AuthenticationResult"]["IdToken"]), sub
+    """A new user in `group`: its ID token and `sub`."""
+    idp = cloud.client("cognito-idp")
+    sub = create_user(idp, _ssm(cloud, IdentityParameter.USER_POOL_ID), email, PASSWORD, [group])
+    return sign_in(idp, _ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID), email, PASSWORD), sub
 
 
 @pytest.fixture(scope="module")
@@ -218,23 +176,13 @@ def platform(
     )
     group = next(v for (t, _), v in by_type.items() if t == "AWS::Scheduler::ScheduleGroup")
 
-    sqs = local_cloud.client("sqs")
-    queue_url = sqs.create_queue(QueueName="plugins-e2e-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events = local_cloud.client("events")
-    events.put_rule(Name="plugins-e2e-everything", EventBusName=bus_name(STAGE),
-                    EventPattern=json.dumps({"source": [{"prefix": "svideo."}]}))  # fmt: skip
-    events.put_targets(Rule="plugins-e2e-everything", EventBusName=bus_name(STAGE),
-                       Targets=[{"Id": "q", "Arn": queue_arn}])  # fmt: skip
-
+    tap = BusTap(local_cloud, "plugins-e2e", STAGE)
     developer, _ = _sign_in(local_cloud, "dev@example.com", "plugin-developer")
     owner_token, owner_id = _sign_in(local_cloud, "owner@example.com", "broadcaster")
     platform = Platform(
-        cloud=local_cloud, api_url=_ssm(local_cloud, VideoParameter.API_URL).rstrip("/"), queue_url=queue_url,
+        cloud=local_cloud, api_url=_ssm(local_cloud, VideoParameter.API_URL).rstrip("/"), tap=tap,
         developer=developer, owner_token=owner_token, owner_id=owner_id, lifecycle_table=str(lifecycle_table),
-        schedule_group=str(group), seen=[],
+        schedule_group=str(group),
     )  # fmt: skip
     for name in REGISTERED:
         path = (

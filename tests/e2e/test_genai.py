@@ -328,8 +328,8 @@ def test_given_no_transcript_when_titles_and_avatars_fail_then_the_video_is_publ
     results = platform.results(video_id)
     assert set(results) == {"titles", "avatars"}
     for plugin in ("titles", "avatars"):
-        status, reason = results[plugin]
-        assert status == "failed" and reason and "no transcript" in reason, results
+        outcome, reason = results[plugin]
+        assert outcome == "failed" and reason and "no transcript" in reason, results
     assert not {"title_candidates", "avatars", "transcript_key"} & set(video["fields"]), video["fields"]
     status, history = platform.api("GET", f"/videos/{video_id}/history", platform.owner_token)
     assert status == 200, history

@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-import urllib.error
-import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
 
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import ChannelParameter, IdentityParameter, VideoParameter, bus_name, parameter_name
+from infra.naming import ChannelParameter, IdentityParameter, VideoParameter
 from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.live_stack import WEBSOCKET_URL_KEY, LiveStack
 from infra.stacks.video_stack import VideoStack
 from local.cloud import LocalCloud
+from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
 from tests.conftest import DeployAssembly
+from tests.e2e.conftest import BusTap
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
@@ -34,7 +33,6 @@ STAGE = "dev"
 RECONNECT_WINDOW_SECONDS = 2  # short, so the recording ends soon after the clip
 CLIP_SECONDS = 10
 PASSWORD = "Broadcast-e2e-Passw0rd!"
-T = TypeVar("T")
 
 
 @dataclass
@@ -45,11 +43,11 @@ class Platform:
     recording_bucket: str
     user_pool_id: str
     client_id: str
-    events_queue_url: str
+    tap: BusTap
 
 
 def _ssm(cloud: LocalCloud, key: str) -> str:
-    return str(cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, key))["Parameter"]["Value"])
+    return read_parameter(cloud.client("ssm"), STAGE, key)
 
 
 @pytest.fixture(scope="module")
@@ -77,21 +75,7 @@ def platform(
     app.synth()
     deploy_assembly(outdir)
 
-    # Every svideo event on the bus, copied to a queue the test reads.
-    sqs = local_cloud.client("sqs")
-    queue_url = sqs.create_queue(QueueName="broadcast-e2e-events")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
-        "QueueArn"
-    ]
-    events = local_cloud.client("events")
-    events.put_rule(
-        Name="broadcast-e2e-everything",
-        EventBusName=bus_name(STAGE),
-        EventPattern=json.dumps({"source": [{"prefix": "svideo."}]}),
-    )
-    events.put_targets(
-        Rule="broadcast-e2e-everything", EventBusName=bus_name(STAGE), Targets=[{"Id": "q", "Arn": queue_arn}]
-    )
+    tap = BusTap(local_cloud, "broadcast-e2e", STAGE)
     websocket = _ssm(local_cloud, WEBSOCKET_URL_KEY)
     api_id = websocket.split("/_aws/execute-api/")[1].split("/")[0]
     endpoint = local_cloud.client("apigatewayv2").get_api(ApiId=api_id)["ApiEndpoint"]
@@ -102,46 +86,21 @@ def platform(
         recording_bucket=_ssm(local_cloud, ChannelParameter.RECORDING_BUCKET),
         user_pool_id=_ssm(local_cloud, IdentityParameter.USER_POOL_ID),
         client_id=_ssm(local_cloud, IdentityParameter.USER_POOL_CLIENT_ID),
-        events_queue_url=queue_url,
+        tap=tap,
     )
 
 
-def sign_in(platform: Platform, email: str, group: str | None) -> str:
-    cognito = platform.cloud.client("cognito-idp")
-    cognito.admin_create_user(
-        UserPoolId=platform.user_pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(
-        UserPoolId=platform.user_pool_id, Username=email, Password=PASSWORD, Permanent=True
-    )
-    if group:
-        cognito.admin_add_user_to_group(UserPoolId=platform.user_pool_id, Username=email, GroupName=group)
-    result = cognito.initiate_auth(
-        ClientId=platform.client_id,
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )
-    return str(result["AuthenticationResult"]["IdToken"])
+def new_user(platform: Platform, email: str, group: str | None) -> str:
+    """A new user (in `group` if given), signed in: its ID token."""
+    idp = platform.cloud.client("cognito-idp")
+    create_user(idp, platform.user_pool_id, email, PASSWORD, [group] if group else [])
+    return sign_in(idp, platform.client_id, email, PASSWORD)
 
 
 def call(
     platform: Platform, method: str, path: str, token: str | None = None, body: Any = None
 ) -> tuple[int, Any]:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(f"{platform.api_url}{path}", data=data, method=method)
-    request.add_header("content-type", "application/json")
-    if token:
-        request.add_header("authorization", f"Bearer {token}")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            text = response.read().decode()
-            return response.status, json.loads(text) if text else None
-    except urllib.error.HTTPError as error:
-        text = error.read().decode()
-        return error.code, json.loads(text) if text else None
+    return call_api(platform.api_url, method, path, token, body)
 
 
 def push_clip(server: str, key: str, seconds: int) -> subprocess.CompletedProcess[str]:
@@ -156,41 +115,18 @@ def push_clip(server: str, key: str, seconds: int) -> subprocess.CompletedProces
     return subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=False)
 
 
-def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = probe()
-        if found is not None:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-
-
 class EventLog:
     """svideo events seen on the bus so far (from the test's queue)."""
 
-    def __init__(self, platform: Platform) -> None:
-        self._platform = platform
-        self.events: list[dict[str, Any]] = []
-        self.raw: list[str] = []
+    def __init__(self, tap: BusTap) -> None:
+        self._tap = tap
 
-    def drain(self) -> list[dict[str, Any]]:
-        sqs = self._platform.cloud.client("sqs")
-        while True:
-            messages = sqs.receive_message(
-                QueueUrl=self._platform.events_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
-            ).get("Messages", [])
-            if not messages:
-                return self.events
-            for message in messages:
-                self.raw.append(message["Body"])
-                self.events.append(json.loads(message["Body"]))
-                sqs.delete_message(
-                    QueueUrl=self._platform.events_queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+    @property
+    def raw(self) -> list[str]:
+        return self._tap.raw
 
     def first(self, detail_type: str, **detail: Any) -> dict[str, Any] | None:
-        for event in self.drain():
+        for event in self._tap.drain():
             if event["detail-type"] == detail_type and all(
                 event["detail"].get(k) == v for k, v in detail.items()
             ):
@@ -200,12 +136,12 @@ class EventLog:
 
 @pytest.fixture(scope="module")
 def broadcaster(platform: Platform) -> str:
-    return sign_in(platform, "lancer@example.com", "broadcaster")
+    return new_user(platform, "lancer@example.com", "broadcaster")
 
 
 @pytest.fixture(scope="module")
 def event_log(platform: Platform) -> EventLog:
-    return EventLog(platform)
+    return EventLog(platform.tap)
 
 
 @pytest.fixture

@@ -14,11 +14,12 @@ from websockets.exceptions import InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import bus_name, parameter_name
+from infra.naming import parameter_name
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.live_stack import WEBSOCKET_URL_KEY, LiveStack
 from local.cloud import LocalCloud
 from tests.conftest import DeployAssembly
+from tests.e2e.conftest import put_event
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(180)]
 
@@ -58,18 +59,7 @@ def viewer(websocket_url: str) -> Iterator[ClientConnection]:
 def _put(cloud: LocalCloud, sample: str, **detail: Any) -> str:
     event = json.loads((EVENTS / sample).read_text())
     event["detail"].update(detail)
-    response = cloud.client("events").put_events(
-        Entries=[
-            {
-                "Source": event["source"],
-                "DetailType": event["detail-type"],
-                "Detail": json.dumps(event["detail"]),
-                "EventBusName": bus_name(STAGE),
-            }
-        ]
-    )
-    assert response["FailedEntryCount"] == 0, response
-    return str(response["Entries"][0]["EventId"])
+    return put_event(cloud, event, STAGE)
 
 
 def _next_push(client: ClientConnection) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -24,13 +24,13 @@ from infra.naming import ChannelParameter, VideoParameter, bus_name, parameter_n
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.postprocess_stack import PostprocessStack
 from local.cloud import LocalCloud
+from local.platform_client import poll
 from services.postprocess import config
 from services.postprocess.ffmpeg import Ffmpeg
 from services.postprocess.storage import S3Storage
 from tests.media import make_ivs_recording
 
 pytestmark = pytest.mark.e2e
-T = TypeVar("T")
 THRESHOLD_MS = 20_000
 RECORDINGS = "e2e-recordings"
 MEDIA = "e2e-media"
@@ -56,15 +56,6 @@ class Platform:
 
 
 SEEN: dict[str, list[dict[str, Any]]] = {}
-
-
-def poll(probe: Callable[[], T | None], *, timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := probe()) is not None:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,8 +23,9 @@ import pytest
 
 from infra.app import build_app
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import IdentityParameter, VideoParameter, parameter_name
+from infra.naming import IdentityParameter, VideoParameter
 from local.cloud import LocalCloud
+from local.platform_client import call_api, create_user, read_parameter, sign_in
 from services.plugins.manifest import load_manifest
 from tests.conftest import DeployAssembly
 from tests.web.accessibility import assert_accessible
@@ -132,38 +132,22 @@ AXE = REPO_ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 def _create_user(cloud: LocalCloud, email: str, groups: list[str]) -> None:
     """The local Cognito's admin API, as an administrator would grant roles."""
     pool_id = _ssm(cloud, IdentityParameter.USER_POOL_ID)
-    cognito = cloud.client("cognito-idp")
-    cognito.admin_create_user(
-        UserPoolId=pool_id,
-        Username=email,
-        UserAttributes=[{"Name": "email", "Value": email}, {"Name": "email_verified", "Value": "true"}],
-        MessageAction="SUPPRESS",
-    )
-    cognito.admin_set_user_password(UserPoolId=pool_id, Username=email, Password=PASSWORD, Permanent=True)
-    for group in groups:
-        cognito.admin_add_user_to_group(UserPoolId=pool_id, Username=email, GroupName=group)
+    create_user(cloud.client("cognito-idp"), pool_id, email, PASSWORD, groups)
 
 
 def _ssm(cloud: LocalCloud, key: str) -> str:
-    return str(cloud.client("ssm").get_parameter(Name=parameter_name(STAGE, key))["Parameter"]["Value"])
+    return read_parameter(cloud.client("ssm"), STAGE, key)
 
 
 def _register_platform_plugins(cloud: LocalCloud, email: str) -> None:
     """POST /plugins with each platform plugin's manifest, as `svideo plugins register` does."""
-    signed_in = cloud.client("cognito-idp").initiate_auth(
-        ClientId=_ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID),
-        AuthFlow="USER_PASSWORD_AUTH",
-        AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD},
-    )
-    token = signed_in["AuthenticationResult"]["IdToken"]
-    api = _ssm(cloud, VideoParameter.API_URL).rstrip("/")
+    client_id = _ssm(cloud, IdentityParameter.USER_POOL_CLIENT_ID)
+    token = sign_in(cloud.client("cognito-idp"), client_id, email, PASSWORD)
+    api = _ssm(cloud, VideoParameter.API_URL)
     for name in PLATFORM_PLUGINS:
         manifest = load_manifest(REPO_ROOT / "plugins" / name / "manifest.yaml").model_dump(mode="json")
-        request = urllib.request.Request(f"{api}/plugins", data=json.dumps(manifest).encode(), method="POST")
-        request.add_header("content-type", "application/json")
-        request.add_header("authorization", f"Bearer {token}")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            assert response.status == 201, name
+        status, body = call_api(api, "POST", "/plugins", token, manifest)
+        assert status == 201, (name, body)
 
 
 def _spoken_clip(folder: Path) -> Path:

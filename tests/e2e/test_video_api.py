@@ -16,7 +16,9 @@ import requests
 from infra.app import build_app
 from infra.naming import bus_name
 from local.cloud import LocalCloud
+from local.platform_client import poll
 from tests.conftest import DeployAssembly
+from tests.e2e.conftest import put_event
 from tests.unit.video.support import event
 
 pytestmark = pytest.mark.e2e
@@ -52,18 +54,11 @@ def _sign_up(cloud: LocalCloud, pool: str, client_id: str, email: str, group: st
 
 
 def _put(cloud: LocalCloud, raw: dict[str, Any]) -> None:
-    entry = {"Source": raw["source"], "DetailType": raw["detail-type"], "Detail": json.dumps(raw["detail"]),
-             "EventBusName": bus_name("dev")}  # fmt: skip
-    assert _client(cloud, "events").put_events(Entries=[entry])["FailedEntryCount"] == 0
+    put_event(cloud, raw, "dev")
 
 
 def _until(probe: Callable[[], Any], what: str, timeout: float = 60) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if (found := probe()) is not None:
-            return found
-        time.sleep(0.3)
-    raise AssertionError(f"timed out waiting for {what}")
+    return poll(probe, timeout=timeout, what=what, every=0.3)
 
 
 @pytest.fixture(scope="module")

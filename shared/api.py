@@ -1,7 +1,8 @@
 """The HTTP API's shared setup: domain errors every service raises, their status codes, OpenAPI metadata.
 
 Each service builds its resolver with `build_resolver()` so errors read the same everywhere:
-`{"message": "...", "errors": [...]}` with 400/401/403/404/409. CORS is configured on the HTTP API itself
+`{"message": "...", "errors": [...]}` with 400/401/403/404/409 (and 422 where a service keeps it for
+invalid requests). CORS is configured on the HTTP API itself
 (API Gateway answers preflights and sets the headers), so the resolver adds none.
 """
 
@@ -11,7 +12,7 @@ import json
 from collections.abc import Callable
 from http import HTTPStatus
 from importlib import resources
-from typing import Any
+from typing import Any, ClassVar
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -40,13 +41,19 @@ ASSET_CACHE_SECONDS = 86400
 class NotFoundError(Exception):
     """The resource does not exist, or the caller may not know it exists (404)."""
 
+    status: ClassVar[HTTPStatus] = HTTPStatus.NOT_FOUND
+
 
 class ConflictError(Exception):
     """The resource is not in a state that allows the request (409)."""
 
+    status: ClassVar[HTTPStatus] = HTTPStatus.CONFLICT
+
 
 class BadRequestError(Exception):
     """The request is well-formed JSON but not acceptable, e.g. a bad pagination token (400)."""
+
+    status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
 
 
 def error_response(status: HTTPStatus, message: str, errors: list[Any] | None = None) -> Response[str]:
@@ -69,19 +76,23 @@ ERROR_STATUS: dict[type[Exception], tuple[HTTPStatus, Callable[[Exception], str]
     NotSignedInError: (HTTPStatus.UNAUTHORIZED, str),
     InvalidTokenError: (HTTPStatus.UNAUTHORIZED, str),
     ForbiddenError: (HTTPStatus.FORBIDDEN, str),
-    NotFoundError: (HTTPStatus.NOT_FOUND, str),
-    ConflictError: (HTTPStatus.CONFLICT, str),
-    BadRequestError: (HTTPStatus.BAD_REQUEST, str),
+    NotFoundError: (NotFoundError.status, str),
+    ConflictError: (ConflictError.status, str),
+    BadRequestError: (BadRequestError.status, str),
 }
 
 
-def build_resolver() -> APIGatewayHttpResolver:
-    """A resolver that validates requests and responses and maps the shared errors to status codes."""
+def build_resolver(invalid_request_status: HTTPStatus = HTTPStatus.BAD_REQUEST) -> APIGatewayHttpResolver:
+    """A resolver that validates requests and responses and maps the shared errors to status codes.
+
+    `invalid_request_status` is the status of a request that fails validation: 400 for videos and channels,
+    422 for the plugin registry and the title feedback routes, whose clients were given 422 from the start.
+    """
     app = APIGatewayHttpResolver(enable_validation=True)
 
     @app.exception_handler(RequestValidationError)
     def _invalid_request(error: RequestValidationError) -> Response[str]:
-        return error_response(HTTPStatus.BAD_REQUEST, "invalid request", _validation_errors(error))
+        return error_response(invalid_request_status, "invalid request", _validation_errors(error))
 
     for error_type, (status, message) in ERROR_STATUS.items():
         app.exception_handler(error_type)(

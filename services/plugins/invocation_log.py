@@ -10,7 +10,9 @@ from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.plugins.registry import Caller, Registry, RegistryError
+from services.plugins.registry import Registry
+from shared.api import BadRequestError
+from shared.auth import Principal
 from shared.events.base import Hook
 from shared.pagination import PageTokenError, decode_page_token, encode_page_token
 
@@ -61,10 +63,6 @@ class InvocationPage(BaseModel):
     next_token: str | None = Field(default=None, description="Pass as `next_token` for the next page")
 
 
-class InvalidPageToken(RegistryError):
-    status = 400
-
-
 class InvocationLogReader(Protocol):
     def page(self, plugin: str, limit: int, token: str | None) -> InvocationPage: ...
 
@@ -82,7 +80,7 @@ def redact(text: str, secret: str | None) -> str:
 
 
 def recent_invocations(
-    registry: Registry, log: InvocationLogReader, caller: Caller, name: str, limit: int, token: str | None
+    registry: Registry, log: InvocationLogReader, caller: Principal, name: str, limit: int, token: str | None
 ) -> InvocationPage:
     """The plugin's invocations, newest first: its owner's or an admin's; others get the registry's 404."""
     plugin = registry.get(caller, name)
@@ -108,4 +106,4 @@ def decode_token(token: str | None, plugin: str) -> dict[str, str] | None:
             prefixed={TABLE_KEY: ITEM_KEY_PREFIX},
         )
     except PageTokenError as exc:
-        raise InvalidPageToken(str(exc)) from exc
+        raise BadRequestError(str(exc)) from exc

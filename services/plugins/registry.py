@@ -9,6 +9,8 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from services.plugins.manifest import PluginManifest
+from shared.api import ConflictError, NotFoundError
+from shared.auth import ForbiddenError, Principal
 
 Role = Literal["admin", "plugin-developer"]
 
@@ -27,41 +29,11 @@ class RegisteredPlugin(BaseModel):
         return self.manifest.name
 
 
-class Caller(BaseModel):
-    """Who calls the API: the token's subject and its groups."""
-
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    groups: frozenset[str] = frozenset()
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.groups
-
-    @property
-    def is_developer(self) -> bool:
-        return self.is_admin or "plugin-developer" in self.groups
+DEVELOPER_GROUPS: tuple[str, ...] = ("plugin-developer", "admin")
 
 
-class RegistryError(Exception):
-    status = 400
-
-
-class NotAllowed(RegistryError):
-    status = 403
-
-
-class NotFound(RegistryError):
-    status = 404
-
-
-class Conflict(RegistryError):
-    status = 409
-
-
-class InvalidRegistration(RegistryError):
-    status = 422
+class InvalidRegistration(Exception):
+    """The manifest is valid alone but not next to the registered plugins (`after`, projections): 422."""
 
 
 class RegistryStore(Protocol):
@@ -130,18 +102,18 @@ class Registry:
     def __init__(self, store: RegistryStore) -> None:
         self.store = store
 
-    def register(self, caller: Caller, manifest: PluginManifest) -> RegisteredPlugin:
-        self._developer(caller)
+    def register(self, caller: Principal, manifest: PluginManifest) -> RegisteredPlugin:
+        owner_id = self._developer(caller)
         check_against(manifest, (p.manifest for p in self.store.all()))
         now = datetime.now(UTC)
-        plugin = RegisteredPlugin(
-            manifest=manifest, owner_id=caller.user_id, registered_at=now, updated_at=now
-        )
+        plugin = RegisteredPlugin(manifest=manifest, owner_id=owner_id, registered_at=now, updated_at=now)
         if not self.store.create(plugin):
-            raise Conflict(f"a plugin named {manifest.name!r} is registered already (update it with PUT)")
+            raise ConflictError(
+                f"a plugin named {manifest.name!r} is registered already (update it with PUT)"
+            )
         return plugin
 
-    def update(self, caller: Caller, name: str, manifest: PluginManifest) -> RegisteredPlugin:
+    def update(self, caller: Principal, name: str, manifest: PluginManifest) -> RegisteredPlugin:
         if manifest.name != name:
             raise InvalidRegistration(f"name: the manifest is {manifest.name!r}, the path says {name!r}")
         plugin = self._owned(caller, name)
@@ -150,40 +122,42 @@ class Registry:
         self.store.put(updated)
         return updated
 
-    def list_plugins(self, caller: Caller) -> list[RegisteredPlugin]:
+    def list_plugins(self, caller: Principal) -> list[RegisteredPlugin]:
         self._developer(caller)
         plugins = self.store.all()
         if not caller.is_admin:
-            plugins = [p for p in plugins if p.owner_id == caller.user_id]
+            plugins = [p for p in plugins if caller.owns(p.owner_id)]
         return sorted(plugins, key=lambda p: p.name)
 
-    def get(self, caller: Caller, name: str) -> RegisteredPlugin:
+    def get(self, caller: Principal, name: str) -> RegisteredPlugin:
         return self._owned(caller, name)
 
-    def set_enabled(self, caller: Caller, name: str, enabled: bool) -> RegisteredPlugin:
+    def set_enabled(self, caller: Principal, name: str, enabled: bool) -> RegisteredPlugin:
         plugin = self._owned(caller, name)
         updated = plugin.model_copy(update={"enabled": enabled, "updated_at": datetime.now(UTC)})
         self.store.put(updated)
         return updated
 
-    def deregister(self, caller: Caller, name: str) -> None:
+    def deregister(self, caller: Principal, name: str) -> None:
         self._owned(caller, name)
         waiting = [p.name for p in self.store.all() if name in p.manifest.after]
         if waiting:
-            raise Conflict(f"plugins {waiting} run `after` {name!r}: change them first")
+            raise ConflictError(f"plugins {waiting} run `after` {name!r}: change them first")
         self.store.delete(name)
 
     def enabled_manifests(self) -> list[PluginManifest]:
         return [p.manifest for p in self.store.all() if p.enabled]
 
-    def _developer(self, caller: Caller) -> None:
-        if not caller.is_developer:
-            raise NotAllowed("needs the plugin-developer or admin role")
+    def _developer(self, caller: Principal) -> str:
+        """The caller's user id, once they are known to be a plugin developer or an admin."""
+        if caller.sub is None or not caller.in_any(*DEVELOPER_GROUPS):
+            raise ForbiddenError("needs the plugin-developer or admin role")
+        return caller.sub
 
-    def _owned(self, caller: Caller, name: str) -> RegisteredPlugin:
+    def _owned(self, caller: Principal, name: str) -> RegisteredPlugin:
         self._developer(caller)
         plugin = self.store.get(name)
         # Someone else's plugin answers 404 like a missing one: names of others' plugins do not leak.
-        if plugin is None or not (caller.is_admin or plugin.owner_id == caller.user_id):
-            raise NotFound(f"no plugin {name!r}")
+        if plugin is None or not (caller.is_admin or caller.owns(plugin.owner_id)):
+            raise NotFoundError(f"no plugin {name!r}")
         return plugin

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import os
 from functools import cache
+from http import HTTPStatus
 from typing import Annotated, Any
 
 import boto3
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -22,10 +23,12 @@ from services.plugins.invocation_log import (
     recent_invocations,
 )
 from services.plugins.manifest import ManifestError, parse_manifest
-from services.plugins.registry import Caller, RegisteredPlugin, Registry, RegistryError
+from services.plugins.registry import InvalidRegistration, RegisteredPlugin, Registry
+from shared.api import build_resolver, error_response
+from shared.auth import Principal, principal_from_event
 from shared.observability import logger, metrics, tracer
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = build_resolver(invalid_request_status=HTTPStatus.UNPROCESSABLE_ENTITY)
 Limit = Annotated[PageLimit, Query(description="Invocations per page")]
 Token = Annotated[NextToken | None, Query(description="`next_token` of the previous page")]
 
@@ -45,16 +48,9 @@ def invocation_log() -> InvocationLogReader:
     return DynamoInvocationLog(boto3.resource("dynamodb").Table(settings().lifecycle_table))
 
 
-def _groups(claim: Any) -> frozenset[str]:
-    """`cognito:groups` arrives as a list, or flattened by API Gateway as "[admin plugin-developer]"."""
-    if isinstance(claim, list):
-        return frozenset(map(str, claim))
-    return frozenset(str(claim or "").strip("[]").replace(",", " ").split())
-
-
-def caller() -> Caller:
-    claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    return Caller(user_id=str(claims.get("sub", "")), groups=_groups(claims.get("cognito:groups")))
+def caller() -> Principal:
+    # Every /plugins route sits behind the JWT authorizer: the claims are there, no token to verify here.
+    return principal_from_event(app.current_event.raw_event, verifier=None)
 
 
 def _view(plugin: RegisteredPlugin) -> dict[str, Any]:
@@ -114,9 +110,9 @@ def manifest_refused(error: ManifestError) -> Response[dict[str, Any]]:
     )
 
 
-@app.exception_handler(RegistryError)
-def registry_refused(error: RegistryError) -> Response[dict[str, Any]]:
-    return Response(error.status, content_types.APPLICATION_JSON, {"message": str(error)})
+@app.exception_handler(InvalidRegistration)
+def registration_refused(error: InvalidRegistration) -> Response[str]:
+    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(error))
 
 
 @logger.inject_lambda_context

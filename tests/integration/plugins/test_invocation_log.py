@@ -10,7 +10,8 @@ import pytest
 from moto import mock_aws
 
 from services.plugins.adapters import DynamoInvocationLog, DynamoLifecycleStore
-from services.plugins.invocation_log import PLUGIN_INDEX, InvalidPageToken
+from services.plugins.invocation_log import PLUGIN_INDEX
+from shared.api import BadRequestError
 from tests.unit.plugins.fakes import Harness, manifest, video_processed
 
 
@@ -69,7 +70,7 @@ def test_given_lifecycles_on_dynamodb_when_plugins_answer_then_the_index_pages_t
     assert [e.video_id for e in rest.invocations] == ["vid-0"]
     assert rest.next_token is None or log.page("tagger", 2, rest.next_token).invocations == []
     assert {e.status for e in log.page("other", 10, None).invocations} == {"pending"}
-    with pytest.raises(InvalidPageToken):
+    with pytest.raises(BadRequestError):
         log.page("other", 2, first.next_token)
 
 

@@ -10,7 +10,8 @@ import pytest
 from moto import mock_aws
 
 from services.plugins.adapters import DynamoLifecycleStore, DynamoRegistryStore
-from services.plugins.registry import Caller, Registry
+from services.plugins.registry import Registry
+from shared.auth import Principal
 from tests.unit.plugins.fakes import Harness, manifest, video_processed
 
 
@@ -39,7 +40,7 @@ def test_given_a_registered_name_when_registering_again_then_the_conditional_cre
 ) -> None:
     store = DynamoRegistryStore(tables[0])
     registry = Registry(store)
-    developer = Caller(user_id="dev-1", groups=frozenset({"plugin-developer"}))
+    developer = Principal(sub="dev-1", groups=frozenset({"plugin-developer"}))
     registry.register(developer, manifest("one", "preValidate"))
     assert store.create(store.get("one")) is False  # type: ignore[arg-type]
     assert [p.name for p in registry.list_plugins(developer)] == ["one"]

@@ -9,16 +9,17 @@ import pytest
 from services.plugins.invocation_log import (
     OUTPUT_PREVIEW_CHARS,
     REDACTED,
-    InvalidPageToken,
     decode_token,
     encode_token,
     recent_invocations,
 )
-from services.plugins.registry import Caller, NotFound, RegisteredPlugin, Registry
+from services.plugins.registry import RegisteredPlugin, Registry
+from shared.api import BadRequestError, NotFoundError
+from shared.auth import Principal
 from tests.unit.plugins.fakes import FakeLifecycleStore, Harness, manifest, video_processed
 from tests.unit.plugins.test_manifest_registry import MemoryRegistryStore
 
-DEVELOPER = Caller(user_id="dev-1", groups=frozenset({"plugin-developer"}))
+DEVELOPER = Principal(sub="dev-1", groups=frozenset({"plugin-developer"}))
 
 
 def test_given_an_invocation_when_it_starts_and_succeeds_then_a_pending_then_a_succeeded_row() -> None:
@@ -124,9 +125,9 @@ def test_given_three_invocations_when_the_owner_pages_by_two_then_newest_first_a
 
 
 def test_given_someone_elses_plugin_when_a_developer_asks_for_its_invocations_then_not_found() -> None:
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         recent_invocations(_registry("dev-2"), _three_videos(), DEVELOPER, "tagger", 2, None)
-    admin = Caller(user_id="root", groups=frozenset({"admin"}))
+    admin = Principal(sub="root", groups=frozenset({"admin"}))
     assert (
         len(recent_invocations(_registry("dev-2"), _three_videos(), admin, "tagger", 5, None).invocations)
         == 3
@@ -137,7 +138,7 @@ def test_given_page_tokens_when_decoded_then_only_this_plugins_unaltered_keys_pa
     key = {"video_id": "invocation#inv-1", "log_plugin": "tagger", "log_at": "2026-11-22T14:00:00.000000Z"}
     token = encode_token(key)
     assert decode_token(token, "tagger") == key
-    with pytest.raises(InvalidPageToken, match="another list"):
+    with pytest.raises(BadRequestError, match="another list"):
         decode_token(token, "titles")
     for forged in (
         "!!not-base64!!",
@@ -145,5 +146,5 @@ def test_given_page_tokens_when_decoded_then_only_this_plugins_unaltered_keys_pa
         encode_token({**key, "extra": "x"}),
         encode_token({"video_id": "invocation#inv-1", "log_plugin": "tagger", "log_at": 5}),
     ):
-        with pytest.raises(InvalidPageToken):
+        with pytest.raises(BadRequestError):
             decode_token(forged, "tagger")

@@ -9,7 +9,9 @@ import pytest
 
 from services.plugins import output_schema
 from services.plugins.manifest import ManifestError, parse_manifest
-from services.plugins.registry import Caller, Conflict, InvalidRegistration, NotAllowed, NotFound, Registry
+from services.plugins.registry import InvalidRegistration, Registry
+from shared.api import ConflictError, NotFoundError
+from shared.auth import ForbiddenError, Principal
 from tests.unit.plugins.fakes import manifest
 
 
@@ -36,10 +38,10 @@ class MemoryRegistryStore:
         self.items.pop(name, None)
 
 
-DEV = Caller(user_id="dev-1", groups=frozenset({"plugin-developer"}))
-OTHER_DEV = Caller(user_id="dev-2", groups=frozenset({"plugin-developer"}))
-ADMIN = Caller(user_id="admin-1", groups=frozenset({"admin"}))
-VIEWER = Caller(user_id="viewer-1")
+DEV = Principal(sub="dev-1", groups=frozenset({"plugin-developer"}))
+OTHER_DEV = Principal(sub="dev-2", groups=frozenset({"plugin-developer"}))
+ADMIN = Principal(sub="admin-1", groups=frozenset({"admin"}))
+VIEWER = Principal(sub="viewer-1")
 
 
 def problems(**overrides: Any) -> dict[str, str]:
@@ -111,21 +113,21 @@ def test_given_a_developer_when_registering_then_the_plugin_is_theirs_and_others
     registry.register(DEV, manifest("mine"))
     assert [p.name for p in registry.list_plugins(DEV)] == ["mine"]
     assert registry.list_plugins(OTHER_DEV) == []
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFoundError):
         registry.set_enabled(OTHER_DEV, "mine", False)
     assert registry.set_enabled(ADMIN, "mine", False).enabled is False
     assert registry.enabled_manifests() == []
 
 
 def test_given_a_viewer_when_registering_then_it_is_not_allowed() -> None:
-    with pytest.raises(NotAllowed):
+    with pytest.raises(ForbiddenError):
         Registry(MemoryRegistryStore()).register(VIEWER, manifest("mine"))
 
 
 def test_given_a_taken_name_when_registering_then_conflict() -> None:
     registry = Registry(MemoryRegistryStore())
     registry.register(DEV, manifest("mine"))
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         registry.register(OTHER_DEV, manifest("mine"))
 
 
@@ -153,7 +155,7 @@ def test_given_a_plugin_others_run_after_when_deregistering_then_conflict() -> N
     registry = Registry(MemoryRegistryStore())
     registry.register(DEV, manifest("a"))
     registry.register(DEV, manifest("b", after=["a"]))
-    with pytest.raises(Conflict):
+    with pytest.raises(ConflictError):
         registry.deregister(DEV, "a")
     registry.deregister(DEV, "b")
     registry.deregister(DEV, "a")

@@ -8,49 +8,22 @@ import json
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from services.genai import publishing, tasks
 from services.genai.errors import GenerationError
 from services.genai.models import Segment, TitleRequest
 from services.genai.ports import TitleWriter
+from shared.api import BadRequestError, ConflictError, NotFoundError
+from shared.auth import ForbiddenError, Principal
 from shared.events.base import Meta
 from shared.events.generative import TitlesGenerated
 from shared.events.publisher import Publisher
 from shared.events.video import TitleSelected, TitlesRegenerateRequested
 
 
-class FeedbackError(Exception):
-    status = 400
-
-
-class BookNotFound(FeedbackError):
-    status = 404
-
-
-class NotTheOwner(FeedbackError):
-    status = 403
-
-
-class RoundConflict(FeedbackError):
-    """Past the bound, or a round is already being written."""
-
-    status = 409
-
-
 class StaleBook(Exception):
     """Someone else wrote the book since it was read (conditional write refused)."""
-
-
-class Caller(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    user_id: str
-    groups: frozenset[str] = frozenset()
-
-    @property
-    def is_admin(self) -> bool:
-        return "admin" in self.groups
 
 
 class Candidate(BaseModel):
@@ -138,24 +111,24 @@ class TitleFeedback:
         self.store.put(updated)
         return updated
 
-    def view(self, video_id: str, caller: Caller) -> TitleBook:
+    def view(self, video_id: str, caller: Principal) -> TitleBook:
         book = self.store.get(video_id)
         # Another broadcaster's video looks absent: its candidates are not theirs to see.
-        if book is None or not (book.owner_id == caller.user_id or caller.is_admin):
-            raise BookNotFound(f"no title candidates for video {video_id}")
+        if book is None or not (caller.owns(book.owner_id) or caller.is_admin):
+            raise NotFoundError(f"no title candidates for video {video_id}")
         return book
 
-    def _owned(self, video_id: str, caller: Caller) -> TitleBook:
+    def _owned(self, video_id: str, caller: Principal) -> TitleBook:
         book = self.view(video_id, caller)
-        if book.owner_id != caller.user_id:
-            raise NotTheOwner("only the video's owner chooses its title")
+        if not caller.owns(book.owner_id):
+            raise ForbiddenError("only the video's owner chooses its title")
         return book
 
-    def select(self, video_id: str, caller: Caller, candidate_id: str) -> TitleSelected:
+    def select(self, video_id: str, caller: Principal, candidate_id: str) -> TitleSelected:
         book = self._owned(video_id, caller)
         candidate = book.candidate(candidate_id)
         if candidate is None:
-            raise FeedbackError(f"no candidate {candidate_id!r} for this video")
+            raise BadRequestError(f"no candidate {candidate_id!r} for this video")
         self.store.put(_bump(book, selected_title=candidate.title, selected_candidate_id=candidate_id))
         event = TitleSelected(
             meta=Meta.now(),
@@ -167,17 +140,19 @@ class TitleFeedback:
         self.publisher.publish(event)
         return event
 
-    def request_regeneration(self, video_id: str, caller: Caller, feedback: str) -> TitlesRegenerateRequested:
+    def request_regeneration(
+        self, video_id: str, caller: Principal, feedback: str
+    ) -> TitlesRegenerateRequested:
         book = self._owned(video_id, caller)
         if book.requested_round is not None:
-            raise RoundConflict(f"round {book.requested_round} is being written")
+            raise ConflictError(f"round {book.requested_round} is being written")
         next_round = book.latest.round + 1
         if next_round > self.max_rounds:
-            raise RoundConflict(f"the {self.max_rounds} rounds of titles are used up")
+            raise ConflictError(f"the {self.max_rounds} rounds of titles are used up")
         try:
             self.store.put(_bump(book, requested_round=next_round))
         except StaleBook as error:
-            raise RoundConflict("the titles changed meanwhile; read them again") from error
+            raise ConflictError("the titles changed meanwhile; read them again") from error
         rejected = [c.title for r in book.rounds for c in r.candidates if c.title != book.selected_title]
         event = TitlesRegenerateRequested(
             meta=Meta.now(),

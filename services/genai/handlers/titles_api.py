@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, Field
 
 from services.genai import runtime
-from services.genai.feedback import Caller, FeedbackError, TitleBook
+from services.genai.feedback import TitleBook
+from shared.api import build_resolver
+from shared.auth import Principal, principal_from_event
 from shared.observability import logger, metrics, tracer
 
-app = APIGatewayHttpResolver(enable_validation=True)
+app = build_resolver(invalid_request_status=HTTPStatus.UNPROCESSABLE_ENTITY)
 
 
 class SelectTitle(BaseModel):
@@ -24,16 +27,9 @@ class RegenerateTitles(BaseModel):
     feedback: str = Field(min_length=1, max_length=1000)
 
 
-def _groups(claim: Any) -> frozenset[str]:
-    """`cognito:groups` arrives as a list, or flattened by API Gateway as "[admin broadcaster]"."""
-    if isinstance(claim, list):
-        return frozenset(map(str, claim))
-    return frozenset(str(claim or "").strip("[]").replace(",", " ").split())
-
-
-def caller() -> Caller:
-    claims = app.current_event.request_context.authorizer.jwt_claim or {}
-    return Caller(user_id=str(claims.get("sub", "")), groups=_groups(claims.get("cognito:groups")))
+def caller() -> Principal:
+    # Every feedback route sits behind the JWT authorizer: the claims are there, no token to verify here.
+    return principal_from_event(app.current_event.raw_event, verifier=None)
 
 
 def _view(book: TitleBook, max_rounds: int) -> dict[str, Any]:
@@ -70,11 +66,6 @@ def regenerate_titles(video_id: str, body: Annotated[RegenerateTitles, Body()]) 
     requested = runtime.current().feedback.request_regeneration(video_id, caller(), body.feedback)
     logger.info("titles regeneration requested", extra={"video_id": video_id, "round": requested.round})
     return Response(202, content_types.APPLICATION_JSON, {"video_id": video_id, "round": requested.round})
-
-
-@app.exception_handler(FeedbackError)
-def feedback_refused(error: FeedbackError) -> Response[dict[str, Any]]:
-    return Response(error.status, content_types.APPLICATION_JSON, {"message": str(error)})
 
 
 @logger.inject_lambda_context

@@ -10,16 +10,17 @@ import pytest
 
 from plugins.titles import handler as titles
 from services.genai import runtime
-from services.genai.feedback import BookNotFound, Caller, FeedbackError, NotTheOwner, RoundConflict
 from services.genai.handlers import regenerate
+from shared.api import BadRequestError, ConflictError, NotFoundError
+from shared.auth import ForbiddenError, Principal
 from shared.events.base import Meta
 from shared.events.generative import TitlesGenerated
 from shared.events.video import TitleSelected, TitlesRegenerateRequested
 from tests.unit.genai.fakes import OWNER, VIDEO, World, invocation_event, transcript_inputs
 
-OWNER_CALLER = Caller(user_id=OWNER, groups=frozenset({"broadcaster"}))
-OTHER = Caller(user_id="sub-other", groups=frozenset({"broadcaster"}))
-ADMIN = Caller(user_id="sub-admin", groups=frozenset({"admin"}))
+OWNER_CALLER = Principal(sub=OWNER, groups=frozenset({"broadcaster"}))
+OTHER = Principal(sub="sub-other", groups=frozenset({"broadcaster"}))
+ADMIN = Principal(sub="sub-admin", groups=frozenset({"admin"}))
 
 
 @pytest.fixture
@@ -74,12 +75,12 @@ def test_given_round_one_when_the_owner_picks_a_candidate_then_title_selected_is
 
 
 def test_given_someone_else_when_they_read_or_choose_then_refused(world: World) -> None:
-    with pytest.raises(BookNotFound):
+    with pytest.raises(NotFoundError):
         world.feedback.view(VIDEO, OTHER)
     assert world.feedback.view(VIDEO, ADMIN).video_id == VIDEO
-    with pytest.raises(NotTheOwner):
+    with pytest.raises(ForbiddenError):
         world.feedback.select(VIDEO, ADMIN, "r1c1")
-    with pytest.raises(FeedbackError):
+    with pytest.raises(BadRequestError):
         world.feedback.select(VIDEO, OWNER_CALLER, "r9c9")
     assert not world.publisher.published
 
@@ -88,7 +89,7 @@ def test_given_feedback_when_regeneration_runs_then_round_two_avoids_rejected_ti
     first = [c.title for c in world.feedback.view(VIDEO, OWNER_CALLER).latest.candidates]
 
     request = world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "mention the inner tube patch")
-    with pytest.raises(RoundConflict):  # one round at a time
+    with pytest.raises(ConflictError):  # one round at a time
         world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "again")
     _deliver(request)
 
@@ -105,7 +106,7 @@ def test_given_the_last_round_when_more_are_asked_then_409_and_replays_change_no
     _deliver(request)  # at-least-once delivery
 
     assert len(world.publisher.of_type(TitlesGenerated)) == 1
-    with pytest.raises(RoundConflict) as refused:
+    with pytest.raises(ConflictError) as refused:
         world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "once more")
     assert refused.value.status == 409
 

@@ -8,7 +8,8 @@ echo "== ruff"; ruff check .
 echo "== mypy"; mypy shared services infra local plugins
 echo "== pytest"
 set +e
-pytest -n "${SVIDEO_TEST_WORKERS:-3}" --dist loadgroup "$@"
+# One file per worker: a module-scoped cloud starts once, and dependent browser steps stay in order.
+pytest -n "${SVIDEO_TEST_WORKERS:-3}" --dist loadfile "$@"
 rc=$?
 if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
 exit "$rc"

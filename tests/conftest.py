@@ -41,15 +41,6 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under `pytest -n N --dist loadgroup` a test file stays on one worker (its module-scoped cloud starts
-    once), and every CDK test shares one worker (the app is synthesized once per worker)."""
-    for item in items:
-        path = Path(str(item.fspath)).resolve().relative_to(config.rootpath)
-        group = "infra" if path.parts[:2] == ("tests", "infra") else str(path)
-        item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="module")
 def local_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
     """The full local cloud (every part, `local.wiring.build_cloud`) on free ports, for one test module."""

@@ -63,3 +63,15 @@ def deploy_assembly(local_cloud: LocalCloud) -> DeployAssembly:
         return deploy(local_cloud, Path(assembly_dir), stacks=stacks)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _fresh_metrics() -> Iterator[None]:
+    """Powertools keeps one metric set per process and only a decorated handler flushes it: metrics a test
+    adds through an undecorated path must not be flushed by the next test's handler (which, built without
+    the stacks' POWERTOOLS_METRICS_NAMESPACE, would then fail on the missing namespace)."""
+    from shared.observability import metrics
+
+    metrics.clear_metrics()
+    yield
+    metrics.clear_metrics()

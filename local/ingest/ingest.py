@@ -15,11 +15,14 @@ from typing import Any
 from local.ingest import events as ivs_events
 from local.ingest.layout import new_recording_session_id, new_stream_id, recording_prefix
 from local.ingest.nginx import APPLICATION, NginxConfig, NginxProcess
-from local.ingest.recorder import Recording, RecordingSettings
+from local.ingest.recorder import Recording, RecordingPart, RecordingSettings
 from local.ingest.window import ReconnectWindows, RecordingSession
 
 log = logging.getLogger("svideo.local.ingest")
 
+# How long an on_publish answer waits for the part's recorder to attach; nginx's own wait for that answer
+# (netcall_timeout in local/ingest/nginx.py) is longer.
+RECORDER_ATTACH_SECONDS = 8
 _DROP_RECORDER_AFTER = (
     1.0  # seconds after a publisher leaves before its recorder is cut (nginx flushes first)
 )
@@ -151,9 +154,9 @@ class Ingest:
             recording = record.recording
         if recording is not None:
             self._stop_previous_parts(recording, target.channel_id)
-            recording.add_part()
+            part = recording.add_part()
             self._write_live_master(target.channel_id, recording)
-            self._wait_for_recorder(target.channel_id)
+            self._wait_for_recorder(target.channel_id, part)
         log.info("stream %s started on channel %s", record.stream_id, target.channel_arn)
         return target.channel_id
 
@@ -282,15 +285,18 @@ class Ingest:
             for part in running:
                 part.wait(timeout=5)
 
-    def _wait_for_recorder(self, stream_name: str) -> None:
-        """Hold the publish until the recorder is attached, so the recording starts at the first frame."""
-        deadline = time.monotonic() + 3
-        while self._nginx is not None and time.monotonic() < deadline:
-            if self._nginx.subscribers(stream_name) > 0:
+    def _wait_for_recorder(self, stream_name: str, part: RecordingPart) -> None:
+        """Hold the publish (nginx waits on this on_publish answer) until this part's recorder is attached,
+        so the recording starts at the first frame."""
+        deadline = time.monotonic() + RECORDER_ATTACH_SECONDS
+        while self._nginx is not None and time.monotonic() < deadline and not part.finished:
+            if self._nginx.player_attached(stream_name, part.tag):
                 return
             time.sleep(0.05)
         log.warning(
-            "recorder for %s did not attach within 3 s; the recording may miss the first seconds", stream_name
+            "recorder for %s did not attach within %d s; the recording may miss the first seconds",
+            stream_name,
+            RECORDER_ATTACH_SECONDS,
         )
 
     def _write_live_master(self, channel_id: str, recording: Recording) -> None:

@@ -60,6 +60,7 @@ rtmp {{
     server {{
         listen {self.host}:{self.rtmp_port};
         chunk_size 4096;
+        netcall_timeout 15s;  # on_publish holds the publish until the recorder attaches (up to 8 s)
         application {APPLICATION} {{
             live on;
             record off;
@@ -162,18 +163,23 @@ class NginxProcess:
         except (urllib.error.URLError, OSError):
             return None
 
-    def subscribers(self, stream: str) -> int:
-        """How many players (our recorders) are attached to `stream`, from the RTMP stat page."""
+    def player_attached(self, stream: str, page_url: str) -> bool:
+        """Whether the player that announced `page_url` (one recorder part) is attached to `stream`, from
+        the RTMP stat page. Matching the part's own tag, not a count, keeps a previous part's recorder that
+        nginx still lists from passing for the new one."""
         import xml.etree.ElementTree as ElementTree
 
         body = self.http("/stat")
         if not body:
-            return 0
+            return False
         root = ElementTree.fromstring(body)
         for node in root.iter("stream"):
             if node.findtext("name") == stream:
-                return sum(1 for client in node.iter("client") if client.find("publishing") is None)
-        return 0
+                return any(
+                    client.find("publishing") is None and client.findtext("pageurl") == page_url
+                    for client in node.iter("client")
+                )
+        return False
 
     def drop_publisher(self, stream: str, *, within: float = 3.0) -> bool:
         """Retries while nginx reports no publisher: the publish may still be in its on_publish callback."""

@@ -89,6 +89,7 @@ class RecordingPart:
     outputs: list[_RenditionOutput]
     thumbnails_dir: Path | None
     process: subprocess.Popen[bytes]
+    tag: str  # the recorder's RTMP page URL, how nginx's stat page names it
     thumbnails_uploaded: int = 0
 
     @property
@@ -103,9 +104,12 @@ class RecordingPart:
             self.process.wait(timeout=5)
 
 
-def recorder_command(source_url: str, part_dir: Path, settings: RecordingSettings | None) -> list[str]:
+def recorder_command(
+    source_url: str, part_dir: Path, settings: RecordingSettings | None, *, tag: str
+) -> list[str]:
     """ffmpeg reading the live stream: output 0 is the source copy, then the lower renditions, then
-    thumbnails."""
+    thumbnails. `tag` is sent as the RTMP page URL, so the ingest can tell this recorder among nginx's
+    players."""
     command = [
         "ffmpeg",
         "-nostdin",
@@ -114,6 +118,8 @@ def recorder_command(source_url: str, part_dir: Path, settings: RecordingSetting
         "error",
         "-rtmp_live",
         "live",
+        "-rtmp_pageurl",
+        tag,
         "-rw_timeout",
         "8000000",
         "-i",
@@ -237,13 +243,14 @@ class Recording:
             output.local_dir.mkdir(parents=True, exist_ok=True)
         thumbnails = part_dir / "thumbnails"
         thumbnails.mkdir(parents=True, exist_ok=True)
+        tag = f"svideo-recorder/{self.recording_id}/{index}"
         process = subprocess.Popen(
-            recorder_command(self.source_url, part_dir, self.settings),
+            recorder_command(self.source_url, part_dir, self.settings, tag=tag),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=(part_dir / "ffmpeg.log").open("wb"),
         )
-        part = RecordingPart(index, part_dir, outputs, thumbnails, process)
+        part = RecordingPart(index, part_dir, outputs, thumbnails, process, tag)
         self.parts.append(part)
         return part
 

@@ -264,6 +264,8 @@ def test_given_a_reconnect_window_when_the_broadcast_drops_and_resumes_then_it_i
         Bucket=BUCKET, Key=recording[-1]["recording_s3_key_prefix"] + "/media/hls/180p30/playlist.m3u8"
     )
     assert "#EXT-X-DISCONTINUITY" in playlist["Body"].read().decode()
+    # Each publish is held until its own part's recorder is attached: both 3 s pushes are recorded whole.
+    assert recording[-1]["recording_duration_ms"] >= 5400
 
 
 def test_given_a_live_channel_when_stop_stream_then_the_publisher_is_disconnected(

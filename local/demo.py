@@ -406,6 +406,13 @@ class Broadcast:
     def seen(self, detail_type: str) -> bool:
         return any(event.get("detail-type") == detail_type for event in self.events)
 
+    def finished(self) -> bool:
+        """A terminal status, and for a published video its announcement too: the outbox carries each
+        detail-type on its own Pipe, so Video.Published may reach the bus after the status change."""
+        if self.status not in TERMINAL_STATUSES:
+            return False
+        return self.status != "published" or self.seen("Video.Published")
+
 
 def print_event(say: Narrator, event: dict[str, Any], started: float) -> None:
     at = datetime.now(UTC).strftime("%H:%M:%S")
@@ -551,7 +558,7 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
                 if broadcast.concerns(event):
                     broadcast.record(event)
                     print_event(say, event, started)
-            if broadcast.status in TERMINAL_STATUSES:
+            if broadcast.finished():
                 break
             if pushed_at is None and push.poll() is not None:
                 pushed_at = time.monotonic()

@@ -20,8 +20,8 @@ from local.ingest.window import ReconnectWindows, RecordingSession
 
 log = logging.getLogger("svideo.local.ingest")
 
-# How long an on_publish answer waits for the part's recorder to attach; nginx's own wait for that answer
-# (netcall_timeout in local/ingest/nginx.py) is longer.
+# How long an on_publish answer waits for the part's recorder to attach; nginx gives up on the answer after
+# NETCALL_TIMEOUT_SECONDS (local/ingest/nginx.py), so the wait stays well inside it.
 RECORDER_ATTACH_SECONDS = 8
 _DROP_RECORDER_AFTER = (
     1.0  # seconds after a publisher leaves before its recorder is cut (nginx flushes first)

@@ -22,6 +22,9 @@ log = logging.getLogger("svideo.local.ingest")
 
 RTMP_MODULE = Path("/usr/lib/nginx/modules/ngx_rtmp_module.so")
 APPLICATION = "app"
+# How long nginx waits for an on_publish answer; the ingest holds that answer while the part's recorder
+# attaches (RECORDER_ATTACH_SECONDS in local/ingest/ingest.py), so this must be the longer of the two.
+NETCALL_TIMEOUT_SECONDS = 15
 
 
 class IngestUnavailableError(RuntimeError):
@@ -60,7 +63,7 @@ rtmp {{
     server {{
         listen {self.host}:{self.rtmp_port};
         chunk_size 4096;
-        netcall_timeout 15s;  # on_publish holds the publish until the recorder attaches (up to 8 s)
+        netcall_timeout {NETCALL_TIMEOUT_SECONDS}s;
         application {APPLICATION} {{
             live on;
             record off;

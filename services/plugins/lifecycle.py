@@ -504,6 +504,9 @@ class LifecycleService:
                 LifecycleCompleted(
                     meta=meta,
                     video_id=state.video_id,
+                    # The catalog creates the video from this if it is the first fact it sees about it.
+                    channel_id=state.video.channel_id,
+                    owner_id=None if state.video.owner_id == UNKNOWN_OWNER else state.video.owner_id,
                     verdict=state.verdict or "failed",
                     reason=state.reason,
                     results=state.results(),

@@ -64,7 +64,8 @@ def _recording_ended(envelope: Envelope[Any], d: RecordingEnded) -> Change:
         video_id=d.video_id,
         channel_id=d.channel_id,
         owner_id=d.owner_id,
-        updates={"duration_ms": d.recording.duration_ms},
+        # The processed media's duration is the precise one: this only fills a gap.
+        defaults={"duration_ms": d.recording.duration_ms},
     )
 
 
@@ -92,11 +93,14 @@ def _processed(envelope: Envelope[Any], d: VideoProcessed) -> Change:
         bytes=d.media.bytes,
     )
     # The media and the compute that made it travel together, so the record never pairs one with another's.
+    # With its owner it creates a video the catalog has not seen yet (its earlier events are late).
     return _change(
         envelope,
         d,
         "enriching",
         video_id=d.video_id,
+        channel_id=d.channel_id if d.owner_id else None,
+        owner_id=d.owner_id,
         updates={"media": media, "duration_ms": d.media.duration_ms, "compute": d.compute},
     )
 
@@ -117,13 +121,16 @@ def _processing_failed(envelope: Envelope[Any], d: VideoProcessingFailed) -> Cha
 
 def _lifecycle_completed(envelope: Envelope[Any], d: LifecycleCompleted) -> Change:
     # The projection is generic: whatever fields the plugins' manifests project land on the record as-is.
+    outcomes = {result.plugin: result.status for result in d.results}
     return _change(
         envelope,
         d,
         VERDICT_STATUS[d.verdict],
         video_id=d.video_id,
+        channel_id=d.channel_id if d.owner_id else None,
+        owner_id=d.owner_id,
         reason=d.reason,
-        updates={"fields": dict(d.video_fields)},
+        updates={"fields": dict(d.video_fields), "plugin_outcomes": outcomes},
         results=tuple(d.results),
     )
 
@@ -136,6 +143,9 @@ def _titles_generated(envelope: Envelope[Any], d: TitlesGenerated) -> Change:
         description=d.description,
         tags=list(d.tags),
     )
+    # Round 1 is the titles plugin's lifecycle invocation: it counts only if it is the run the lifecycle
+    # accepted (a redriven run rejected as late publishes a round too). Later rounds answer the feedback loop.
+    lifecycle_run = d.round == 1
     return _change(
         envelope,
         d,
@@ -143,6 +153,12 @@ def _titles_generated(envelope: Envelope[Any], d: TitlesGenerated) -> Change:
         video_id=d.video_id,
         plugin="titles",
         updates={"title_round": written, "fields": {"description": d.description, "tags": list(d.tags)}},
+        side_of="titles" if lifecycle_run else None,
+        matches=(
+            {"title_candidates": [{"candidate_id": c.candidate_id, "title": c.title} for c in d.candidates]}
+            if lifecycle_run
+            else {}
+        ),
     )
 
 

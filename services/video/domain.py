@@ -36,7 +36,7 @@ from services.video.repository import (
     DuplicateEventError,
     VideoRepository,
 )
-from services.video.status import INITIAL, NON_TERMINAL, Move, decide
+from services.video.status import CREATED_AS, INITIAL, NON_TERMINAL, STAGE, Move, decide
 from shared.api import NotFoundError
 from shared.auth import Principal
 from shared.events import Meta, VideoPublished, VideoStatusChanged
@@ -48,15 +48,15 @@ SWEEP_PAGE = 100
 OUTBOX_EVENTS: tuple[type[SvideoEvent], ...] = (VideoStatusChanged, VideoPublished)
 
 
-class VideoNotKnownYetError(Exception):
-    """An event for an unseen video that cannot create it: retried until the creating event arrives."""
-
-
 class Outcome(StrEnum):
     CREATED = "created"
     MOVED = "moved"
     RECORDED = "recorded"  # late or data-only: in the history, status unchanged
+    PARKED = "parked"  # ahead of the video (or its video unknown): kept, applied when its predecessor lands
     DUPLICATE = "duplicate"
+
+
+NOT_ACCEPTED = "not from the invocation the plugin lifecycle accepted"
 
 
 @dataclass(frozen=True)
@@ -69,47 +69,108 @@ class Catalog:
     # ------------------------------------------------------------ applying events
 
     def apply(self, change: Change, now: datetime) -> Outcome:
-        """Apply one event's change; safe to call twice (the event id is recorded) and out of order."""
-        if change.channel_id and change.owner_id:
+        """Apply one event's change; safe to call twice (the event id is recorded) and in any order: a fact
+        that arrives before its predecessor is kept and applied when the predecessor lands."""
+        outcome = self._apply(change, now, unparking=False)
+        self._drain(change.video_id, now)  # also after parking: its predecessor may have landed meanwhile
+        return outcome
+
+    def _drain(self, video_id: str, now: datetime) -> None:
+        """Apply every kept fact the video's status now accepts, earliest stage first, until none does."""
+        progressed = True
+        while progressed:
+            progressed = False
+            kept = sorted(
+                (Change.from_json(text) for text in self.repository.parked(video_id)),
+                key=lambda c: (STAGE[c.target] if c.target else len(STAGE), c.occurred_at, c.event_id),
+            )
+            for change in kept:
+                if self._apply(change, now, unparking=True) is not Outcome.PARKED:
+                    progressed = True
+                    break  # the video changed: read it and its kept facts again
+
+    def _apply(self, change: Change, now: datetime, *, unparking: bool) -> Outcome:
+        if change.channel_id and change.owner_id and not unparking:
             self.repository.put_channel(change.channel_id, change.owner_id)
         before = self.repository.get(change.video_id)
         if before is None:
-            return self._create(change, now)
+            if change.channel_id and change.owner_id:
+                return self._create(change, now)
+            return self._park(change, unparking)  # it cannot name the owner: the creating event will
+        unparked = change.event_id if unparking else None
         if before.status == "deleted":
-            return self._after_deletion(before, change)
-        move = Move.LATE if change.target is None else decide(before.status, change.target)
+            return self._after_deletion(before, change, unparked)
+        move, reason = self._move(before, change)
+        if move is Move.PARK:
+            return self._park(change, unparking)
         target: VideoStatus = change.target if move is Move.APPLY and change.target else before.status
-        after = self._updated(before, change, target, now)
+        after = self._updated(before, change, target, now) if reason is None else before
         # A data-only event (titles) is applied even though it moves nothing; a late status is only recorded.
-        applied = move is Move.APPLY or change.target is None
-        entry = self._entry(change, before.status, change.target, applied=applied)
+        applied = move is Move.APPLY or (change.target is None and reason is None)
+        entry = self._entry(change, before.status, change.target, applied=applied, reason=reason)
         outbox = (
             self._announcements(before.status, after, change.correlation_id)
             if after.status != before.status
             else []
         )
+        parts = _parts(change, entry, len(outbox) + (unparked is not None))
         try:
-            self.repository.save(before, after, entry, outbox, _parts(change, entry, len(outbox)))
+            if after is before:
+                self.repository.record(before.video_id, entry, parts, unparked=unparked)
+            else:
+                self.repository.save(before, after, entry, outbox, parts, unparked=unparked)
         except DuplicateEventError:
+            if unparked is not None:
+                self.repository.unpark(change.video_id, unparked)  # applied by another delivery meanwhile
             return Outcome.DUPLICATE
         return Outcome.MOVED if outbox else Outcome.RECORDED
 
-    def _after_deletion(self, video: Video, change: Change) -> Outcome:
+    @staticmethod
+    def _move(video: Video, change: Change) -> tuple[Move, str | None]:
+        """What the video's status makes of the change, and why a data change is refused (None: it is not)."""
+        if change.side_of is not None:
+            if video.plugin_outcomes is None:
+                return Move.PARK, None  # the lifecycle's verdict decides whether this run counts
+            accepted = video.plugin_outcomes.get(change.side_of) == "succeeded"
+            if not (accepted and _holds(video.fields, change.matches)):
+                return Move.LATE, NOT_ACCEPTED
+        if change.target is None:
+            return Move.LATE, None
+        return decide(video.status, change.target), None
+
+    def _park(self, change: Change, unparking: bool) -> Outcome:
+        if unparking:
+            return Outcome.PARKED  # still waiting
+        try:
+            self.repository.park(change.video_id, change.event_id, change.to_json())
+        except DuplicateEventError:
+            return Outcome.DUPLICATE
+        return Outcome.PARKED
+
+    def _after_deletion(self, video: Video, change: Change, unparked: str | None = None) -> Outcome:
         """A late event for a deleted video: remove whatever it left under the video's prefix (a late
         Video.Processed announces a fresh MP4, HLS and thumbnails), then record it; it changes nothing."""
         if self.media is not None:
             self.media.delete_prefix(video_prefix(video.video_id))
         entry = self._entry(change, "deleted", change.target, applied=False)
         try:
-            self.repository.record(video.video_id, entry, _parts(change, entry, 0))
+            self.repository.record(video.video_id, entry, _parts(change, entry, 0), unparked=unparked)
         except DuplicateEventError:
             return Outcome.DUPLICATE
         return Outcome.RECORDED
 
     def _create(self, change: Change, now: datetime) -> Outcome:
-        if change.target not in INITIAL or not change.channel_id or not change.owner_id:
-            raise VideoNotKnownYetError(f"{change.event_type} for unknown video {change.video_id}")
-        target: VideoStatus = change.target
+        """The first fact that names the owner creates the video, with the deadline of the status it creates
+        it in. A verdict creates it in the status it waits in (`processing`, until the media lands) and is
+        kept: the creation is its own history entry."""
+        assert change.channel_id and change.owner_id
+        waits = change.target is None or change.target not in INITIAL
+        target: VideoStatus = "processing"
+        if change.target is not None:
+            target = CREATED_AS.get(change.target, "processing") if waits else change.target
+        values = {} if waits else {**change.defaults, **change.updates, **change.updates_if_moved}
+        values.pop("title_round", None)
+        values.pop("title_choice", None)
         video = Video(
             video_id=change.video_id,
             channel_id=change.channel_id,
@@ -119,28 +180,42 @@ class Catalog:
             updated_at=now,
             status_since=now,
             deadline_at=self._deadline(target, now),
-            reason=change.reason,
-            **change.updates,
-            **change.updates_if_moved,
+            reason=None if waits else change.reason,
+            **values,
         )
         outbox = self._announcements(None, video, change.correlation_id)
         entry = self._entry(change, None, target, applied=True)
+        if waits:
+            reason = f"created from {change.event_type}, which waits for the video to be processed"
+            entry = entry.model_copy(update={"event_id": f"{change.event_id}-created", "reason": reason})
         try:
-            self.repository.save(None, video, entry, outbox, _parts(change, entry, len(outbox)))
+            parts = [] if waits else _parts(change, entry, len(outbox))
+            self.repository.save(None, video, entry, outbox, parts)
         except DuplicateEventError:
             return Outcome.DUPLICATE
+        except ConcurrentChangeError:
+            return self._apply(change, now, unparking=False)  # created meanwhile by another fact: apply to it
+        if waits:
+            return self._park(change, unparking=False)
         return Outcome.CREATED
 
     def _updated(self, before: Video, change: Change, target: VideoStatus, now: datetime) -> Video:
         updates = dict(change.updates)
         written: TitleRound | None = updates.pop("title_round", None)
         titles = _titles(before.titles, written, updates.pop("title_choice", None))
+        for name, value in change.defaults.items():
+            if getattr(before, name) is None:
+                updates.setdefault(name, value)
         if titles is not None:
             updates["titles"] = titles
-            if written is not None and titles.rounds[-1].round != written.round:
-                updates.pop("fields", None)  # an older round arriving late keeps the newer description/tags
-        if "fields" in updates:
-            updates["fields"] = {**before.fields, **updates["fields"]}
+        if "fields" in updates or titles is not None:
+            merged = {**before.fields, **updates.get("fields", {})}
+            latest = (titles or before.titles or Titles()).rounds
+            if latest:  # description and tags follow the latest round, whatever order rounds arrive in
+                merged |= {"description": latest[-1].description, "tags": list(latest[-1].tags)}
+            updates["fields"] = merged
+        if change.occurred_at < before.created_at:  # the earliest fact dates the video, whenever it arrives
+            updates["created_at"] = change.occurred_at
         moved = target != before.status
         if moved:
             updates |= change.updates_if_moved
@@ -160,7 +235,12 @@ class Catalog:
 
     @staticmethod
     def _entry(
-        change: Change, from_status: VideoStatus | None, to_status: VideoStatus | None, *, applied: bool
+        change: Change,
+        from_status: VideoStatus | None,
+        to_status: VideoStatus | None,
+        *,
+        applied: bool,
+        reason: str | None = None,
     ) -> HistoryEntry:
         return HistoryEntry(
             at=change.occurred_at,
@@ -169,7 +249,7 @@ class Catalog:
             from_status=from_status,
             to_status=to_status,
             applied=applied,
-            reason=change.reason,
+            reason=reason or change.reason,
             plugin=change.plugin,
             correlation_id=change.correlation_id,
         )
@@ -241,6 +321,7 @@ class Catalog:
             )
         except (DuplicateEventError, ConcurrentChangeError):
             return False  # someone else moved it since we read it: their status stands
+        self._drain(video.video_id, now)  # facts kept for it are now late: into the history
         return True
 
     # ------------------------------------------------------------ reads and deletion
@@ -344,6 +425,21 @@ def _parts(change: Change, entry: HistoryEntry, outbox_items: int) -> list[Histo
             )
         )
     return parts
+
+
+def _holds(actual: Any, expected: Any) -> bool:
+    """Whether `actual` holds all of `expected`: dicts by key (extra keys allowed), lists item by item."""
+    if isinstance(expected, dict):
+        return isinstance(actual, dict) and all(
+            name in actual and _holds(actual[name], value) for name, value in expected.items()
+        )
+    if isinstance(expected, list):
+        return (
+            isinstance(actual, list)
+            and len(actual) == len(expected)
+            and all(_holds(a, e) for a, e in zip(actual, expected, strict=True))
+        )
+    return bool(actual == expected)
 
 
 def _titles(current: Titles | None, written: TitleRound | None, choice: TitleChoice | None) -> Titles | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
 from shared.events.base import ChannelId, Compute, Hook, OwnerId, UtcDatetime, VideoId, VideoStatus
 from shared.events.plugins import PluginOutcome, PluginResult
@@ -108,6 +108,9 @@ class Video(BaseModel):
     compute: Compute | None = None  # where post-processing ran (or last failed), from Video.Processed/Failed
     fields: dict[str, JsonValue] = Field(default_factory=dict)
     titles: Titles | None = None
+    # Each plugin's outcome from Lifecycle.Completed, once it arrived: a plugin's own side events (a titles
+    # round) change the video only when they come from the invocation the lifecycle accepted.
+    plugin_outcomes: dict[str, PluginOutcome] | None = None
     version: int = 0
 
     @property
@@ -166,7 +169,38 @@ class Change:
     updates: dict[str, Any] = field(default_factory=dict)
     # Merged only when the change moves the status: a late failure must not relabel a good record.
     updates_if_moved: dict[str, Any] = field(default_factory=dict)
+    # Merged only where the record has no value yet: a less precise fact (the recording's duration) fills a
+    # gap whatever order it arrives in, but never overwrites a later one's (the processed media's).
+    defaults: dict[str, Any] = field(default_factory=dict)
     results: tuple[PluginResult, ...] = ()  # itemised in the history, one entry each
+    # A plugin's side event (e.g. a titles round): applied only once Lifecycle.Completed says this plugin
+    # succeeded and the projected fields hold `matches` (it comes from the run the lifecycle accepted).
+    side_of: str | None = None
+    matches: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> str:
+        """The change as text, to keep (park) until its predecessor lands."""
+        values = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return _CHANGE_ADAPTER.dump_json(values).decode()
+
+    @classmethod
+    def from_json(cls, text: str) -> Change:
+        values = _CHANGE_ADAPTER.validate_json(text)
+        for group in ("updates", "updates_if_moved", "defaults"):
+            values[group] = {
+                name: _UPDATE_MODELS[name].model_validate(value) if name in _UPDATE_MODELS else value
+                for name, value in values[group].items()
+            }
+        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+        values["results"] = tuple(PluginResult.model_validate(r) for r in values["results"])
+        return cls(**values)
+
+
+# The typed values a change's updates may hold; everything else is plain JSON.
+_UPDATE_MODELS: dict[str, type[BaseModel]] = {
+    "media": MediaKeys, "title_round": TitleRound, "title_choice": TitleChoice,
+}  # fmt: skip
+_CHANGE_ADAPTER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 
 
 @dataclass(frozen=True)

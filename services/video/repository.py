@@ -7,6 +7,7 @@
 | its parts | `VIDEO#<id>` | `HISTORY#<occurred_at>#<event_id>#<part>` (e.g. one per plugin result) |
 | channel owner | `CHANNEL#<id>` | `CHANNEL` |
 | outbox entry | `VIDEO#<id>` | `OUTBOX#<occurred_at>#<event_id>#<n>` (to publish, same transaction) |
+| parked fact | `VIDEO#<id>` | `PARKED#<event_id>` (a change ahead of the video, kept until it applies) |
 
 Events leave through the outbox: the table's stream feeds EventBridge Pipes that put each new outbox item's
 `detail` on the bus, so an event is published if and only if its change was written. Outbox items carry no
@@ -47,6 +48,9 @@ HISTORY_LIMIT = 1000
 # DynamoDB's TransactWriteItems ceiling: a change, its history parts and its outbox must fit in one.
 TRANSACTION_ITEMS = 100
 OUTBOX_PREFIX = "OUTBOX#"
+PARKED_PREFIX = "PARKED#"
+# A parked fact whose video never appears expires; every fact that names the owner creates the video.
+PARKED_RETENTION = timedelta(days=14)
 # Long enough for the Pipe's retries (stream records live 24 h); the item is only a vehicle for the stream.
 OUTBOX_RETENTION = timedelta(days=2)
 
@@ -69,15 +73,34 @@ class VideoRepository(Protocol):
         entry: HistoryEntry,
         outbox: Sequence[EventDetail] = (),
         parts: Sequence[HistoryEntry] = (),
+        unparked: str | None = None,
     ) -> None:
         """Write `after`, `entry`, its `parts` and the events to publish in one transaction (at most
-        TRANSACTION_ITEMS items): raises DuplicateEventError or ConcurrentChangeError, and then nothing is
-        written and nothing is published."""
+        TRANSACTION_ITEMS items), removing the parked fact `unparked` if named: raises DuplicateEventError or
+        ConcurrentChangeError, and then nothing is written and nothing is published."""
         ...
 
-    def record(self, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry] = ()) -> None:
-        """Record an event that changes nothing, with its parts (raises DuplicateEventError if already
-        recorded)."""
+    def record(
+        self,
+        video_id: str,
+        entry: HistoryEntry,
+        parts: Sequence[HistoryEntry] = (),
+        unparked: str | None = None,
+    ) -> None:
+        """Record an event that changes nothing, with its parts, removing the parked fact `unparked` if named
+        (raises DuplicateEventError if already recorded)."""
+        ...
+
+    def park(self, video_id: str, event_id: str, change: str) -> None:
+        """Keep a change that cannot apply yet (raises DuplicateEventError if it is kept already)."""
+        ...
+
+    def parked(self, video_id: str) -> list[str]:
+        """The changes kept for this video, as `park` was given them."""
+        ...
+
+    def unpark(self, video_id: str, event_id: str) -> None:
+        """Drop a kept change (one applied by another delivery meanwhile)."""
         ...
 
     def history(self, video_id: str) -> list[HistoryEntry]: ...
@@ -169,10 +192,18 @@ def _history_puts(
     return [guarded, *unguarded]
 
 
-def check_transaction_size(outbox: Sequence[EventDetail], parts: Sequence[HistoryEntry]) -> None:
-    """The history entry, the video, the parts and the outbox items travel in one transaction."""
-    if 2 + len(parts) + len(outbox) > TRANSACTION_ITEMS:
-        raise ValueError(f"{2 + len(parts) + len(outbox)} items exceed one transaction ({TRANSACTION_ITEMS})")
+def check_transaction_size(
+    outbox: Sequence[EventDetail], parts: Sequence[HistoryEntry], unparked: str | None = None
+) -> None:
+    """The history entry, the video, the parts, the outbox items and an unparked fact travel in one
+    transaction."""
+    items = 2 + len(parts) + len(outbox) + (unparked is not None)
+    if items > TRANSACTION_ITEMS:
+        raise ValueError(f"{items} items exceed one transaction ({TRANSACTION_ITEMS})")
+
+
+def _parked_key(video_id: str, event_id: str) -> dict[str, str]:
+    return {"PK": f"VIDEO#{video_id}", "SK": f"{PARKED_PREFIX}{event_id}"}
 
 
 def outbox_items(video_id: str, entry: HistoryEntry, details: Sequence[EventDetail]) -> list[dict[str, Any]]:
@@ -238,8 +269,9 @@ class DynamoVideoRepository:
         entry: HistoryEntry,
         outbox: Sequence[EventDetail] = (),
         parts: Sequence[HistoryEntry] = (),
+        unparked: str | None = None,
     ) -> None:
-        check_transaction_size(outbox, parts)
+        check_transaction_size(outbox, parts, unparked)
         client = self.table.meta.client
         video_put: dict[str, Any] = {
             "TableName": self.table.name,
@@ -260,6 +292,7 @@ class DynamoVideoRepository:
                         {"Put": {"TableName": self.table.name, "Item": item}}
                         for item in outbox_items(after.video_id, entry, outbox)
                     ),
+                    *self._unpark_deletes(after.video_id, unparked),
                 ]
             )
         except ClientError as error:
@@ -270,12 +303,26 @@ class DynamoVideoRepository:
                 raise DuplicateEventError(entry.event_id) from error
             raise ConcurrentChangeError(after.video_id) from error
 
-    def record(self, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry] = ()) -> None:
-        if parts:
-            check_transaction_size((), parts)
+    def _unpark_deletes(self, video_id: str, unparked: str | None) -> list[dict[str, Any]]:
+        if unparked is None:
+            return []
+        return [{"Delete": {"TableName": self.table.name, "Key": _parked_key(video_id, unparked)}}]
+
+    def record(
+        self,
+        video_id: str,
+        entry: HistoryEntry,
+        parts: Sequence[HistoryEntry] = (),
+        unparked: str | None = None,
+    ) -> None:
+        if parts or unparked:
+            check_transaction_size((), parts, unparked)
             try:
                 self.table.meta.client.transact_write_items(
-                    TransactItems=_history_puts(self.table.name, video_id, entry, parts)
+                    TransactItems=[
+                        *_history_puts(self.table.name, video_id, entry, parts),
+                        *self._unpark_deletes(video_id, unparked),
+                    ]
                 )
             except ClientError as error:
                 reasons = [r.get("Code") for r in error.response.get("CancellationReasons", [])]
@@ -292,6 +339,28 @@ class DynamoVideoRepository:
             if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
                 raise DuplicateEventError(entry.event_id) from error
             raise
+
+    def park(self, video_id: str, event_id: str, change: str) -> None:
+        expires_at = int((datetime.now(UTC) + PARKED_RETENTION).timestamp())
+        try:
+            self.table.put_item(
+                Item={**_parked_key(video_id, event_id), "change": change, "expires_at": expires_at},
+                ConditionExpression=Attr("PK").not_exists(),
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                raise DuplicateEventError(event_id) from error
+            raise
+
+    def parked(self, video_id: str) -> list[str]:
+        response = self.table.query(
+            KeyConditionExpression=Key("PK").eq(f"VIDEO#{video_id}") & Key("SK").begins_with(PARKED_PREFIX),
+            ConsistentRead=True,
+        )
+        return [str(item["change"]) for item in response.get("Items", [])]
+
+    def unpark(self, video_id: str, event_id: str) -> None:
+        self.table.delete_item(Key=_parked_key(video_id, event_id))
 
     def history(self, video_id: str) -> list[HistoryEntry]:
         response = self.table.query(

@@ -120,6 +120,8 @@ class LifecycleCompleted(SvideoEvent):
     detail_type: ClassVar[str] = "Lifecycle.Completed"
 
     video_id: VideoId
+    channel_id: ChannelId | None = Field(default=None, description="The channel, from Video.Processed")
+    owner_id: OwnerId | None = Field(default=None, description="The broadcaster, from Video.Processed")
     verdict: Verdict
     reason: Reason | None = None
     results: list[PluginResult] = Field(max_length=200)

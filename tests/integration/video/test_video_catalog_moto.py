@@ -235,3 +235,25 @@ def test_given_a_processed_video_then_the_stored_record_keeps_the_compute(video_
     apply(video_cloud, event("Video.Processed", video_id="vid-c", compute="fargate"), 1)
     video = video_cloud.repository.get("vid-c")
     assert video is not None and video.compute == "fargate"
+
+
+def test_given_facts_shuffled_on_dynamodb_then_kept_ones_apply_when_their_predecessor_lands(
+    video_cloud: VideoCloud,
+) -> None:
+    titles = event("Titles.Generated", video_id="vid-k", event_id="titles")
+    verdict = event("Lifecycle.Completed", video_id="vid-k", event_id="verdict")
+    verdict["detail"]["video_fields"] = {
+        "title_candidates": [
+            {"candidate_id": c["candidate_id"], "title": c["title"]} for c in titles["detail"]["candidates"]
+        ]
+    }
+    assert apply(video_cloud, titles) is Outcome.PARKED  # no owner named: kept under the video's key
+    assert apply(video_cloud, verdict) is Outcome.PARKED
+    assert apply(video_cloud, verdict) is Outcome.DUPLICATE
+    assert apply(video_cloud, event("Broadcast.Started", video_id="vid-k"), 1) is Outcome.CREATED
+    assert len(video_cloud.repository.parked("vid-k")) == 2  # neither applies to a recording video
+    apply(video_cloud, event("Video.Processed", video_id="vid-k"), 2)
+    video = video_cloud.repository.get("vid-k")
+    assert video is not None and video.status == "published" and video.titles is not None
+    assert video_cloud.repository.parked("vid-k") == []  # removed in the transactions that applied them
+    assert [item["outbox_type"] for item in video_cloud.outbox("vid-k")][-1] == "Video.Published"

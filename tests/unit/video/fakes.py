@@ -31,6 +31,7 @@ class InMemoryVideoRepository:
         self.entries: dict[str, dict[str, HistoryEntry]] = {}
         self.channels: dict[str, tuple[str, bool]] = {}
         self.outbox: list[dict[str, Any]] = []
+        self.kept: dict[str, dict[str, str]] = {}  # parked changes by video, then event id
 
     def details_json(self) -> list[dict[str, Any]]:
         """The outbox's details in write order: what the Pipes put on the bus."""
@@ -49,8 +50,9 @@ class InMemoryVideoRepository:
         entry: HistoryEntry,
         outbox: Sequence[EventDetail] = (),
         parts: Sequence[HistoryEntry] = (),
+        unparked: str | None = None,
     ) -> None:
-        check_transaction_size(outbox, parts)  # DynamoDB refuses an oversized transaction as a whole
+        check_transaction_size(outbox, parts, unparked)  # DynamoDB refuses an oversized transaction
         history = self.entries.setdefault(after.video_id, {})
         sort_key = _history_item(after.video_id, entry)["SK"]
         if sort_key in history:
@@ -66,14 +68,36 @@ class InMemoryVideoRepository:
         self.videos[after.video_id] = after
         self.items[after.video_id] = _item(after)
         self.outbox.extend(written)
+        if unparked is not None:
+            self.kept.get(after.video_id, {}).pop(unparked, None)
 
-    def record(self, video_id: str, entry: HistoryEntry, parts: Sequence[HistoryEntry] = ()) -> None:
-        check_transaction_size((), parts)
+    def record(
+        self,
+        video_id: str,
+        entry: HistoryEntry,
+        parts: Sequence[HistoryEntry] = (),
+        unparked: str | None = None,
+    ) -> None:
+        check_transaction_size((), parts, unparked)
         history = self.entries.setdefault(video_id, {})
         if _history_item(video_id, entry)["SK"] in history:
             raise DuplicateEventError(entry.event_id)
         for item in (entry, *parts):
             history[_history_item(video_id, item)["SK"]] = item
+        if unparked is not None:
+            self.kept.get(video_id, {}).pop(unparked, None)
+
+    def park(self, video_id: str, event_id: str, change: str) -> None:
+        kept = self.kept.setdefault(video_id, {})
+        if event_id in kept:
+            raise DuplicateEventError(event_id)
+        kept[event_id] = change
+
+    def parked(self, video_id: str) -> list[str]:
+        return [change for _, change in sorted(self.kept.get(video_id, {}).items())]
+
+    def unpark(self, video_id: str, event_id: str) -> None:
+        self.kept.get(video_id, {}).pop(event_id, None)
 
     def history(self, video_id: str) -> list[HistoryEntry]:
         return [entry for _, entry in sorted(self.entries.get(video_id, {}).items())]

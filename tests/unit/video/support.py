@@ -76,3 +76,18 @@ def sqs_batch(*events: dict[str, Any]) -> dict[str, Any]:
 
 def minutes(n: float) -> timedelta:
     return timedelta(minutes=n)
+
+
+def accepted_titles_fields() -> dict[str, Any]:
+    """The fields Lifecycle.Completed projects when it accepted the canonical titles run (round 1)."""
+    titles = event("Titles.Generated")["detail"]
+    candidates = [
+        {"candidate_id": c["candidate_id"], "title": c["title"], "evidence": [0]}
+        for c in titles["candidates"]
+    ]
+    return {
+        "title_candidates": candidates,
+        "provisional_title": candidates[0]["title"],
+        "description": titles["description"],
+        "tags": titles["tags"],
+    }

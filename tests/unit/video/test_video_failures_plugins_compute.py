@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from services.video.domain import Outcome, VideoNotKnownYetError
+from services.video.domain import Outcome
 from services.video.repository import TRANSACTION_ITEMS, _history_item
 from shared.auth import Principal
 from tests.unit.video.conftest import World
@@ -253,8 +253,11 @@ def test_given_an_unknown_video_when_processing_fails_without_owner_then_it_wait
 ) -> None:
     raw = event("Video.ProcessingFailed")
     raw["detail"].pop("owner_id", None)
-    with pytest.raises(VideoNotKnownYetError):
-        world.apply(raw)
+    assert world.apply(raw) is Outcome.PARKED
+    assert world.repository.get(VIDEO_ID) is None
+    world.apply(event("Recording.Ended"))
+    video = world.repository.get(VIDEO_ID)
+    assert video is not None and video.status == "failed" and video.reason == raw["detail"]["reason"]
 
 
 def _owner() -> Principal:

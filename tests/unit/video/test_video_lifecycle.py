@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.video.domain import Outcome, VideoNotKnownYetError
+from services.video.domain import Outcome
 from services.video.status import STATUSES, TERMINAL, TRANSITIONS, Move, decide
 from tests.unit.video.conftest import World
 from tests.unit.video.support import CHANNEL_ID, OWNER_ID, T0, VIDEO_ID, event, minutes
@@ -102,9 +102,27 @@ def test_given_video_processed_before_recording_ended_then_status_skips_forward_
     assert video is not None and video.status == "enriching" and video.media is not None
 
 
-def test_given_an_unknown_video_when_it_is_processed_then_the_event_is_retried_later(world: World) -> None:
-    with pytest.raises(VideoNotKnownYetError):
-        world.apply(event("Video.Processed"))
+def test_given_an_unknown_video_when_it_is_processed_then_it_is_created_enriching_with_a_deadline(
+    world: World,
+) -> None:
+    assert world.apply(event("Video.Processed")) is Outcome.CREATED
+    video = world.repository.get(VIDEO_ID)
+    assert video is not None and (video.status, video.owner_id) == ("enriching", OWNER_ID)
+    assert video.deadline_at == T0 + world.catalog.deadlines.enriching and video.media is not None
+
+
+def test_given_an_unknown_video_when_an_event_without_its_owner_arrives_then_it_is_kept_until_one_does(
+    world: World,
+) -> None:
+    raw = event("Video.Processed")
+    raw["detail"].pop("owner_id")
+    assert world.apply(raw) is Outcome.PARKED
+    assert world.apply(raw) is Outcome.DUPLICATE
+    assert world.repository.get(VIDEO_ID) is None
+    world.apply(event("Recording.Ended"))
+    video = world.repository.get(VIDEO_ID)
+    assert video is not None and video.status == "enriching" and video.media is not None
+    assert world.repository.parked(VIDEO_ID) == []
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ from shared.auth import Principal
 from shared.events import parse_event
 from tests.unit.video.conftest import World
 from tests.unit.video.fakes import FakeMediaStore
-from tests.unit.video.support import OWNER_ID, T0, VIDEO_ID, event, minutes
+from tests.unit.video.support import OWNER_ID, T0, VIDEO_ID, accepted_titles_fields, event, minutes
 
 OWNER = Principal(sub=OWNER_ID, groups=frozenset({"broadcaster"}))
 
@@ -21,6 +21,12 @@ OWNER = Principal(sub=OWNER_ID, groups=frozenset({"broadcaster"}))
 def _enriching(world: World) -> None:
     world.apply(event("Recording.Ended"), T0)
     world.apply(event("Video.Processed"), T0 + minutes(1))
+
+
+def _titles_run_accepted(world: World) -> None:
+    """The lifecycle ends, having accepted the canonical titles run: its round 1 counts."""
+    _enriching(world)
+    world.apply(event("Lifecycle.Completed", video_fields=accepted_titles_fields()), T0 + minutes(2))
 
 
 # ---------------------------------------------------------------- outbox
@@ -62,7 +68,7 @@ def test_given_a_write_refused_as_duplicate_then_no_outbox_item_is_written(world
 
 
 def test_given_a_data_only_event_then_nothing_is_published(world: World) -> None:
-    _enriching(world)
+    _titles_run_accepted(world)
     before = len(world.repository.outbox)
     assert world.apply(event("Titles.Generated")) is Outcome.RECORDED
     assert len(world.repository.outbox) == before
@@ -102,7 +108,7 @@ def test_given_generated_titles_then_viewers_see_the_first_candidate_as_a_provis
 ) -> None:
     _enriching(world)
     world.apply(event("Titles.Generated"), T0 + minutes(2))
-    world.apply(event("Lifecycle.Completed", video_fields={"provisional_title": "ignored"}), T0 + minutes(3))
+    world.apply(event("Lifecycle.Completed", video_fields=accepted_titles_fields()), T0 + minutes(3))
     video = world.repository.get(VIDEO_ID)
     assert video is not None and video.titles is not None
     assert [c.candidate_id for c in video.titles.rounds[0].candidates] == ["t1", "t2", "t3"]
@@ -128,7 +134,7 @@ def test_given_a_selected_title_then_it_is_the_title_and_the_history_says_so(wor
 def test_given_a_new_round_after_a_selection_then_the_choice_stands_and_the_round_is_kept(
     world: World,
 ) -> None:
-    _enriching(world)
+    _titles_run_accepted(world)
     world.apply(event("Titles.Generated"))
     world.apply(event("Title.Selected"))
     second = event("Titles.Generated", round=2, description="Round two", tags=["two"])
@@ -142,7 +148,7 @@ def test_given_a_new_round_after_a_selection_then_the_choice_stands_and_the_roun
 
 
 def test_given_rounds_out_of_order_then_the_latest_round_gives_the_provisional_title(world: World) -> None:
-    _enriching(world)
+    _titles_run_accepted(world)
     second = event("Titles.Generated", round=2, description="Round two")
     second["detail"]["candidates"] = [{"candidate_id": "r2-1", "title": "Round two first", "evidence": []}]
     world.apply(second)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from boto3.dynamodb.conditions import Key
@@ -25,7 +26,9 @@ from services.plugins.invocation_log import (
     log_at_key,
 )
 from services.plugins.lifecycle import DeadlineMessage, LifecycleState
-from services.plugins.registry import RegisteredPlugin
+from services.plugins.registry import RegisteredPlugin, after_outcome
+
+log = logging.getLogger(__name__)
 
 _CONDITION_FAILED = "ConditionalCheckFailedException"
 MAX_TRANSACTION_ITEMS = 100  # DynamoDB's TransactWriteItems limit
@@ -77,6 +80,21 @@ class DynamoRegistryStore:
 
     def put(self, plugin: RegisteredPlugin) -> None:
         self.table.put_item(Item=self._item(plugin))
+
+    def replace(self, current: RegisteredPlugin, updated: RegisteredPlugin) -> bool:
+        """Writes `updated` only if the stored document is still `current`'s; False when it changed."""
+        try:
+            self.table.put_item(
+                Item=self._item(updated),
+                ConditionExpression="#d = :current",
+                ExpressionAttributeNames={"#d": "document"},
+                ExpressionAttributeValues={":current": current.model_dump_json()},
+            )
+        except ClientError as exc:
+            if _condition_failed(exc):
+                return False
+            raise
+        return True
 
     def delete(self, name: str) -> None:
         self.table.delete_item(Key={"name": name})
@@ -188,13 +206,26 @@ class DynamoInvocationLog:
 
 
 class RegistryCatalog:
-    """The lifecycle's view of the registry: the enabled manifests."""
+    """The lifecycle's view of the registry: the enabled manifests, and each invocation's outcome."""
 
     def __init__(self, store: DynamoRegistryStore) -> None:
         self.store = store
 
     def enabled_manifests(self) -> list[Any]:
         return [plugin.manifest for plugin in self.store.all() if plugin.enabled]
+
+    def record_outcome(self, plugin: str, video_id: str, outcome: str) -> None:
+        for _ in range(5):  # lifecycles of other videos count too: write only over the document read
+            current = self.store.get(plugin)
+            if current is None:
+                return
+            updated = after_outcome(current, video_id, outcome, datetime.now(UTC))
+            if updated == current:
+                return
+            if not updated.enabled and current.enabled:
+                log.warning("plugin disabled", extra={"plugin": plugin, "reason": updated.disabled_reason})
+            if self.store.replace(current, updated):
+                return
 
 
 class EventBridgeDeadlineScheduler:

@@ -17,6 +17,7 @@ from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.plugins.budget import lifecycle_budget
 from services.plugins.invocation_log import REASON_CHARS, InvocationEntry, preview, redact
 from services.plugins.manifest import VALIDATION_HOOKS, PluginManifest
 from services.plugins.tokens import TokenSigner
@@ -38,7 +39,6 @@ log = logging.getLogger(__name__)
 
 InvocationStatus = Literal["waiting", "pending", "succeeded", "failed", "timed_out", "rejected", "skipped"]
 OUTCOMES: frozenset[str] = frozenset({"succeeded", "failed", "timed_out", "rejected", "skipped"})
-LIFECYCLE_SLACK = timedelta(seconds=60)
 MAX_LIFECYCLE = timedelta(hours=4)
 MAX_REJECTIONS_KEPT = 50
 MAX_SAVE_ATTEMPTS = 10
@@ -173,6 +173,10 @@ class LifecycleStore(Protocol):
 
 class PluginCatalog(Protocol):
     def enabled_manifests(self) -> list[PluginManifest]: ...
+
+    def record_outcome(self, plugin: str, video_id: str, outcome: str) -> None:
+        """One more video's invocation of `plugin` ended with `outcome` (repeated timeouts disable it)."""
+        ...
 
 
 class DeadlineScheduler(Protocol):
@@ -364,7 +368,7 @@ class LifecycleService:
             return False
         now = self.clock()
         manifests = {m.name: m for m in self.catalog.enabled_manifests()}
-        budget = timedelta(seconds=sum(m.timeout_seconds for m in manifests.values())) + LIFECYCLE_SLACK
+        budget = lifecycle_budget(manifests.values())  # hooks one after another, each its longest chain
         owner = processed.owner_id or UNKNOWN_OWNER
         state = LifecycleState(
             video_id=processed.video_id,
@@ -441,8 +445,18 @@ class LifecycleService:
             if finishing:
                 self._mark_published(state)
             self._cancel(state, pending_before, finishing)
+            self._report_outcomes(state, statuses_before)
             return
         raise RuntimeError(f"lifecycle {video_id}: {MAX_SAVE_ATTEMPTS} conflicting writes in a row")
+
+    def _report_outcomes(self, state: LifecycleState, before: Mapping[str, str]) -> None:
+        """Tells the registry how each invocation this transition ended went (skipped ones never ran)."""
+        for record in state.invocations.values():
+            if before.get(record.plugin) == "pending" and record.status in OUTCOMES - {"skipped"}:
+                try:
+                    self.catalog.record_outcome(record.plugin, state.video_id, record.status)
+                except Exception:  # bookkeeping must not fail the transition that is already saved
+                    log.warning("outcome not recorded", extra={"plugin": record.plugin}, exc_info=True)
 
     def _log_entries(self, state: LifecycleState, before: Mapping[str, str]) -> list[InvocationEntry]:
         """A row for every invocation this transition started or ended (a waiting one is not logged yet)."""

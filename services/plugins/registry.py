@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
+from services.plugins.budget import ENRICHING_DEADLINE, over_budget
 from services.plugins.manifest import PluginManifest
 from shared.api import ConflictError, NotFoundError
 from shared.auth import ForbiddenError, Principal
@@ -23,6 +24,9 @@ class RegisteredPlugin(BaseModel):
     enabled: bool = True
     registered_at: datetime
     updated_at: datetime
+    # Videos in a row on which the plugin timed out; at TIMEOUT_STRIKES it is disabled, with the reason here.
+    timeouts_in_a_row: int = 0
+    disabled_reason: str | None = None
 
     @property
     def name(self) -> str:
@@ -30,6 +34,24 @@ class RegisteredPlugin(BaseModel):
 
 
 DEVELOPER_GROUPS: tuple[str, ...] = ("plugin-developer", "admin")
+TIMEOUT_STRIKES = 3  # a plugin that answers no video in time three times running holds every video back
+
+
+def after_outcome(plugin: RegisteredPlugin, video_id: str, outcome: str, now: datetime) -> RegisteredPlugin:
+    """The plugin's record once one more video's invocation ended with `outcome`: a timeout counts a strike,
+    any answer in time clears them, and the strike that reaches TIMEOUT_STRIKES disables the plugin."""
+    if outcome != "timed_out":
+        return plugin if plugin.timeouts_in_a_row == 0 else plugin.model_copy(update={"timeouts_in_a_row": 0})
+    strikes = plugin.timeouts_in_a_row + 1
+    update: dict[str, object] = {"timeouts_in_a_row": strikes}
+    if strikes >= TIMEOUT_STRIKES and plugin.enabled:
+        update |= {
+            "enabled": False,
+            "updated_at": now,
+            "disabled_reason": f"disabled automatically at {now.isoformat()}: timed out on {strikes} videos "
+            f"in a row (the last {video_id}); fix it, then enable it again",
+        }
+    return plugin.model_copy(update=update)
 
 
 class InvalidRegistration(Exception):
@@ -99,12 +121,20 @@ def check_against(manifest: PluginManifest, others: Iterable[PluginManifest]) ->
 class Registry:
     """Register, update, read, enable/disable and deregister plugins: developers their own, admins all."""
 
-    def __init__(self, store: RegistryStore) -> None:
+    def __init__(self, store: RegistryStore, enriching_deadline: timedelta = ENRICHING_DEADLINE) -> None:
         self.store = store
+        self.enriching_deadline = enriching_deadline
+
+    def _check_budget(self, manifest: PluginManifest) -> None:
+        """Refuses a plugin that would let the enabled plugins' timeouts outlast the enriching deadline."""
+        enabled = [p.manifest for p in self.store.all() if p.enabled and p.name != manifest.name]
+        if problem := over_budget([*enabled, manifest], self.enriching_deadline):
+            raise InvalidRegistration(problem)
 
     def register(self, caller: Principal, manifest: PluginManifest) -> RegisteredPlugin:
         owner_id = self._developer(caller)
         check_against(manifest, (p.manifest for p in self.store.all()))
+        self._check_budget(manifest)
         now = datetime.now(UTC)
         plugin = RegisteredPlugin(manifest=manifest, owner_id=owner_id, registered_at=now, updated_at=now)
         if not self.store.create(plugin):
@@ -118,6 +148,8 @@ class Registry:
             raise InvalidRegistration(f"name: the manifest is {manifest.name!r}, the path says {name!r}")
         plugin = self._owned(caller, name)
         check_against(manifest, (p.manifest for p in self.store.all()))
+        if plugin.enabled:
+            self._check_budget(manifest)
         updated = plugin.model_copy(update={"manifest": manifest, "updated_at": datetime.now(UTC)})
         self.store.put(updated)
         return updated
@@ -134,7 +166,10 @@ class Registry:
 
     def set_enabled(self, caller: Principal, name: str, enabled: bool) -> RegisteredPlugin:
         plugin = self._owned(caller, name)
-        updated = plugin.model_copy(update={"enabled": enabled, "updated_at": datetime.now(UTC)})
+        if enabled and not plugin.enabled:
+            self._check_budget(plugin.manifest)
+        change = {"enabled": enabled, "updated_at": datetime.now(UTC), "timeouts_in_a_row": 0}
+        updated = plugin.model_copy(update={**change, "disabled_reason": None})
         self.store.put(updated)
         return updated
 

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
 
+from shared import deadlines
 from shared.events.base import ChannelId, Compute, Hook, OwnerId, UtcDatetime, VideoId, VideoStatus
 from shared.events.plugins import PluginOutcome, PluginResult
 
@@ -207,9 +208,9 @@ _CHANGE_ADAPTER: TypeAdapter[dict[str, Any]] = TypeAdapter(dict[str, Any])
 class Deadlines:
     """How long a video may stay in each non-terminal status before the sweeper fails it."""
 
-    recording: timedelta = timedelta(hours=50)  # IVS broadcasts last up to 48 h
-    processing: timedelta = timedelta(hours=2)
-    enriching: timedelta = timedelta(hours=1)
+    recording: timedelta = timedelta(seconds=deadlines.RECORDING_S)
+    processing: timedelta = timedelta(seconds=deadlines.PROCESSING_S)
+    enriching: timedelta = timedelta(seconds=deadlines.ENRICHING_S)
 
     def for_status(self, status: VideoStatus) -> timedelta | None:
         value = getattr(self, status, None)

@@ -10,6 +10,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.video.models import Deadlines
+from shared import deadlines
 
 Seconds = Annotated[int, Field(ge=60, le=7 * 24 * 3600)]
 
@@ -22,9 +23,9 @@ class CatalogSettings(BaseModel):
 
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
     media_bucket: str | None = Field(alias="MEDIA_BUCKET", default=None, min_length=3)
-    deadline_recording_s: Seconds = Field(alias="DEADLINE_RECORDING_S", default=50 * 3600)
-    deadline_processing_s: Seconds = Field(alias="DEADLINE_PROCESSING_S", default=2 * 3600)
-    deadline_enriching_s: Seconds = Field(alias="DEADLINE_ENRICHING_S", default=3600)
+    deadline_recording_s: Seconds = Field(alias="DEADLINE_RECORDING_S", default=deadlines.RECORDING_S)
+    deadline_processing_s: Seconds = Field(alias="DEADLINE_PROCESSING_S", default=deadlines.PROCESSING_S)
+    deadline_enriching_s: Seconds = Field(alias="DEADLINE_ENRICHING_S", default=deadlines.ENRICHING_S)
 
     @property
     def deadlines(self) -> Deadlines:

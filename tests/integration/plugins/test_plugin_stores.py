@@ -68,3 +68,20 @@ def test_given_the_dynamo_store_when_a_plugin_answers_then_the_lifecycle_complet
     harness.answer("one")
     state = harness.state()
     assert (state.status, state.verdict, state.completion_published) == ("completed", "valid", True)
+
+
+def test_given_a_plugin_timing_out_on_videos_in_a_row_then_the_registry_disables_it_on_dynamodb(
+    tables: Any,
+) -> None:
+    from services.plugins.adapters import RegistryCatalog
+    from services.plugins.registry import TIMEOUT_STRIKES
+
+    store = DynamoRegistryStore(tables[0])
+    Registry(store).register(Principal(sub="dev-1", groups=frozenset({"plugin-developer"})), manifest("slow"))
+    catalog = RegistryCatalog(store)
+    for n in range(TIMEOUT_STRIKES):
+        assert [m.name for m in catalog.enabled_manifests()] == ["slow"]
+        catalog.record_outcome("slow", f"vid-{n}", "timed_out")
+    assert catalog.enabled_manifests() == []
+    plugin = store.get("slow")
+    assert plugin is not None and plugin.disabled_reason is not None and "vid-2" in plugin.disabled_reason

@@ -82,9 +82,13 @@ class FakeLifecycleStore:
 class FakeCatalog:
     def __init__(self, *manifests: PluginManifest) -> None:
         self.manifests = list(manifests)
+        self.outcomes: list[tuple[str, str, str]] = []
 
     def enabled_manifests(self) -> list[PluginManifest]:
         return list(self.manifests)
+
+    def record_outcome(self, plugin: str, video_id: str, outcome: str) -> None:
+        self.outcomes.append((plugin, video_id, outcome))
 
 
 class FakeScheduler:

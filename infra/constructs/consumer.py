@@ -14,6 +14,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.nag import acknowledge, ignore_lint
+from infra.retries import Retries
 from infra.subscriptions import Subscription, subscribe_queue
 
 DEAD_LETTER_RETENTION = cdk.Duration.days(14)
@@ -29,6 +30,8 @@ class QueueConsumer(Construct):
     by default this consumer's own dead-letter queue (for rules on the default bus, outside the core policy).
     Pass `function` to attach it now, or call `consume` later (a function that dead-letters its own async
     invocations to `.dead_letter_queue` needs the queue first); `function_timeout` then sets the visibility.
+    `retries` (from `infra.retries.retries`) sets visibility, receive count and retention together, in step
+    with the consumer's timeout and the deadline it serves.
     """
 
     def __init__(
@@ -45,8 +48,13 @@ class QueueConsumer(Construct):
         max_receive_count: int = 3,
         retention_period: cdk.Duration | None = None,
         rule_dead_letter_queue: sqs.IQueue | None = None,
+        retries: Retries | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        if retries is not None:
+            visibility_timeout = cdk.Duration.seconds(retries.visibility_timeout_s)
+            max_receive_count = retries.max_receive_count
+            retention_period = cdk.Duration.seconds(retries.retention_s)
         timeout = function_timeout or (function.timeout if function else None)
         if visibility_timeout is None:
             if timeout is None:

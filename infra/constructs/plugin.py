@@ -19,6 +19,7 @@ from infra.constructs.packaging import code_files, code_from_files
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
 from infra.naming import bus_name, resource_name
+from infra.retries import retries
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe
 from services.plugins.manifest import PluginManifest, load_manifest
@@ -83,7 +84,9 @@ class PluginStack(cdk.Stack):
             subscriptions=[invoked_subscription(stage, name)],
             function_timeout=timeout,
             batch_size=1,
-            retention_period=cdk.Duration.hours(1),  # an invocation is worthless after its deadline
+            # The lifecycle times the invocation out at its deadline; the retries exist to land a crashed
+            # invocation in the dead-letter queue (for redrive), so the queue keeps it that long, no longer.
+            retries=retries(int(timeout.to_seconds())),
             rule_dead_letter_queue=rule_dlq,
         )
         # The function dead-letters its own async invocations to the inbox's DLQ: created first, fed after.

@@ -23,6 +23,7 @@ from infra.naming import (
     bus_name,
     resource_name,
 )
+from infra.retries import function_retries
 from infra.subscriptions import Subscription
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
@@ -266,8 +267,11 @@ class ChannelStack(cdk.Stack):
             bus=events.EventBus.from_event_bus_name(self, "DefaultBus", "default"),
             subscriptions=[ivs_events_subscription(self.stage)],
             function=function.function,
-            max_receive_count=5,
-            retention_period=QUEUE_RETENTION,
+            retries=function_retries(
+                function.function,
+                receives=5,
+                keep_s=int(QUEUE_RETENTION.to_seconds()),
+            ),
         )
         return function
 

@@ -15,9 +15,11 @@ from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import bus_name, parameter_name, resource_name
+from infra.retries import retries
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription
 from services.plugins.invocation_log import PLUGIN_ATTRIBUTE, PLUGIN_INDEX, TIME_ATTRIBUTE
+from shared import deadlines
 from shared.events.plugins import PLUGIN_SOURCE_PREFIX, PluginCompleted
 from shared.events.postprocess import POSTPROCESS_SOURCE, VideoProcessed
 
@@ -88,8 +90,13 @@ class PluginsStack(cdk.Stack):
             bus=self.bus,
             subscriptions=lifecycle_subscriptions(stage),
             function_timeout=LIFECYCLE_TIMEOUT,
-            max_receive_count=5,
-            retention_period=QUEUE_RETENTION,
+            # Every redelivery of a transition still lands before the videos' enriching deadline.
+            retries=retries(
+                int(LIFECYCLE_TIMEOUT.to_seconds()),
+                receives=5,
+                deadline_s=deadlines.ENRICHING_S,
+                keep_s=int(QUEUE_RETENTION.to_seconds()),
+            ),
             rule_dead_letter_queue=import_events_dead_letter_queue(self, stage),
         )
         self.queue, self.dead_letters = self.inbox.queue, self.inbox.dead_letter_queue

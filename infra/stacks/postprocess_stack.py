@@ -25,9 +25,19 @@ from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
 from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import ChannelParameter, VideoParameter, bus_name, parameter_name, resource_name
+from infra.retries import function_retries, retries
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe
 from services.postprocess import config
+from shared import deadlines
+
+# The Lambda jobs queue: attempts of LAMBDA_TIMEOUT_S, each after the crashed one's lease, within processing.
+JOB_RETRIES = retries(
+    config.LAMBDA_TIMEOUT_S,
+    receives=config.MAX_RECEIVE_COUNT,
+    deadline_s=deadlines.PROCESSING_S,
+    hold_s=config.LAMBDA_TIMEOUT_S + 60,  # LambdaSettings.lease_s
+)
 
 # The image's build context is the repository root: only these paths are staged (the rest is excluded).
 _IMAGE_EXCLUDE = [
@@ -313,7 +323,8 @@ class PostprocessStack(cdk.Stack):
             subscriptions=[to_lambda],
             function=function,
             batch_size=1,
-            max_receive_count=config.MAX_RECEIVE_COUNT,
+            # Every attempt (the next one waits for the crashed one's lease) ends inside the deadline.
+            retries=JOB_RETRIES,
             rule_dead_letter_queue=core_dlq,
         ).queue
         fargate_rule = subscribe(
@@ -353,5 +364,5 @@ class PostprocessStack(cdk.Stack):
             bus=events.EventBus.from_event_bus_name(self, "DefaultBus", "default"),
             subscriptions=[task_stopped_subscription(self.stage)],
             function=self.watcher.function,
-            max_receive_count=config.MAX_RECEIVE_COUNT,
+            retries=function_retries(self.watcher.function, deadline_s=deadlines.PROCESSING_S),
         )

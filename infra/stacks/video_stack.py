@@ -26,6 +26,7 @@ from infra.constructs.parameters import publish_parameters, read_parameter
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import IdentityParameter, VideoParameter, resource_name
+from infra.retries import function_retries
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription
 from services.video.changes import subscribed_types
@@ -233,9 +234,12 @@ class VideoStack(cdk.Stack):
             bus=self.bus,
             subscriptions=video_events_subscriptions(self.stage),
             function=function.function,
-            retention_period=QUEUE_RETENTION,
-            # Events for a video not yet created wait for its creating event through a few redeliveries.
-            max_receive_count=8,
+            # A fact ahead of its video is kept in the table, not redelivered; the receives cover outages.
+            retries=function_retries(
+                function.function,
+                receives=8,
+                keep_s=int(QUEUE_RETENTION.to_seconds()),
+            ),
             rule_dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
         )
         return function

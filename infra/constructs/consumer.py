@@ -49,6 +49,7 @@ class QueueConsumer(Construct):
         retention_period: cdk.Duration | None = None,
         rule_dead_letter_queue: sqs.IQueue | None = None,
         retries: Retries | None = None,
+        max_concurrency: int | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         if retries is not None:
@@ -92,13 +93,19 @@ class QueueConsumer(Construct):
             for subscription in subscriptions
         ]
         self.batch_size = batch_size
+        self.max_concurrency = max_concurrency
         if function is not None:
             self.consume(function)
 
     def consume(self, function: lambda_.Function) -> None:
         """The queue feeds `function`; a failed record alone returns to the queue (batch item failures)."""
         function.add_event_source(
-            sources.SqsEventSource(self.queue, batch_size=self.batch_size, report_batch_item_failures=True)
+            sources.SqsEventSource(
+                self.queue,
+                batch_size=self.batch_size,
+                report_batch_item_failures=True,
+                max_concurrency=self.max_concurrency,
+            )
         )
         mapping = function.node.find_child(f"SqsEventSource:{cdk.Names.node_unique_id(self.queue.node)}")
         ignore_lint(

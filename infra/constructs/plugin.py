@@ -25,6 +25,8 @@ from infra.subscriptions import Subscription, subscribe
 from services.plugins.manifest import PluginManifest, load_manifest
 from shared.events.plugins import PLUGINS_SOURCE, PluginInvoked, plugin_source
 
+PLUGIN_MAX_CONCURRENCY = 10  # concurrent invocations of one plugin (SQS event source maximum concurrency)
+
 
 def invoked_subscription(stage: str, plugin: str) -> Subscription:
     """The one rule a plugin subscribes with: its own invocations, nothing else."""
@@ -87,6 +89,9 @@ class PluginStack(cdk.Stack):
             # The lifecycle times the invocation out at its deadline; the retries exist to land a crashed
             # invocation in the dead-letter queue (for redrive), so the queue keeps it that long, no longer.
             retries=retries(int(timeout.to_seconds())),
+            # Each plugin has its own ceiling: a slow one queues its own invocations, it cannot take the
+            # account's concurrency from the other plugins and the platform's functions.
+            max_concurrency=PLUGIN_MAX_CONCURRENCY,
             rule_dead_letter_queue=rule_dlq,
         )
         # The function dead-letters its own async invocations to the inbox's DLQ: created first, fed after.

@@ -52,7 +52,9 @@ def test_given_every_queue_of_the_app_then_it_keeps_a_message_until_its_last_att
             retention = props.get("MessageRetentionPeriod", SQS_DEFAULT_RETENTION_S)
             visibility = props.get("VisibilityTimeout", SQS_DEFAULT_VISIBILITY_S)
             needed = visibility * redrive["maxReceiveCount"] + MARGIN_S
-            assert retention >= needed, f"{path.name} {queue_id}: keeps {retention} s, its retries need {needed}"
+            assert retention >= needed, (
+                f"{path.name} {queue_id}: keeps {retention} s, its retries need {needed}"
+            )
             checked += 1
     assert checked >= 8  # catalog, lifecycle, jobs, task watcher, IVS events, live, every plugin's inbox
 
@@ -83,7 +85,9 @@ def test_given_a_plugin_inbox_then_it_keeps_invocations_through_every_attempt(ap
     template = app_synth.template("TranscriptPluginStack")
     _, queue = _queue(template, "InvocationsQueue")
     visibility = queue["VisibilityTimeout"]
-    assert queue["MessageRetentionPeriod"] >= visibility * queue["RedrivePolicy"]["maxReceiveCount"] + MARGIN_S
+    assert (
+        queue["MessageRetentionPeriod"] >= visibility * queue["RedrivePolicy"]["maxReceiveCount"] + MARGIN_S
+    )
 
 
 def test_given_no_deadline_then_visibility_is_six_timeouts_and_retention_covers_the_receives() -> None:
@@ -101,3 +105,20 @@ def test_given_a_deadline_then_the_visibility_shrinks_so_the_last_attempt_ends_i
 def test_given_attempts_that_cannot_fit_the_deadline_then_the_settings_are_refused() -> None:
     with pytest.raises(ValueError, match="cannot end within 1800 s"):
         retries(900, receives=3, deadline_s=1800)
+
+
+@pytest.mark.parametrize("stack", ["TranscriptPluginStack", "TitlesPluginStack", "AvatarsPluginStack"])
+def test_given_a_plugin_then_its_inbox_feeds_it_with_its_own_concurrency_ceiling(
+    app_synth: Synthesized, stack: str
+) -> None:
+    from infra.constructs.plugin import PLUGIN_MAX_CONCURRENCY
+
+    template = app_synth.template(stack)
+    queue_id, _ = _queue(template, "InvocationsQueue")
+    [mapping] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::EventSourceMapping"
+        and r["Properties"]["EventSourceArn"] == {"Fn::GetAtt": [queue_id, "Arn"]}
+    ]
+    assert mapping["ScalingConfig"] == {"MaximumConcurrency": PLUGIN_MAX_CONCURRENCY}

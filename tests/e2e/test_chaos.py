@@ -1,0 +1,285 @@
+"""Chaos on the local cloud: no valid video is lost. The platform stacks (core, identity, video, plugins,
+post-processing) and two misbehaving plugins are deployed from synthesized templates; real IVS-style
+recordings are post-processed by the real Lambda function and enriched by the real lifecycle.
+
+1. A plugin that crashes (`crasher`) and one that never answers (`silent`, 3 s timeout) run on every video:
+   their failure and timeout are recorded, the video is still published.
+2. The catalog goes down (its event source mapping is disabled, as an operator would stop it) while videos are
+   recorded, processed and enriched; its retries run out, leaving its events in its dead-letter queue in no
+   particular order and some twice (the test moves the inbox's messages there shuffled, with duplicates: eight
+   real receives at the queue's visibility timeout would take the better part of an hour). One video's
+   `Recording.Ended` is lost altogether: the catalog knows it only from later events.
+3. The catalog comes back and the operator runs `svideo dlq redrive`: every video reaches a terminal status,
+   every valid one is published with its media, and no dead-letter queue holds anything.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+
+from infra.constructs.plugin import PluginStack
+from infra.lambda_runtime import REPO_ROOT
+from infra.naming import ChannelParameter, IdentityParameter, VideoParameter, parameter_name
+from infra.stacks.core_stack import CoreStack
+from infra.stacks.identity_stack import IdentityStack
+from infra.stacks.plugins_stack import PluginsStack
+from infra.stacks.postprocess_stack import PostprocessStack
+from infra.stacks.video_stack import VideoStack
+from local.cli import main as cli_main
+from local.cloud import LocalCloud
+from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
+from services.plugins.manifest import load_manifest
+from services.postprocess.storage import S3Storage
+from tests.conftest import DeployAssembly
+from tests.e2e.conftest import BusTap, put_event
+from tests.e2e.test_plugins import FIXTURES, fixture_code
+from tests.media import make_ivs_recording
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+STAGE = "dev"
+PASSWORD = "Chaos-e2e-Passw0rd!"
+RECORDINGS = "chaos-recordings"
+PLUGINS = ("crasher", "silent")  # crasher has a stack and fails; silent has none and times out
+CATALOG_TYPES = {"Recording.Ended", "Video.Processed", "Video.ProcessingFailed", "Lifecycle.Completed"}
+
+
+@dataclass
+class Chaos:
+    cloud: LocalCloud
+    api_url: str
+    tap: BusTap
+    owner_token: str
+    owner_id: str
+    inbox_url: str
+    inbox_arn: str
+    dead_letters_url: str
+
+    def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
+        return call_api(self.api_url, method, path, token, body)
+
+    def video(self, video_id: str) -> dict[str, Any] | None:
+        status, body = self.api("GET", f"/videos/{video_id}", self.owner_token)
+        return body if status == 200 else None
+
+    def settled(self, video_id: str, status: str, timeout: float = 90) -> dict[str, Any]:
+        def reached() -> dict[str, Any] | None:
+            video = self.video(video_id)
+            return video if video and video.get("status") == status else None
+
+        return poll(reached, timeout=timeout, what=f"{video_id} {status} in the video API")
+
+    def record(self, seconds: float, *, spoil: bool = False) -> str:
+        """A recording in the recording bucket and its Recording.Ended on the bus, as the channel emits it."""
+        video_id = f"vid-chaos-{uuid.uuid4().hex[:12]}"
+        s3 = self.cloud.client("s3")
+        layout = make_ivs_recording(
+            S3Storage(s3), seconds, bucket=RECORDINGS, recording_id=video_id[-12:], renditions=("360p30",)
+        )
+        if spoil:  # the master playlist is gone: a permanent media error
+            s3.delete_object(Bucket=RECORDINGS, Key=f"{layout.prefix}/media/hls/master.m3u8")
+        detail = {
+            "meta": {
+                "version": "1",
+                "correlation_id": str(uuid.uuid4()),
+                "occurred_at": "2026-12-04T01:00:00Z",
+            },
+            "video_id": video_id,
+            "channel_id": "ch-chaos",
+            "owner_id": self.owner_id,
+            "stream_id": "st-chaos1",
+            "recording": {
+                "bucket": RECORDINGS,
+                "prefix": layout.prefix,
+                "duration_ms": int(seconds * 1000),
+                "renditions": [
+                    {"name": "360p30", "playlist_key": f"{layout.prefix}/media/hls/360p30/playlist.m3u8"}
+                ],
+            },
+        }
+        put_event(
+            self.cloud, {"source": "svideo.channel", "detail-type": "Recording.Ended", "detail": detail}
+        )
+        return video_id
+
+    def ended(self, video_id: str) -> str:
+        """The detail-type that ends the video's pipeline upstream of the catalog (once seen on the bus)."""
+
+        def seen() -> str | None:
+            types = {e["detail-type"] for e in self.tap.of_video(video_id)}
+            return next((t for t in ("Lifecycle.Completed", "Video.ProcessingFailed") if t in types), None)
+
+        return poll(seen, timeout=120, what=f"the end of {video_id}'s pipeline")
+
+    def catalog_mapping(self) -> str:
+        mappings = self.cloud.client("lambda").list_event_source_mappings()["EventSourceMappings"]
+        return str(next(m["UUID"] for m in mappings if m["EventSourceArn"] == self.inbox_arn))
+
+    def set_catalog(self, *, enabled: bool) -> None:
+        self.cloud.client("lambda").update_event_source_mapping(UUID=self.catalog_mapping(), Enabled=enabled)
+
+    def depth(self, url: str) -> int:
+        attributes = self.cloud.client("sqs").get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"]) + int(
+            attributes["ApproximateNumberOfMessagesNotVisible"]
+        )
+
+    def cli(self, *args: str) -> int:
+        state = self.cloud.state_dir
+        (state / "cloud.json").write_text(json.dumps({"endpoint": self.cloud.endpoint, "state": "ready"}))
+        return cli_main(["--state-dir", str(state), *args])
+
+
+def _physical(results: list[Any], stack: str, kind: str, *fragments: str) -> str:
+    result = next(r for r in results if r.name == stack)
+    return str(
+        next(
+            r.physical_id
+            for r in result.resources
+            if r.type == kind
+            and all(f in r.logical_id for f in fragments)
+            and "DeadLetters" not in r.logical_id
+        )
+    )
+
+
+@pytest.fixture(scope="module")
+def chaos(
+    local_cloud: LocalCloud, deploy_assembly: DeployAssembly, tmp_path_factory: pytest.TempPathFactory
+) -> Chaos:
+    local_cloud.client("s3").create_bucket(Bucket=RECORDINGS)
+    local_cloud.client("ssm").put_parameter(
+        Name=parameter_name(STAGE, ChannelParameter.RECORDING_BUCKET),
+        Value=RECORDINGS,
+        Type="String",
+        Overwrite=True,
+    )
+    outdir = tmp_path_factory.mktemp("chaos.out")
+    context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
+    app = cdk.App(outdir=str(outdir), context={**context, "aws:cdk:enable-asset-metadata": True})
+    core = CoreStack(app, "CoreStack", stage=STAGE, schemas={})
+    identity = IdentityStack(app, "IdentityStack", stage=STAGE)
+    video = VideoStack(app, "VideoStack", stage=STAGE)
+    video.add_dependency(identity)
+    postprocess = PostprocessStack(app, "PostprocessStack", stage=STAGE)
+    postprocess.add_dependency(video)  # reads the media bucket's parameter
+    crasher = PluginStack(
+        app,
+        "ChaosCrasherPluginStack",
+        stage=STAGE,
+        manifest_path=FIXTURES / "crasher.yaml",
+        handler="tests.e2e.plugin_fixtures.handlers.crasher",
+        code=fixture_code(),
+    )
+    for stack in (identity, video, postprocess, PluginsStack(app, "PluginsStack", stage=STAGE), crasher):
+        stack.add_dependency(core)
+    app.synth()
+    results = deploy_assembly(outdir)
+    sqs = local_cloud.client("sqs")
+    inbox_url = _physical(
+        results, "VideoStack", "AWS::SQS::Queue", "CatalogEventsInbox"
+    )  # a queue's Ref: its URL
+    attributes = sqs.get_queue_attributes(QueueUrl=inbox_url, AttributeNames=["QueueArn", "RedrivePolicy"])
+    inbox_arn = attributes["Attributes"]["QueueArn"]
+    dlq_name = json.loads(attributes["Attributes"]["RedrivePolicy"])["deadLetterTargetArn"].split(":")[-1]
+    ssm = local_cloud.client("ssm")
+    idp = local_cloud.client("cognito-idp")
+    pool = read_parameter(ssm, STAGE, IdentityParameter.USER_POOL_ID)
+    client_id = read_parameter(ssm, STAGE, IdentityParameter.USER_POOL_CLIENT_ID)
+    tokens = {}
+    for email, group in (("dev@chaos.example", "plugin-developer"), ("owner@chaos.example", "broadcaster")):
+        sub = create_user(idp, pool, email, PASSWORD, [group])
+        tokens[group] = (sign_in(idp, client_id, email, PASSWORD), sub)
+    chaos = Chaos(
+        cloud=local_cloud,
+        api_url=read_parameter(ssm, STAGE, VideoParameter.API_URL).rstrip("/"),
+        tap=BusTap(local_cloud, "chaos-e2e", STAGE),
+        owner_token=tokens["broadcaster"][0],
+        owner_id=tokens["broadcaster"][1],
+        inbox_url=inbox_url,
+        inbox_arn=inbox_arn,
+        dead_letters_url=sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"],
+    )
+    for name in PLUGINS:  # the plugin developer registers them through the API, as `svideo plugins register`
+        manifest = load_manifest(FIXTURES / f"{name}.yaml").model_dump(mode="json")
+        status, body = chaos.api("POST", "/plugins", tokens["plugin-developer"][0], manifest)
+        assert status == 201, body
+    return chaos
+
+
+def test_given_a_crashing_and_a_silent_plugin_then_the_video_is_still_published(chaos: Chaos) -> None:
+    video_id = chaos.record(6)
+    published = chaos.settled(video_id, "published")
+    assert published["media"]["mp4_url"]
+    [end] = chaos.tap.of_video(video_id, "Lifecycle.Completed")
+    outcomes = {r["plugin"]: r["status"] for r in end["detail"]["results"]}
+    assert outcomes == {"crasher": "failed", "silent": "timed_out"}
+
+
+def test_given_a_catalog_outage_and_a_shuffled_redrive_with_duplicates_then_every_video_ends_right(
+    chaos: Chaos,
+) -> None:
+    chaos.set_catalog(enabled=False)  # the outage
+    valid = [chaos.record(6) for _ in range(2)]
+    broken = chaos.record(6, spoil=True)
+    lost_start = chaos.record(6)  # its Recording.Ended never reaches the catalog
+    ends = {video_id: chaos.ended(video_id) for video_id in [*valid, broken, lost_start]}
+    assert ends == {
+        **dict.fromkeys([*valid, lost_start], "Lifecycle.Completed"),
+        broken: "Video.ProcessingFailed",
+    }
+    expected = [
+        e for v in ends for e in chaos.tap.of_video(v) if e["detail-type"] in CATALOG_TYPES
+    ]  # what the catalog's rules delivered to its inbox while it was down
+    poll(lambda: chaos.depth(chaos.inbox_url) >= len(expected) or None, timeout=60, what="the inbox filling")
+
+    # The retries run out: the inbox's messages land in its dead-letter queue, shuffled, some twice.
+    sqs = chaos.cloud.client("sqs")
+    bodies: list[str] = []
+    while messages := sqs.receive_message(
+        QueueUrl=chaos.inbox_url, MaxNumberOfMessages=10, VisibilityTimeout=300
+    ).get("Messages", []):
+        for message in messages:
+            bodies.append(message["Body"])
+            sqs.delete_message(QueueUrl=chaos.inbox_url, ReceiptHandle=message["ReceiptHandle"])
+    kept = [
+        b
+        for b in bodies
+        if not (
+            json.loads(b)["detail"]["video_id"] == lost_start
+            and json.loads(b)["detail-type"] == "Recording.Ended"
+        )
+    ]
+    shuffled = random.Random(19).sample(kept, len(kept)) + random.Random(4).sample(kept, len(kept) // 2)
+    random.Random(7).shuffle(shuffled)
+    for body in shuffled:
+        sqs.send_message(QueueUrl=chaos.dead_letters_url, MessageBody=body)
+    assert len(bodies) == len(expected) and chaos.depth(chaos.inbox_url) == 0
+
+    chaos.set_catalog(enabled=True)  # the catalog is back; the operator redrives its dead letters
+    assert chaos.cli("dlq", "redrive", chaos.dead_letters_url) == 0
+
+    for video_id in [*valid, lost_start]:
+        video = chaos.settled(video_id, "published")
+        assert video["media"]["mp4_url"] and video["duration_ms"]
+    failed = chaos.settled(broken, "failed")
+    assert failed["reason"].startswith("master_playlist_missing"), failed["reason"]
+    history = chaos.api("GET", f"/videos/{lost_start}/history", chaos.owner_token)[1]["history"]
+    assert history[0]["type"] != "Recording.Ended" and {"Video.Processed", "Lifecycle.Completed"} <= {
+        e["type"] for e in history
+    }
+
+    # Nothing is left in any dead-letter queue that a redrive could not clear.
+    queues = chaos.cloud.client("sqs").list_queues()["QueueUrls"]
+    for url in queues:
+        if "DeadLetter" in url or "dead" in url.lower():
+            assert chaos.depth(url) == 0, url

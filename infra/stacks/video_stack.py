@@ -222,7 +222,8 @@ class VideoStack(cdk.Stack):
             description="svideo video: applies recording, processing and lifecycle events to the catalog",
             environment={**environment, "MEDIA_BUCKET": self.bucket.bucket_name},
         )
-        writes = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem"]
+        # Query and DeleteItem: the facts kept for a video until its status accepts them (PARKED# items).
+        writes = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem", "Query", "DeleteItem"]
         function.role.add_to_policy(self._table_access(writes))
         # Late events for a deleted video: what they announce under its prefix is removed.
         for statement in self._media_cleanup():
@@ -256,7 +257,9 @@ class VideoStack(cdk.Stack):
             reserved_concurrency=1,  # one sweep at a time; overlapping sweeps would only race each other
         )
         function.role.add_to_policy(
-            self._table_access(["GetItem", "PutItem", "Query", "ConditionCheckItem"], ["by-status"])
+            self._table_access(
+                ["GetItem", "PutItem", "Query", "ConditionCheckItem", "DeleteItem"], ["by-status"]
+            )
         )
         schedule = events.Rule(
             self,

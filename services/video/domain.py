@@ -7,6 +7,7 @@ same transaction (the stream and EventBridge Pipes carry them to the bus).
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -321,7 +322,9 @@ class Catalog:
             )
         except (DuplicateEventError, ConcurrentChangeError):
             return False  # someone else moved it since we read it: their status stands
-        self._drain(video.video_id, now)  # facts kept for it are now late: into the history
+        # Facts kept for it are now late: into the history (racing the events consumer, its drain does it).
+        with contextlib.suppress(ConcurrentChangeError):
+            self._drain(video.video_id, now)
         return True
 
     # ------------------------------------------------------------ reads and deletion

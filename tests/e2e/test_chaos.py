@@ -279,7 +279,8 @@ def test_given_a_catalog_outage_and_a_shuffled_redrive_with_duplicates_then_ever
     }
 
     # Nothing is left in any dead-letter queue that a redrive could not clear.
-    queues = chaos.cloud.client("sqs").list_queues()["QueueUrls"]
-    for url in queues:
-        if "DeadLetter" in url or "dead" in url.lower():
-            assert chaos.depth(url) == 0, url
+    dead_letter_queues = [
+        url for url in chaos.cloud.client("sqs").list_queues()["QueueUrls"] if "DeadLetter" in url
+    ]
+    assert chaos.dead_letters_url in dead_letter_queues
+    assert {url: chaos.depth(url) for url in dead_letter_queues} == dict.fromkeys(dead_letter_queues, 0)

@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from services.genai import runtime
 from services.genai.feedback import TitleBook
-from shared.api import build_resolver
+from shared.api import SIGNED_IN, build_resolver
 from shared.auth import Principal, principal_from_event
 from shared.observability import logger, metrics, tracer
 
@@ -48,20 +48,20 @@ def _view(book: TitleBook, max_rounds: int) -> dict[str, Any]:
     }
 
 
-@app.get("/videos/<video_id>/titles")
+@app.get("/videos/<video_id>/titles", security=SIGNED_IN, summary="Title candidates and rounds (owner)")
 def get_titles(video_id: str) -> dict[str, Any]:
     feedback = runtime.current().feedback
     return _view(feedback.view(video_id, caller()), feedback.max_rounds)
 
 
-@app.post("/videos/<video_id>/title")
+@app.post("/videos/<video_id>/title", security=SIGNED_IN, summary="Pick a title (owner)")
 def select_title(video_id: str, body: Annotated[SelectTitle, Body()]) -> dict[str, Any]:
     selected = runtime.current().feedback.select(video_id, caller(), body.candidate_id)
     logger.info("title selected", extra={"video_id": video_id, "candidate_id": body.candidate_id})
     return {"video_id": video_id, "title": selected.title, "candidate_id": selected.candidate_id}
 
 
-@app.post("/videos/<video_id>/titles/regenerate")
+@app.post("/videos/<video_id>/titles/regenerate", status_code=202, security=SIGNED_IN, summary="New titles")
 def regenerate_titles(video_id: str, body: Annotated[RegenerateTitles, Body()]) -> Response[dict[str, Any]]:
     requested = runtime.current().feedback.request_regeneration(video_id, caller(), body.feedback)
     logger.info("titles regeneration requested", extra={"video_id": video_id, "round": requested.round})

@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from services.plugins import output_schema
 from shared.events.base import Hook, PluginName
+from shared.text import display_text, no_bidi_controls
 
 VALIDATION_HOOKS: frozenset[str] = frozenset({"preValidate", "postValidate"})
 MIN_TIMEOUT_SECONDS = 1
@@ -61,8 +70,8 @@ class PluginManifest(BaseModel):
 
     name: PluginName
     version: SemVer
-    description: str = Field(min_length=1, max_length=500)
-    author: str = Field(min_length=1, max_length=200)
+    description: Annotated[str, display_text(500, multi_line=True), AfterValidator(no_bidi_controls)]
+    author: Annotated[str, display_text(200), AfterValidator(no_bidi_controls)]
     hook: Hook
     after: list[PluginName] = Field(default_factory=list, max_length=20)
     timeout_seconds: int = Field(

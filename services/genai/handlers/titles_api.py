@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
 
 from services.genai import runtime
 from services.genai.feedback import TitleBook
 from shared.api import SIGNED_IN, build_resolver
 from shared.auth import Principal, principal_from_event
 from shared.observability import logger, metrics, tracer
+from shared.text import display_text, no_bidi_controls
 
 app = build_resolver(invalid_request_status=HTTPStatus.UNPROCESSABLE_ENTITY)
 
@@ -24,7 +25,7 @@ class SelectTitle(BaseModel):
 
 
 class RegenerateTitles(BaseModel):
-    feedback: str = Field(min_length=1, max_length=1000)
+    feedback: Annotated[str, display_text(1000, multi_line=True), AfterValidator(no_bidi_controls)]
 
 
 def caller() -> Principal:

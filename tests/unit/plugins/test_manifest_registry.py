@@ -145,3 +145,9 @@ def test_given_a_manifest_file_in_yaml_then_it_loads(tmp_path: Any) -> None:
     )
     assert load_manifest(path).projection == {"shout": "/text"}
     assert parse_manifest(load_manifest(path).model_dump()).name == "shout"
+
+
+@pytest.mark.parametrize("field", ["description", "author"])
+def test_given_a_bidi_control_in_a_manifest_text_then_it_is_refused_naming_the_field(field: str) -> None:
+    found = problems(**{field: "by \u2067someone\u2069"})
+    assert "bidirectional control characters (U+2067, U+2069)" in found[field]

@@ -3,7 +3,8 @@
 Each service builds its resolver with `build_resolver()` so errors read the same everywhere:
 `{"message": "...", "errors": [...]}` with 400/401/403/404/409/413 (and 422 where a service keeps it for
 invalid requests). Before any route runs, a request body is checked once for every route: at most
-`MAX_BODY_BYTES`, UTF-8, JSON, nested at most `MAX_JSON_DEPTH` deep; otherwise 400 or 413 says which.
+`MAX_BODY_BYTES`, UTF-8 JSON sent as JSON, nested at most `MAX_JSON_DEPTH` deep; otherwise 400, 413 or 415
+says which.
 CORS is configured on the HTTP API itself (API Gateway answers preflights and sets the headers), so the
 resolver adds none.
 """
@@ -90,7 +91,7 @@ ERROR_STATUS: dict[type[Exception], tuple[HTTPStatus, Callable[[Exception], str]
 
 
 class BodyRejected(Exception):
-    """A request body no route could read: too large, not UTF-8, not JSON or nested too deep."""
+    """A request body no route could read: not typed as JSON, too large, not UTF-8, not JSON or too deep."""
 
     def __init__(self, status: HTTPStatus, message: str) -> None:
         super().__init__(message)
@@ -103,6 +104,11 @@ def check_body(event: Mapping[str, Any]) -> None:
     body = event.get("body")
     if not body:
         return
+    headers = {str(name).lower(): str(value) for name, value in (event.get("headers") or {}).items()}
+    media_type = headers.get("content-type", "application/json").split(";")[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        message = f"the body must be application/json, not {media_type or '(empty)'}"
+        raise BodyRejected(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, message)
     if event.get("isBase64Encoded"):
         try:
             raw = base64.b64decode(body, validate=True)

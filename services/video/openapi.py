@@ -55,6 +55,7 @@ ERROR_DESCRIPTIONS: dict[str, str] = {
     "404": "No such resource, or the caller may not know it exists",
     "409": "The resource is not in a state that allows this",
     "413": f"The body is over {MAX_BODY_BYTES} bytes",
+    "415": "The body is not sent as application/json",
     "422": "The request is invalid; the message names the field",
 }
 
@@ -91,7 +92,7 @@ def error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
     """The error statuses an operation can answer, from what the shared resolver and the gateway do."""
     codes = {"400", operation.pop("x-invalid-request-status", "400")}
     if "requestBody" in operation:
-        codes.add("413")
+        codes |= {"413", "415"}
     if any(SECURITY_SCHEME in requirement for requirement in operation.get("security", [])):
         codes |= {"401", "403"}
     if "{" in path:

@@ -29,6 +29,7 @@ BAD_BODIES: dict[str, tuple[str, bool, int, str]] = {
     "a 5000-digit integer": ('{"n": ' + "9" * 5000 + "}", False, 400, "not valid JSON"),
     "oversized": (json.dumps({"name": "x" * MAX_BODY_BYTES}), False, 413, "bytes, over the limit of"),
     "not base64": ("%%%", True, 400, "not valid base64"),
+    "multipart": ('{"name": "x"}', False, 415, "must be application/json, not multipart/form-data"),
 }
 
 
@@ -61,6 +62,8 @@ def test_given_an_unreadable_body_when_any_route_is_called_then_a_4xx_names_the_
     request = Request(method, route, path_parameters=_parameters(route), body=body)
     event = http_event(request, OWNER, signed_in_route=True)
     event["isBase64Encoded"] = encoded
+    if bad == "multipart":
+        event["headers"]["content-type"] = "multipart/form-data"
     app: Any = importlib.import_module(module).app
 
     answered, payload = call_handler(app.resolve, event)
@@ -72,6 +75,8 @@ def test_given_an_unreadable_body_when_any_route_is_called_then_a_4xx_names_the_
 def test_given_readable_bodies_then_check_body_lets_them_through() -> None:
     for body in ('{"name": "café"}', "[]", "1", '{"a":' * MAX_JSON_DEPTH + "1" + "}" * MAX_JSON_DEPTH):
         check_body({"body": body, "isBase64Encoded": False})
+    for media_type in ("application/json; charset=utf-8", "application/merge-patch+json", "Application/JSON"):
+        check_body({"body": "{}", "headers": {"Content-Type": media_type}})
     check_body({"body": base64.b64encode("{\"name\": \"café\"}".encode()).decode(), "isBase64Encoded": True})
     check_body({})
     assert json_depth({"a": [1, {"b": []}]}) == 4

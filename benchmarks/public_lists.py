@@ -58,12 +58,10 @@ def _wait(probe: Any, what: str, timeout: float = 300) -> None:
         time.sleep(1)
 
 
-def _timed(session: requests.Session, url: str, headers: dict[str, str]) -> float:
+def _timed(session: requests.Session, url: str, headers: dict[str, str]) -> tuple[float, int]:
     started = time.perf_counter()
     response = session.get(url, headers=headers, timeout=120)
-    elapsed = time.perf_counter() - started
-    response.raise_for_status()
-    return elapsed
+    return time.perf_counter() - started, response.status_code
 
 
 def _publish(cloud: Any, api: str, headers: dict[str, str], owner: str, count: int) -> list[str]:
@@ -88,11 +86,11 @@ def _publish(cloud: Any, api: str, headers: dict[str, str], owner: str, count: i
 
 
 def _measure(urls: dict[str, str], headers: dict[str, str], calls: int, concurrency: int, rounds: int
-             ) -> dict[str, list[float]]:  # fmt: skip
-    """Each URL `calls` times from `concurrency` threads, the routes alternating in `rounds`."""
+             ) -> dict[str, list[tuple[float, int]]]:  # fmt: skip
+    """(seconds, status) of each URL `calls` times from `concurrency` threads, alternating in `rounds`."""
     session = requests.Session()
     session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=concurrency))
-    timings: dict[str, list[float]] = {route: [] for route in urls}
+    timings: dict[str, list[tuple[float, int]]] = {route: [] for route in urls}
     with ThreadPoolExecutor(concurrency) as pool:
         for url in urls.values():  # warm every worker on both paths: cold starts are not what is measured
             list(pool.map(lambda _, u=url: _timed(session, u, headers), range(concurrency)))
@@ -137,9 +135,12 @@ def main() -> None:
             urls = {"/me": f"{api}/me", "/videos": f"{api}/videos?limit={args.videos}"}
             timings = _measure(urls, headers, args.requests, args.concurrency, args.rounds)
 
-    me, videos = statistics.median(timings["/me"]), statistics.median(timings["/videos"])
+    me, videos = (statistics.median(seconds for seconds, _ in timings[route]) for route in ("/me", "/videos"))
     print(f"GET /videos: {len(page['videos'])} videos a page, {signed} presigned media URLs a response")
     print(f"concurrency {args.concurrency}, {len(timings['/me'])} calls of each route, {args.rounds} rounds")
+    for route, results in timings.items():
+        failed = [status for _, status in results if status != 200]
+        print(f"{route}: {len(results) - len(failed)} answered 200, others: {sorted(failed)}")
     print(f"p50 GET /me     {me * 1000:8.1f} ms")
     print(f"p50 GET /videos {videos * 1000:8.1f} ms")
     print(f"ratio /videos : /me = {videos / me:.2f} (target: within 5)")

@@ -58,7 +58,10 @@ class WebStack(cdk.Stack):
                 if custom_domain
                 else None
             ),
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            # Only a custom certificate can pin TLS; the default *.cloudfront.net one ignores it.
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if custom_domain else None
+            ),
             web_acl_id=self.web_acl.attr_arn if self.web_acl else None,
             default_root_object="index.html",
             default_behavior=cloudfront.BehaviorOptions(

@@ -344,17 +344,18 @@ class EcsService:
             if key in detail:
                 detail[key] = datetime.fromtimestamp(detail[key], UTC).isoformat(timespec="milliseconds")
         detail["updatedAt"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+        entry = {
+            "Source": "aws.ecs",
+            "DetailType": "ECS Task State Change",
+            "Detail": json.dumps(detail),
+            "Resources": [local.task["taskArn"]],
+        }
         try:
-            self._client("events").put_events(
-                Entries=[
-                    {
-                        "Source": "aws.ecs",
-                        "DetailType": "ECS Task State Change",
-                        "Detail": json.dumps(detail),
-                        "Resources": [local.task["taskArn"]],
-                    }
-                ]
-            )
+            # In-process, as ECS itself emits: PutEvents refuses `aws.*` sources from callers.
+            if self.cloud.events is not None:
+                self.cloud.events.put_events([entry])
+            else:
+                self._client("events").put_events(Entries=[entry])
         except Exception as exc:  # a missing events service must not stop the task
             log.warning("could not emit the state change of %s: %s", local.task["taskArn"], exc)
 

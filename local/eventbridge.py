@@ -126,6 +126,7 @@ class EventBridgeService:
         self._dispatcher = dispatcher_of(cloud)
         self._deliveries = self._dispatcher.deliveries
         self._dispatcher.attach_events(self)
+        cloud.events = self  # the emulated AWS services emit their `aws.*` events through this, in-process
         self._lock = threading.RLock()
         self._journal_lock = threading.Lock()
         self._buses: dict[str, Bus] = {
@@ -518,7 +519,17 @@ class EventBridgeService:
             raise AwsError(
                 "ValidationException", "Total size of the entries in the request is over the limit."
             )
-        return self.put_events(entries)
+        # `aws.*` sources belong to AWS services: a caller's entry with one fails alone, as on AWS.
+        refused = [isinstance(e, dict) and str(e.get("Source") or "").startswith("aws.") for e in entries]
+        accepted = self.put_events([e for e, no in zip(entries, refused, strict=True) if not no])
+        results = iter(accepted["Entries"])
+        merged = [
+            {"ErrorCode": "NotAuthorizedForSourceException", "ErrorMessage": "Not authorized for the source."}
+            if no
+            else next(results)
+            for no in refused
+        ]
+        return {"FailedEntryCount": sum(1 for r in merged if "ErrorCode" in r), "Entries": merged}
 
     def put_events(self, entries: list[dict[str, Any]], *, replay_name: str | None = None) -> dict[str, Any]:
         """PutEvents in-process (Scheduler, Pipes, bus-to-bus): the API's entries in, its response out."""

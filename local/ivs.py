@@ -251,7 +251,12 @@ class IvsService:
             return _json(operation(request.json()))
 
     def _put_events(self, entries: list[dict[str, Any]]) -> None:
-        response = self._cloud.client("events").put_events(Entries=entries)
+        # In-process, as IVS itself emits: PutEvents refuses `aws.*` sources from callers.
+        bus = self._cloud.events
+        if bus is not None:
+            response = bus.put_events(entries)
+        else:
+            response = self._cloud.client("events").put_events(Entries=entries)
         if response.get("FailedEntryCount"):
             log.warning("the default bus refused IVS events: %s", response.get("Entries"))
 

@@ -16,6 +16,15 @@ from infra.naming import METRICS_NAMESPACE
 
 DEFAULT_TIMEOUT = cdk.Duration.seconds(30)
 LogLevel = Literal["DEBUG", "INFO", "WARN", "ERROR"]
+RESERVED_CONCURRENCY_CONTEXT = "reservedConcurrency"
+
+
+def must_not_starve(scope: Construct, executions: int) -> int | None:
+    """Reserved concurrency for a function that a burst elsewhere in the account must not crowd out (the
+    catalog, the plugin lifecycle). `-c reservedConcurrency=false` drops these reservations for accounts whose
+    concurrency quota is too small to reserve any (AWS keeps 100 unreserved)."""
+    value = str(cdk.Stack.of(scope).node.try_get_context(RESERVED_CONCURRENCY_CONTEXT) or "true")
+    return None if value.lower() == "false" else executions
 
 
 class ServiceFunction(Construct):

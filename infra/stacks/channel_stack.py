@@ -12,6 +12,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from infra.constructs.buckets import versioned_bucket_rules
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.parameters import publish_parameters, read_parameter
@@ -29,6 +30,7 @@ from infra.subscriptions import Subscription
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
 THUMBNAIL_INTERVAL_SECONDS = 10
 RECORDING_RETENTION = cdk.Duration.days(90)
+RECORDING_NONCURRENT_RETENTION = cdk.Duration.days(7)
 QUEUE_RETENTION = cdk.Duration.days(14)
 # Channel routes: (method, path, needs a signed-in caller). Public routes verify an optional token themselves.
 ROUTES: tuple[tuple[str, str, bool], ...] = (
@@ -144,14 +146,12 @@ class ChannelStack(cdk.Stack):
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            versioned=False,
+            versioned=True,
             removal_policy=self._removal_policy(),
             lifecycle_rules=[
                 # Raw IVS recordings feed post-processing, which writes the on-demand media elsewhere.
                 s3.LifecycleRule(id="expire-raw-recordings", expiration=RECORDING_RETENTION),
-                s3.LifecycleRule(
-                    id="abort-uploads", abort_incomplete_multipart_upload_after=cdk.Duration.days(1)
-                ),
+                *versioned_bucket_rules(RECORDING_NONCURRENT_RETENTION),
             ],
         )
         acknowledge(

@@ -12,7 +12,7 @@ from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.http_routes import attach_http_routes
-from infra.constructs.service_function import ServiceFunction
+from infra.constructs.service_function import ServiceFunction, must_not_starve
 from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import bus_name, parameter_name, resource_name
 from infra.retries import retries
@@ -25,6 +25,7 @@ from shared.events.postprocess import POSTPROCESS_SOURCE, VideoProcessed
 
 QUEUE_RETENTION = cdk.Duration.days(14)
 LIFECYCLE_TIMEOUT = cdk.Duration.seconds(30)
+LIFECYCLE_RESERVED_CONCURRENCY = 5  # one video's hooks never wait for capacity behind another burst
 # Registry routes; every one needs a signed-in caller (the domain checks plugin-developer / admin).
 ROUTES: tuple[tuple[str, str], ...] = (
     ("POST", "/plugins"),
@@ -147,6 +148,7 @@ class PluginsStack(cdk.Stack):
             handler="services.plugins.handlers.lifecycle.handler",
             description="svideo plugins: the lifecycle (Video.Processed, Plugin.Completed, deadlines)",
             timeout=LIFECYCLE_TIMEOUT,
+            reserved_concurrency=must_not_starve(self, LIFECYCLE_RESERVED_CONCURRENCY),
             environment={
                 "BUS_NAME": bus_name(self.stage),
                 "REGISTRY_TABLE": self.registry.table_name,

@@ -21,9 +21,10 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
+from infra.constructs.buckets import versioned_bucket_rules
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.parameters import publish_parameters, read_parameter
-from infra.constructs.service_function import ServiceFunction
+from infra.constructs.service_function import ServiceFunction, must_not_starve
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import IdentityParameter, VideoParameter, resource_name
 from infra.retries import function_retries
@@ -35,6 +36,8 @@ from services.video.routes import API_ROUTES
 
 QUEUE_RETENTION = cdk.Duration.days(14)
 SWEEP_RATE = cdk.Duration.minutes(5)
+MEDIA_NONCURRENT_RETENTION = cdk.Duration.days(30)
+CATALOG_RESERVED_CONCURRENCY = 5  # status changes keep flowing while other functions burst
 DEFAULT_WEB_ORIGINS = ("http://localhost:5173", "http://127.0.0.1:5173")
 OUTBOX_RETRIES = 10  # then the batch's coordinates go to the outbox DLQ (records stay in the stream 24 h)
 OUTBOX_TEMPLATE = "<$.dynamodb.NewImage.detail.S>"  # the item's `detail` is the event detail as JSON text
@@ -147,6 +150,9 @@ class VideoStack(cdk.Stack):
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             server_access_logs_bucket=logs_bucket,
             server_access_logs_prefix="media/",
+            # An overwritten or deleted object stays recoverable for a while, then its old versions expire.
+            versioned=True,
+            lifecycle_rules=versioned_bucket_rules(MEDIA_NONCURRENT_RETENTION),
             cors=[
                 s3.CorsRule(
                     allowed_methods=[s3.HttpMethods.GET, s3.HttpMethods.HEAD],
@@ -221,6 +227,7 @@ class VideoStack(cdk.Stack):
             handler="services.video.handlers.events.handler",
             description="svideo video: applies recording, processing and lifecycle events to the catalog",
             environment={**environment, "MEDIA_BUCKET": self.bucket.bucket_name},
+            reserved_concurrency=must_not_starve(self, CATALOG_RESERVED_CONCURRENCY),
         )
         # Query and DeleteItem: the facts kept for a video until its status accepts them (PARKED# items).
         writes = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem", "Query", "DeleteItem"]

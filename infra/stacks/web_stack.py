@@ -3,14 +3,22 @@
 from typing import Any
 
 import aws_cdk as cdk
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_cloudfront as cloudfront
 from aws_cdk import aws_cloudfront_origins as origins
 from aws_cdk import aws_s3 as s3
+from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from infra.nag import acknowledge
 
 LOG_RETENTION = cdk.Duration.days(90)
+# Context: `web:domainName` + `web:certificateArn` (ACM, us-east-1) serve the app on a custom domain with
+# TLS 1.2 as the minimum; `web:waf=true` puts a WAF web ACL in front (scope CLOUDFRONT: deploy in us-east-1).
+DOMAIN_CONTEXT, CERTIFICATE_CONTEXT, WAF_CONTEXT = "web:domainName", "web:certificateArn", "web:waf"
+WAF_RATE_LIMIT = 2000  # requests per 5 minutes per client IP
+WAF_MANAGED_RULES = ("AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet",
+                     "AWSManagedRulesAmazonIpReputationList")  # fmt: skip
 # The app calls the API, Cognito and the WebSocket on other hosts, named at run time by config.json.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' https: data: blob:; "
@@ -35,10 +43,26 @@ class WebStack(cdk.Stack):
             server_access_logs_prefix="s3/",
             removal_policy=cdk.RemovalPolicy.RETAIN,
         )
+        domain = self.node.try_get_context(DOMAIN_CONTEXT)
+        certificate_arn = self.node.try_get_context(CERTIFICATE_CONTEXT)
+        custom_domain = bool(domain and certificate_arn)
+        waf = str(self.node.try_get_context(WAF_CONTEXT) or "false").lower() == "true"
+        self.web_acl = self._web_acl() if waf else None
         self.distribution = cloudfront.Distribution(
             self,
             "Distribution",
             comment=f"svideo web app ({stage})",
+            domain_names=[str(domain)] if custom_domain else None,
+            certificate=(
+                acm.Certificate.from_certificate_arn(self, "Certificate", str(certificate_arn))
+                if custom_domain
+                else None
+            ),
+            # Only a custom certificate can pin TLS; the default *.cloudfront.net one ignores it.
+            minimum_protocol_version=(
+                cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 if custom_domain else None
+            ),
+            web_acl_id=self.web_acl.attr_arn if self.web_acl else None,
             default_root_object="index.html",
             default_behavior=cloudfront.BehaviorOptions(
                 origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
@@ -65,7 +89,39 @@ class WebStack(cdk.Stack):
         cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
         cdk.CfnOutput(self, "DistributionId", value=self.distribution.distribution_id)
         cdk.CfnOutput(self, "Url", value=f"https://{self.distribution.distribution_domain_name}")
-        self._acknowledge()
+        self._acknowledge(custom_domain=custom_domain, waf=waf)
+
+    def _web_acl(self) -> wafv2.CfnWebACL:
+        def visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+            return wafv2.CfnWebACL.VisibilityConfigProperty(
+                cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+            )
+
+        managed = [
+            wafv2.CfnWebACL.RuleProperty(
+                name=name, priority=index, override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=name)),
+                visibility_config=visibility(name),
+            )
+            for index, name in enumerate(WAF_MANAGED_RULES)
+        ]  # fmt: skip
+        rate = wafv2.CfnWebACL.RuleProperty(
+            name="RateLimitPerIp", priority=len(managed), action=wafv2.CfnWebACL.RuleActionProperty(block={}),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    limit=WAF_RATE_LIMIT, aggregate_key_type="IP")),
+            visibility_config=visibility("RateLimitPerIp"),
+        )  # fmt: skip
+        return wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="CLOUDFRONT",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=[*managed, rate],
+            visibility_config=visibility(f"svideo-web-{self.stage}"),
+        )
 
     def _log_bucket(self) -> s3.Bucket:
         logs = s3.Bucket(
@@ -106,19 +162,22 @@ class WebStack(cdk.Stack):
             ),
         )
 
-    def _acknowledge(self) -> None:
+    def _acknowledge(self, *, custom_domain: bool, waf: bool) -> None:
         acknowledge(
             self.distribution,
             "AwsSolutions-CFR1",
             "A public video platform for viewers anywhere: no country is restricted",
         )
-        acknowledge(
-            self.distribution,
-            "AwsSolutions-CFR2",
-            "Static, read-only, cached files; abuse protection belongs on the API, which takes writes",
-        )
-        acknowledge(
-            self.distribution,
-            "AwsSolutions-CFR4",
-            "The default *.cloudfront.net certificate cannot pin TLS; a custom domain sets TLSv1.2_2021",
-        )
+        if not waf:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR2",
+                "Static, read-only, cached files; `-c web:waf=true` adds a WAF web ACL (managed rules)",
+            )
+        if not custom_domain:
+            acknowledge(
+                self.distribution,
+                "AwsSolutions-CFR4",
+                "The default *.cloudfront.net certificate cannot pin TLS; with `-c web:domainName=... "
+                "-c web:certificateArn=...` the distribution requires TLSv1.2_2021",
+            )

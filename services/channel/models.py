@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
 from shared.events.base import ChannelEvent, ChannelId, OwnerId, StreamId, VideoId
-
-DisplayName = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[^\x00-\x1f\x7f]+$")]
+from shared.text import DisplayName
 
 
 class RecordingSession(BaseModel):

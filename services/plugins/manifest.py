@@ -8,15 +8,25 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from services.plugins import output_schema
 from shared.events.base import Hook, PluginName
+from shared.text import display_text, no_bidi_controls
 
 VALIDATION_HOOKS: frozenset[str] = frozenset({"preValidate", "postValidate"})
 MIN_TIMEOUT_SECONDS = 1
 MAX_TIMEOUT_SECONDS = 900  # one hook may not hold a video for more than 15 minutes
 DEFAULT_TIMEOUT_SECONDS = 60
+MAX_OUTPUT_BYTES = 32 * 1024  # as compact JSON; larger results go to S3 and the output carries the key
 # Fields the video service owns; a projection may not overwrite them.
 RESERVED_VIDEO_FIELDS: frozenset[str] = frozenset(
     {
@@ -60,14 +70,16 @@ class PluginManifest(BaseModel):
 
     name: PluginName
     version: SemVer
-    description: str = Field(min_length=1, max_length=500)
-    author: str = Field(min_length=1, max_length=200)
+    description: Annotated[str, display_text(500, multi_line=True), AfterValidator(no_bidi_controls)]
+    author: Annotated[str, display_text(200), AfterValidator(no_bidi_controls)]
     hook: Hook
     after: list[PluginName] = Field(default_factory=list, max_length=20)
     timeout_seconds: int = Field(
         default=DEFAULT_TIMEOUT_SECONDS, ge=MIN_TIMEOUT_SECONDS, le=MAX_TIMEOUT_SECONDS
     )
-    output_schema: dict[str, Any] = Field(description="JSON Schema (the supported subset) of the output")
+    output_schema: dict[str, Any] = Field(
+        description="JSON Schema (draft 2020-12; patterns in RE2 syntax) of the output"
+    )
     projection: dict[VideoField, JsonPointer] = Field(
         default_factory=dict, max_length=20, description='{"video_field": "/pointer/in/output"}'
     )
@@ -117,15 +129,15 @@ class PluginManifest(BaseModel):
 
     def output_errors(self, output: dict[str, Any]) -> list[str]:
         """How an output breaks this plugin's contract (empty when it conforms)."""
+        size = len(json.dumps(output, separators=(",", ":")).encode())
+        if size > MAX_OUTPUT_BYTES:  # checked first: validation work stays bounded by the output's size
+            return [f"/: output is {size} bytes, over {MAX_OUTPUT_BYTES}: store it in S3 and output the key"]
         problems = output_schema.errors(self.output_schema, output)
         if not problems and self.hook in VALIDATION_HOOKS:
             try:
                 ValidationOutput.model_validate(output)
             except ValidationError as exc:
                 problems = [f"/{'/'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()]
-        size = len(json.dumps(output, separators=(",", ":")).encode())
-        if size > 32 * 1024:
-            problems.append(f"/: output is {size} bytes, over 32768: store it in S3 and output the key")
         return problems
 
     def project(self, output: dict[str, Any]) -> dict[str, Any]:

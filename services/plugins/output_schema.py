@@ -1,39 +1,36 @@
-"""The JSON Schema subset a plugin's output schema may use, checked at registration and applied to outputs.
+"""A plugin's output schema: JSON Schema draft 2020-12 checked and applied by `jsonschema`, patterns by RE2.
 
-A subset of draft 2020-12 on purpose: small enough to validate in the Lambda layer without a compiled
-dependency, and every schema that passes here means the same thing to any standard validator.
+`jsonschema` checks a schema against the draft's meta-schema at registration and validates outputs. Its
+`pattern` keyword (and the meta-schema's `regex` format) is replaced by one that matches with RE2
+(`google-re2`): RE2 runs in time linear in the input and never backtracks, so no pattern in a manifest can
+stall the lifecycle on a crafted output. RE2 has no backreferences or lookaround; a schema that uses them is
+refused at registration, naming the pattern. The schema's size and depth are bounded, `$ref` may point only
+inside the schema (nothing is fetched), and `patternProperties` is refused (jsonschema matches its keys with
+Python's `re` in `additionalProperties`; `propertyNames: {pattern: ...}` says the same through RE2).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
+import json
+from functools import lru_cache
 from typing import Any
 
-SUPPORTED_TYPES = {"object", "array", "string", "number", "integer", "boolean", "null"}
-# keyword → the kinds of value it accepts ("schema", "schemas", "names", "int", "number", "bool", "any", ...)
-KEYWORDS: dict[str, str] = {
-    "$schema": "string",
-    "title": "string",
-    "description": "string",
-    "examples": "list",
-    "type": "type",
-    "properties": "schemas",
-    "required": "names",
-    "additionalProperties": "bool_or_schema",
-    "items": "schema",
-    "minItems": "int",
-    "maxItems": "int",
-    "enum": "list",
-    "const": "any",
-    "minLength": "int",
-    "maxLength": "int",
-    "pattern": "regex",
-    "format": "string",
-    "minimum": "number",
-    "maximum": "number",
+import re2
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
+from jsonschema.exceptions import SchemaError as MetaSchemaError
+from referencing.exceptions import Unresolvable
+
+MAX_SCHEMA_BYTES = 16 * 1024  # as JSON; a manifest's whole output schema
+MAX_DEPTH = 16  # nesting of objects and arrays in the schema document
+MAX_PATTERN_CHARS = 1000
+RE2_MAX_MEM = 1 << 20  # bytes for one compiled pattern; RE2 refuses larger programs at compile time
+MAX_MESSAGE_CHARS = 300
+REFUSED_KEYWORDS: dict[str, str] = {
+    "patternProperties": "use propertyNames: {pattern: ...} with additionalProperties instead",
+    "$dynamicRef": "only local $ref is supported",
+    "$dynamicAnchor": "only local $ref is supported",
+    "$id": "the schema has no identifier of its own; $ref points inside it with #/...",
 }
-MAX_DEPTH = 8
 
 
 class SchemaError(ValueError):
@@ -45,132 +42,101 @@ class SchemaError(ValueError):
         self.message = message
 
 
-def check_schema(schema: Any, path: str = "", depth: int = 0) -> None:
-    """Raises SchemaError naming the first keyword that is unknown or malformed."""
+@lru_cache(maxsize=512)
+def compiled(pattern: str) -> Any:
+    """The RE2 program of a pattern (re2.error when RE2 cannot compile it)."""
+    options = re2.Options()
+    options.max_mem = RE2_MAX_MEM
+    return re2.compile(pattern, options)
+
+
+def _re2_pattern(
+    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
+) -> Any:
+    if validator.is_type(instance, "string") and not compiled(pattern).search(instance):
+        yield ValidationError(f"{_short(instance, 60)} does not match {pattern!r}")
+
+
+FORMATS = FormatChecker()
+
+
+@FORMATS.checks("regex", raises=(re2.error,))
+def _is_re2_pattern(instance: object) -> bool:
+    if isinstance(instance, str):
+        if len(instance) > MAX_PATTERN_CHARS:
+            raise re2.error(f"longer than {MAX_PATTERN_CHARS} characters")
+        compiled(instance)
+    return True
+
+
+OutputValidator = validators.extend(Draft202012Validator, {"pattern": _re2_pattern})
+
+
+def check_schema(schema: Any) -> None:
+    """Raises SchemaError naming the first place where the schema is malformed, too big or unsafe."""
     if not isinstance(schema, dict):
-        raise SchemaError(path, "a schema is a JSON object")
-    if depth > MAX_DEPTH:
-        raise SchemaError(path, f"nested deeper than {MAX_DEPTH} levels")
-    for keyword, value in schema.items():
-        here = f"{path}/{keyword}"
-        kind = KEYWORDS.get(keyword)
-        if kind is None:
-            supported = ", ".join(KEYWORDS)
-            raise SchemaError(here, f"keyword {keyword!r} is not supported (supported: {supported})")
-        _check_keyword(kind, value, here, depth)
+        raise SchemaError("", "a schema is a JSON object")
+    size = len(json.dumps(schema, separators=(",", ":")).encode())
+    if size > MAX_SCHEMA_BYTES:
+        raise SchemaError("", f"is {size} bytes as JSON, over {MAX_SCHEMA_BYTES}")
+    _check_shape(schema)
+    try:
+        Draft202012Validator.check_schema(schema, format_checker=FORMATS)
+    except MetaSchemaError as exc:
+        where = _pointer(exc.absolute_path)
+        cause = f" ({exc.cause})" if exc.cause else ""
+        raise SchemaError(where, _short_text(exc.message) + cause) from None
 
 
-def _check_keyword(kind: str, value: Any, here: str, depth: int) -> None:
-    if kind == "string" and not isinstance(value, str):
-        raise SchemaError(here, "must be a string")
-    if kind == "list" and not isinstance(value, list):
-        raise SchemaError(here, "must be an array")
-    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
-        raise SchemaError(here, "must be a non-negative integer")
-    if kind == "number" and (isinstance(value, bool) or not isinstance(value, int | float)):
-        raise SchemaError(here, "must be a number")
-    if kind == "type":
-        names = value if isinstance(value, list) else [value]
-        if not names or any(name not in SUPPORTED_TYPES for name in names):
-            raise SchemaError(here, f"must be one of {sorted(SUPPORTED_TYPES)} or a list of them")
-    if kind == "names" and (not isinstance(value, list) or not all(isinstance(n, str) for n in value)):
-        raise SchemaError(here, "must be an array of property names")
-    if kind == "regex":
-        try:
-            re.compile(str(value))
-        except re.error as exc:
-            raise SchemaError(here, f"is not a valid regular expression: {exc}") from exc
-    if kind == "schema":
-        check_schema(value, here, depth + 1)
-    if kind == "bool_or_schema" and not isinstance(value, bool):
-        check_schema(value, here, depth + 1)
-    if kind == "schemas":
-        if not isinstance(value, dict):
-            raise SchemaError(here, "must map property names to schemas")
-        for name, sub in value.items():
-            check_schema(sub, f"{here}/{_escape(name)}", depth + 1)
+def _check_shape(schema: dict[str, Any]) -> None:
+    """Depth, refused keywords and `$ref`s that must resolve inside the schema, without recursion."""
+    stack: list[tuple[Any, str, int]] = [(schema, "", 0)]
+    while stack:
+        node, path, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise SchemaError(path, f"nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, dict):
+            for keyword, value in node.items():
+                here = f"{path}/{_escape(keyword)}"
+                if keyword in REFUSED_KEYWORDS and isinstance(value, str | dict):
+                    raise SchemaError(here, f"is not supported: {REFUSED_KEYWORDS[keyword]}")
+                if keyword == "$ref" and isinstance(value, str):
+                    _check_ref(schema, value, here)
+                stack.append((value, here, depth + 1))
+        elif isinstance(node, list):
+            stack.extend((item, f"{path}/{index}", depth + 1) for index, item in enumerate(node))
+
+
+def _check_ref(schema: dict[str, Any], ref: str, here: str) -> None:
+    if ref != "#" and not ref.startswith("#/"):
+        raise SchemaError(here, f"{ref!r}: only references inside the schema (#/...) are supported")
+    found, _ = resolve_pointer(schema, ref[1:])
+    if not found:
+        raise SchemaError(here, f"{ref!r} points at nothing in the schema")
 
 
 def errors(schema: dict[str, Any], instance: Any) -> list[str]:
     """Every way `instance` breaks `schema`, as `/pointer: message` (empty when it conforms)."""
-    return list(_errors(schema, instance, ""))
+    validator = OutputValidator(schema)
+    try:
+        found = sorted(validator.iter_errors(instance), key=lambda error: (error.json_path, error.message))
+    except RecursionError:
+        return ["/: the schema refers to itself without consuming the output ($ref loop)"]
+    except Unresolvable as exc:
+        return [f"/: the schema has an unresolvable $ref: {exc}"]
+    return [f"{_pointer(error.absolute_path) or '/'}: {_short_text(error.message)}" for error in found]
 
 
-def _errors(schema: dict[str, Any], value: Any, path: str) -> Iterator[str]:
-    where = path or "/"
-    if "type" in schema:
-        names = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
-        if not any(_is_type(value, name) for name in names):
-            yield f"{where}: expected {' or '.join(names)}, got {_type_name(value)}"
-            return
-    if "const" in schema and value != schema["const"]:
-        yield f"{where}: must be {schema['const']!r}"
-    if "enum" in schema and value not in schema["enum"]:
-        yield f"{where}: must be one of {schema['enum']!r}"
-    if isinstance(value, str):
-        yield from _string_errors(schema, value, where)
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            yield f"{where}: must be >= {schema['minimum']}"
-        if "maximum" in schema and value > schema["maximum"]:
-            yield f"{where}: must be <= {schema['maximum']}"
-    if isinstance(value, list):
-        if "minItems" in schema and len(value) < schema["minItems"]:
-            yield f"{where}: needs at least {schema['minItems']} items"
-        if "maxItems" in schema and len(value) > schema["maxItems"]:
-            yield f"{where}: allows at most {schema['maxItems']} items"
-        if "items" in schema:
-            for index, item in enumerate(value):
-                yield from _errors(schema["items"], item, f"{path}/{index}")
-    if isinstance(value, dict):
-        yield from _object_errors(schema, value, path)
+def _pointer(parts: Any) -> str:
+    return "".join(f"/{_escape(str(part))}" for part in parts)
 
 
-def _string_errors(schema: dict[str, Any], value: str, where: str) -> Iterator[str]:
-    if "minLength" in schema and len(value) < schema["minLength"]:
-        yield f"{where}: shorter than {schema['minLength']} characters"
-    if "maxLength" in schema and len(value) > schema["maxLength"]:
-        yield f"{where}: longer than {schema['maxLength']} characters"
-    if "pattern" in schema and not re.search(schema["pattern"], value):
-        yield f"{where}: does not match {schema['pattern']!r}"
+def _short(value: Any, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return _short_text(repr(value), limit)
 
 
-def _object_errors(schema: dict[str, Any], value: dict[str, Any], path: str) -> Iterator[str]:
-    properties: dict[str, Any] = schema.get("properties", {})
-    for name in schema.get("required", []):
-        if name not in value:
-            yield f"{path}/{_escape(name)}: is required"
-    for name, item in value.items():
-        if name in properties:
-            yield from _errors(properties[name], item, f"{path}/{_escape(name)}")
-        elif schema.get("additionalProperties") is False:
-            yield f"{path}/{_escape(name)}: is not allowed (additionalProperties is false)"
-        elif isinstance(schema.get("additionalProperties"), dict):
-            yield from _errors(schema["additionalProperties"], item, f"{path}/{_escape(name)}")
-
-
-def _is_type(value: Any, name: str) -> bool:
-    if name == "integer":
-        return (isinstance(value, int) and not isinstance(value, bool)) or (
-            isinstance(value, float) and value.is_integer()
-        )
-    if name == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    checks: dict[str, type | tuple[type, ...]] = {
-        "object": dict,
-        "array": list,
-        "string": str,
-        "boolean": bool,
-        "null": type(None),
-    }
-    return isinstance(value, checks[name])
-
-
-def _type_name(value: Any) -> str:
-    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
-        if _is_type(value, name):
-            return name
-    return type(value).__name__
+def _short_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _escape(name: str) -> str:

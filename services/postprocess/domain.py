@@ -113,6 +113,10 @@ def _get_text(storage: Storage, bucket: str, key: str, reason: ReasonCode, what:
         return storage.get_text(bucket, key)
     except ObjectNotFound:
         raise ProcessingError(reason, f"{what} s3://{bucket}/{key} does not exist") from None
+    except UnicodeDecodeError as exc:  # a playlist is UTF-8 text (RFC 8216); no retry changes its bytes
+        byte = f"byte 0x{exc.object[exc.start]:02x} at offset {exc.start}"
+        message = f"{what} s3://{bucket}/{key} is not UTF-8 ({byte})"
+        raise ProcessingError(ReasonCode.INVALID_PLAYLIST, message) from None
 
 
 def _read_marker(storage: Storage, request: ProcessRequest, key: str) -> ProcessResult | None:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from typing import Any, Protocol
 
 DEFAULT_URL_EXPIRY_S = 900
+MAX_CACHED_URLS = 20_000  # per process; a window's URLs for the catalog's hot objects
 
 
 def video_prefix(video_id: str) -> str:
@@ -21,7 +24,12 @@ class MediaStore(Protocol):
 
 
 class S3MediaStore:
-    """Presigned GETs with a short expiry, or `<cdn_base_url>/<key>` when a CDN fronts the bucket."""
+    """Presigned GETs, or `<cdn_base_url>/<key>` when a CDN fronts the bucket.
+
+    Each object is signed once per window of `expiry_s` seconds and the URL reused for the rest of the window
+    (a public list hands out hundreds of URLs per response): a URL is signed for two windows, so one handed
+    out at the end of its window is still valid for at least `expiry_s` seconds.
+    """
 
     def __init__(
         self,
@@ -30,18 +38,28 @@ class S3MediaStore:
         *,
         cdn_base_url: str | None = None,
         expiry_s: int = DEFAULT_URL_EXPIRY_S,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
         self.bucket = bucket
         self.cdn_base_url = cdn_base_url.rstrip("/") if cdn_base_url else None
         self.expiry_s = expiry_s
+        self._clock = clock
+        self._window = -1
+        self._signed: dict[str, str] = {}
 
     def url(self, key: str) -> str:
         if self.cdn_base_url:
             return f"{self.cdn_base_url}/{key}"
-        url: str = self.client.generate_presigned_url(
-            "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.expiry_s
-        )
+        window = int(self._clock() // self.expiry_s)
+        if window != self._window or len(self._signed) >= MAX_CACHED_URLS:
+            self._window, self._signed = window, {}
+        url = self._signed.get(key)
+        if url is None:
+            url = str(self.client.generate_presigned_url(
+                "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=2 * self.expiry_s
+            ))  # fmt: skip
+            self._signed[key] = url
         return url
 
     def delete_prefix(self, prefix: str) -> int:

@@ -16,7 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from shared.api import API_TITLE, API_VERSION, SECURITY_SCHEME
+from shared.api import API_TITLE, API_VERSION, MAX_BODY_BYTES, SECURITY_SCHEME
 
 # Every module whose `app` answers routes of the public HTTP API (the video stack's API; others add routes).
 PUBLIC_API_MODULES: tuple[str, ...] = (
@@ -30,6 +30,34 @@ DESCRIPTION = (
     "Cognito user pool and send its ID token as a bearer token; public routes accept an optional token."
 )
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
+# The body of every error the API answers (shared.api.error_response, the registry's manifest problems, and
+# API Gateway's own 401/404 `{"message": ...}`).
+ERROR_SCHEMA: dict[str, Any] = {
+    "title": "Error",
+    "type": "object",
+    "required": ["message"],
+    "properties": {
+        "message": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+        "problems": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+ERROR_DESCRIPTIONS: dict[str, str] = {
+    "400": "The request is invalid; the message names the field or what is wrong with the body",
+    "401": "No token, or an invalid or expired one",
+    "403": "The caller may not do this",
+    "404": "No such resource, or the caller may not know it exists",
+    "409": "The resource is not in a state that allows this",
+    "413": f"The body is over {MAX_BODY_BYTES} bytes",
+    "415": "The body is not sent as application/json",
+    "422": "The request is invalid; the message names the field",
+}
 
 
 class ConflictingDefinitionError(Exception):
@@ -38,12 +66,18 @@ class ConflictingDefinitionError(Exception):
 
 def _service_document(module_name: str) -> dict[str, Any]:
     app = importlib.import_module(module_name).app
+    invalid_request_status = str(int(app.invalid_request_status))
     schema = app.get_openapi_schema(
         title=API_TITLE,
         version=API_VERSION,
         security_schemes={SECURITY_SCHEME: HTTPBearer(bearerFormat="JWT", description="Cognito ID token")},
     )
     document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+    for operations in document.get("paths", {}).values():
+        for operation in operations.values():
+            # Powertools lists 422 for every route; the service answers invalid requests with its own status.
+            operation.get("responses", {}).pop("422", None)
+            operation["x-invalid-request-status"] = invalid_request_status
     return document
 
 
@@ -52,6 +86,34 @@ def _merge(target: dict[str, Any], source: dict[str, Any], what: str) -> None:
         if name in target and target[name] != value:
             raise ConflictingDefinitionError(f"{what} {name!r} is defined twice, differently")
         target[name] = value
+
+
+def error_codes(path: str, method: str, operation: dict[str, Any]) -> list[str]:
+    """The error statuses an operation can answer, from what the shared resolver and the gateway do."""
+    codes = {"400", operation.pop("x-invalid-request-status", "400")}
+    if "requestBody" in operation:
+        codes |= {"413", "415"}
+    if any(SECURITY_SCHEME in requirement for requirement in operation.get("security", [])):
+        codes |= {"401", "403"}
+    if "{" in path:
+        codes.add("404")
+    if method in {"post", "put", "delete"}:
+        codes.add("409")
+    return sorted(codes)
+
+
+def _with_errors(path: str, operations: dict[str, Any]) -> dict[str, Any]:
+    for method, operation in operations.items():
+        responses = operation.setdefault("responses", {})
+        if "204" in responses:
+            responses["204"].pop("content", None)  # No Content: no body, no media type
+        for code in error_codes(path, method, operation):
+            responses[code] = {
+                "description": ERROR_DESCRIPTIONS[code],
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+        operation["responses"] = dict(sorted(responses.items()))
+    return operations
 
 
 def build_document(modules: tuple[str, ...] = PUBLIC_API_MODULES) -> dict[str, Any]:
@@ -66,6 +128,10 @@ def build_document(modules: tuple[str, ...] = PUBLIC_API_MODULES) -> dict[str, A
         components = document.get("components", {})
         _merge(schemas, components.get("schemas", {}), "schema")
         _merge(security_schemes, components.get("securitySchemes", {}), "security scheme")
+    paths = {path: _with_errors(path, operations) for path, operations in paths.items()}
+    schemas["Error"] = ERROR_SCHEMA
+    schemas.pop("HTTPValidationError", None)  # the resolver answers invalid requests with Error
+
     return {
         "openapi": "3.1.0",
         "info": {"title": API_TITLE, "version": API_VERSION, "description": DESCRIPTION},

@@ -384,3 +384,46 @@ def test_given_a_plugin_that_never_answers_when_tested_then_the_tester_reports_t
     code, out = _tester(platform, FIXTURES / "silent.yaml", capsys)
     assert code == 1, out
     assert "no Plugin.Completed within 3s" in out
+
+
+CATASTROPHIC_PATTERNS = {"nested": r"^(a+)+$", "alternation": r"^(a|aa)+$", "overlap": r"^(x+x+)+y$"}
+ADVERSARIAL = {"nested": "a" * 40 + "!", "alternation": "a" * 4000 + "!", "overlap": "x" * 4000}
+
+
+def test_given_catastrophic_patterns_in_a_registered_schema_when_a_genuine_answer_attacks_them_then_it_is_rejected_at_once(  # noqa: E501
+    platform: Platform,
+) -> None:
+    manifest = {
+        "name": "regex-trap", "version": "1.0.0", "description": "Patterns that backtrack catastrophically",
+        "author": "e2e", "hook": "postMetadata", "timeout_seconds": 20,
+        "output_schema": {"type": "object", "properties": {
+            name: {"type": "string", "pattern": pattern} for name, pattern in CATASTROPHIC_PATTERNS.items()}},
+    }  # fmt: skip
+    status, body = platform.api("POST", "/plugins", platform.developer, manifest)
+    assert status == 201, body
+    try:
+        platform.enable_only()
+        video_id = platform.process(duration_ms=20_000)
+        [invoked] = poll(
+            lambda: platform.events(video_id, "Plugin.Invoked") or None, timeout=30, what="invocation"
+        )
+        invocation = invoked["detail"]["invocation"]
+        meta = {"version": "1", "correlation_id": str(uuid.uuid4()),
+                "occurred_at": datetime.now(UTC).isoformat()}  # fmt: skip
+        detail = {"meta": meta, "video_id": video_id, "plugin": "regex-trap",
+                  "invocation_id": invocation["id"], "token": invocation["token"], "status": "succeeded",
+                  "output": ADVERSARIAL}  # fmt: skip
+        answered = time.monotonic()
+        platform.put({"source": "svideo.plugin.regex-trap", "detail-type": "Plugin.Completed",
+                      "detail": detail})  # fmt: skip
+        end = platform.concluded(video_id, timeout=30)
+        print(f"adversarial answer to Lifecycle.Completed: {time.monotonic() - answered:.2f} s")
+
+        status_, reason = _results(end)["regex-trap"]
+        assert status_ == "rejected"
+        for name in CATASTROPHIC_PATTERNS:
+            assert f"/{name}: " in (reason or "")
+        assert platform.lifecycle(video_id)["invocations"]["regex-trap"]["status"] == "rejected"
+        platform.settled(video_id, "published")
+    finally:
+        assert platform.api("DELETE", "/plugins/regex-trap", platform.developer)[0] == 204

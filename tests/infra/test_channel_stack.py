@@ -47,17 +47,22 @@ def test_given_the_recording_configuration_then_it_records_to_the_stack_bucket_w
     )
 
 
-def test_given_the_recording_bucket_then_it_is_encrypted_private_ssl_only_and_expires_raw_recordings(
+def test_given_the_recording_bucket_then_it_is_private_ssl_only_versioned_and_expires_raw_recordings(
     app_synth: Synthesized,
 ) -> None:
     template = app_synth.template(STACK)
     (bucket,) = _of_type(template, "AWS::S3::Bucket")
     assert bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]["ServerSideEncryptionByDefault"]
     assert all(bucket["PublicAccessBlockConfiguration"].values())
-    assert {r["Id"] for r in bucket["LifecycleConfiguration"]["Rules"]} == {
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {r["Id"]: r for r in bucket["LifecycleConfiguration"]["Rules"]}
+    assert set(rules) == {
         "expire-raw-recordings",
+        "expire-noncurrent-versions",
+        "remove-expired-delete-markers",
         "abort-uploads",
     }
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 7}
     (policy,) = _of_type(template, "AWS::S3::BucketPolicy")
     assert '"aws:SecureTransport": "false"' in json.dumps(policy)
 

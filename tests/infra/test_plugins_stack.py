@@ -166,3 +166,13 @@ def test_given_a_webhook_plugin_then_its_invocations_are_posted_by_an_api_destin
     policies = [r["Properties"]["PolicyDocument"] for r in resources if r["Type"] == "AWS::IAM::Policy"]
     invoke = [s for d in policies for s in d["Statement"] if s["Action"] == "events:InvokeApiDestination"]
     assert invoke and all("Destination" in json.dumps(s["Resource"]) for s in invoke)
+
+
+def test_given_the_lifecycle_then_it_has_reserved_concurrency(plugins_synth: Synthesized) -> None:
+    template = plugins_synth.template("PluginsStack")
+    [lifecycle] = [
+        r["Properties"] for r in template["Resources"].values()
+        if r["Type"] == "AWS::Lambda::Function"
+        and r["Properties"].get("Handler") == "services.plugins.handlers.lifecycle.handler"
+    ]  # fmt: skip
+    assert lifecycle["ReservedConcurrentExecutions"] == 5

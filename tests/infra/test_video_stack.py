@@ -79,6 +79,19 @@ def test_given_the_media_bucket_then_it_is_encrypted_private_logged_and_ssl_only
     assert media["Properties"]["CorsConfiguration"]["CorsRules"][0]["AllowedMethods"] == ["GET", "HEAD"]
     policies = json.dumps(_resources(app_synth, "AWS::S3::BucketPolicy"))
     assert '"aws:SecureTransport": "false"' in policies
+    assert media["Properties"]["VersioningConfiguration"] == {"Status": "Enabled"}
+    rules = {r["Id"]: r for r in media["Properties"]["LifecycleConfiguration"]["Rules"]}
+    assert rules["expire-noncurrent-versions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert rules["remove-expired-delete-markers"]["ExpiredObjectDeleteMarker"] is True
+
+
+def test_given_the_catalog_consumer_then_it_has_reserved_concurrency(app_synth: Synthesized) -> None:
+    functions = _resources(app_synth, "AWS::Lambda::Function").values()
+    reserved = {
+        f["Properties"]["Handler"]: f["Properties"].get("ReservedConcurrentExecutions") for f in functions
+    }
+    assert reserved["services.video.handlers.events.handler"] == 5
+    assert reserved["services.video.handlers.sweeper.handler"] == 1
 
 
 def test_given_the_functions_then_no_policy_grants_star_actions_or_other_tables(

@@ -108,3 +108,41 @@ def test_given_the_distribution_then_it_logs_to_the_access_log_bucket(template: 
         "AWS::S3::Bucket",
         {"LoggingConfiguration": {"DestinationBucketName": Match.any_value(), "LogFilePrefix": "s3/"}},
     )
+
+
+def _web_stack(cdk_context: dict[str, Any], tmp_path: Any, **context: str) -> Template:
+    import aws_cdk as cdk
+
+    from infra.nag import add_nag_gate
+    from infra.stacks.web_stack import WebStack
+
+    app = cdk.App(outdir=str(tmp_path), context={**cdk_context, **context})
+    add_nag_gate(app)
+    stack = WebStack(app, "WebStack", stage="prod", env=cdk.Environment(region="us-east-1"))
+    app.synth()  # the cdk-nag gate: every finding acknowledged or fixed
+    return Template.from_stack(stack)
+
+
+def test_given_the_default_context_then_no_waf_and_the_default_certificate(template: Template) -> None:
+    template.resource_count_is("AWS::WAFv2::WebACL", 0)
+    config = _distribution(template)
+    assert "WebACLId" not in config
+    assert "ViewerCertificate" not in config  # the *.cloudfront.net certificate
+
+
+def test_given_a_custom_domain_and_the_waf_flag_then_tls_1_2_is_the_minimum_and_a_web_acl_fronts_it(
+    cdk_context: dict[str, Any], tmp_path: Any
+) -> None:
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/0a1b2c3d-0000-1111-2222-333344445555"
+    template = _web_stack(cdk_context, tmp_path, **{"web:domainName": "watch.example.com",
+                          "web:certificateArn": certificate, "web:waf": "true"})  # fmt: skip
+    config = _distribution(template)
+    assert config["Aliases"] == ["watch.example.com"]
+    assert config["ViewerCertificate"]["MinimumProtocolVersion"] == "TLSv1.2_2021"
+    assert config["ViewerCertificate"]["AcmCertificateArn"] == certificate
+    (acl_id,) = template.find_resources("AWS::WAFv2::WebACL")
+    assert config["WebACLId"] == {"Fn::GetAtt": [acl_id, "Arn"]}
+    (acl,) = template.find_resources("AWS::WAFv2::WebACL").values()
+    rules = {rule["Name"] for rule in acl["Properties"]["Rules"]}
+    assert acl["Properties"]["Scope"] == "CLOUDFRONT"
+    assert {"AWSManagedRulesCommonRuleSet", "AWSManagedRulesKnownBadInputsRuleSet", "RateLimitPerIp"} <= rules

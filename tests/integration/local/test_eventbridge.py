@@ -483,3 +483,25 @@ def test_given_journal_path_when_events_are_put_then_one_json_line_each(cloud):
     put(cloud, "default", {"line": True}, detail_type="Journal")
     lines = Path(cloud.state_dir / "events.jsonl").read_text().splitlines()
     assert len(lines) == before + 1 and json.loads(lines[-1])["detail"] == {"line": True}
+
+
+def test_given_a_caller_putting_an_aws_source_then_that_entry_alone_is_refused_as_aws_does(cloud):
+    events = cloud.client("events")
+    events.create_event_bus(Name="sources")
+    url, arn = queue(cloud, "sources-all")
+    events.put_rule(Name="all", EventBusName="sources", EventPattern=json.dumps({"detail-type": ["Probe"]}))
+    events.put_targets(Rule="all", EventBusName="sources", Targets=[{"Id": "q", "Arn": arn}])
+
+    result = events.put_events(
+        Entries=[
+            {"EventBusName": "sources", "Source": source, "DetailType": "Probe", "Detail": "{}"}
+            for source in ["aws.ivs", "svideo.channel", "aws.ecs"]
+        ]
+    )
+
+    assert result["FailedEntryCount"] == 2
+    assert [e.get("ErrorCode") for e in result["Entries"]] == [
+        "NotAuthorizedForSourceException", None, "NotAuthorizedForSourceException",
+    ]  # fmt: skip
+    [message] = receive(cloud, url, 1)
+    assert json.loads(message["Body"])["source"] == "svideo.channel"

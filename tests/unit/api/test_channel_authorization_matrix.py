@@ -148,12 +148,15 @@ def test_given_the_owner_then_get_shows_the_full_view_and_others_the_public_view
         (Request("POST", "/channels", body={"name": ""}), 400),
         (Request("POST", "/channels", body={"name": "x" * 101}), 400),
         (Request("POST", "/channels", body={"name": "ok", "stream_key": "mine"}), 400),
+        (Request("POST", "/channels", body={"name": "live\u202etxt.exe"}), 400),
+        (Request("POST", "/channels", body={"name": "bell\x07"}), 400),
         (Request("POST", "/channels", body="{not json"), 400),
         (Request("GET", "/channels/{channel_id}", path_parameters={"channel_id": "CH_not-an-id"}), 400),
         (Request("GET", "/channels", query={"limit": "0"}), 400),
         (Request("GET", "/channels", query={"next_token": "!!not-a-token"}), 400),
     ],
-    ids=["empty name", "long name", "unknown field", "malformed json", "bad id", "bad limit", "bad token"],
+    ids=["empty name", "long name", "unknown field", "right-to-left override", "control character",
+         "malformed json", "bad id", "bad limit", "bad token"],
 )
 def test_given_bad_input_when_calling_then_400_with_a_message(
     channel_api: ApiCall, request_: Request, status: int
@@ -162,3 +165,14 @@ def test_given_bad_input_when_calling_then_400_with_a_message(
 
     assert code == status, body
     assert body["message"]
+
+
+def test_given_a_name_with_a_bidi_override_when_creating_a_channel_then_the_400_names_the_field_and_character(
+    channel_api: ApiCall,
+) -> None:
+    code, body = channel_api(Request("POST", "/channels", body={"name": "Lancer\u202eevil"}), OWNER)
+
+    assert code == 400
+    [error] = body["errors"]
+    assert error["location"] == "body.name"
+    assert "bidirectional control characters (U+202E)" in error["message"]

@@ -104,7 +104,7 @@ def test_given_an_output_breaking_its_schema_when_completing_then_it_is_rejected
     harness.answer("sloppy", {"value": 42})
     [end] = completed(harness)
     assert end.results[0].status == "rejected"
-    assert "/value: expected string, got integer" in (end.results[0].reason or "")
+    assert "/value: 42 is not of type 'string'" in (end.results[0].reason or "")
     assert end.video_fields == {}
 
 

@@ -36,7 +36,7 @@ def test_given_a_wrong_token_bad_output_and_lateness_when_checked_then_each_is_n
     problems = check_completion(DURATION, invoked, event, datetime.now(UTC) + timedelta(seconds=60))
     assert any(p.startswith("token:") for p in problems)
     assert any(p.startswith("late:") for p in problems)
-    assert "output/valid: is required" in problems
+    assert "output/: 'valid' is a required property" in problems
 
 
 def test_given_the_duration_plugin_when_invoked_through_sqs_then_the_lifecycle_accepts_its_answer() -> None:

@@ -297,3 +297,15 @@ def test_given_ivs_metadata_naming_another_master_when_processed_then_that_maste
     result = run(s, ffmpeg, fast_limits)
 
     assert result.source.master_playlist_key.endswith("media/hls/renamed.m3u8")
+
+
+def test_given_a_playlist_with_non_utf8_bytes_when_processed_then_invalid_playlist_which_is_permanent(
+    scene: SceneFactory, ffmpeg: Ffmpeg
+) -> None:
+    s = scene(12)
+    playlist = s.path(s.layout.playlist_key("360p30"))
+    playlist.write_bytes(playlist.read_bytes().replace(b"#EXTINF", b"#EXT\xe9INF", 1))
+
+    failure = expect_failure(s, ffmpeg, ReasonCode.INVALID_PLAYLIST)
+    assert failure.permanent
+    assert "is not UTF-8 (byte 0xe9" in failure.message

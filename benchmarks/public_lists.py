@@ -1,0 +1,150 @@
+"""`GET /videos` against `GET /me` at concurrency 50 on the local cloud, measured in the same run.
+
+    source scripts/env.sh && python -m benchmarks.public_lists [--videos 20] [--requests 200]
+
+Deploys the core, identity and video stacks into a fresh local cloud, publishes `--videos` videos through the
+bus (Recording.Ended → Video.Processed → Lifecycle.Completed, each with a poster, 10 thumbnails, an MP4, HLS
+and captions: 14 media URLs a video), signs a user in, then sends `--requests` calls of each route from
+`--concurrency` threads, alternating the two routes in rounds. `/me` verifies the token and answers from its
+claims: the baseline of a call through the gateway and the API function. Prints both p50s and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import statistics
+import tempfile
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+EVENTS = Path(__file__).resolve().parents[1] / "tests" / "events"
+PASSWORD = "Bench-Lists-Passw0rd!"
+THUMBNAILS = 10
+
+
+def _event(path: str, video_id: str, owner_id: str) -> dict[str, Any]:
+    raw: dict[str, Any] = copy.deepcopy(json.loads((EVENTS / path).read_text()))
+    text = json.dumps(raw["detail"]).replace("vid-01J9ZQ4M8K2X7T3N5R6W0Y1B2C", video_id)
+    detail = json.loads(text)
+    detail["meta"]["correlation_id"] = str(uuid.uuid4())
+    if "owner_id" in detail:
+        detail["owner_id"] = owner_id
+    if "media" in detail:
+        thumbnails = [f"videos/{video_id}/thumbs/{i:04d}.jpg" for i in range(THUMBNAILS)]
+        detail["media"]["thumbnail_keys"] = thumbnails
+    return {"source": raw["source"], "detail-type": raw["detail-type"], "detail": detail}
+
+
+def _put(cloud: Any, bus: str, events: list[dict[str, Any]]) -> None:
+    client = cloud.client("events")
+    for start in range(0, len(events), 10):
+        entries = [{"Source": e["source"], "DetailType": e["detail-type"], "Detail": json.dumps(e["detail"]),
+                    "EventBusName": bus} for e in events[start : start + 10]]  # fmt: skip
+        assert client.put_events(Entries=entries)["FailedEntryCount"] == 0
+
+
+def _wait(probe: Any, what: str, timeout: float = 300) -> None:
+    deadline = time.monotonic() + timeout
+    while not probe():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} within {timeout:.0f} s")
+        time.sleep(1)
+
+
+def _timed(session: requests.Session, url: str, headers: dict[str, str]) -> tuple[float, int]:
+    started = time.perf_counter()
+    response = session.get(url, headers=headers, timeout=120)
+    return time.perf_counter() - started, response.status_code
+
+
+def _publish(cloud: Any, api: str, headers: dict[str, str], owner: str, count: int) -> list[str]:
+    """`count` published videos of `owner`, through the bus as the services announce them."""
+    from infra.naming import bus_name
+
+    ids = [f"vid-bench-{uuid.uuid4().hex[:10]}" for _ in range(count)]
+
+    def listed(status: str | None) -> int:
+        url = f"{api}/me/videos?limit=100" if status else f"{api}/videos?limit=100"
+        videos = requests.get(url, headers=headers, timeout=60).json().get("videos", [])
+        return sum(1 for v in videos if v["video_id"] in ids and status in (None, v["status"]))
+
+    steps = [("svideo.channel/Recording.Ended.json", "processing"),
+             ("svideo.postprocess/Video.Processed.json", "enriching"),
+             ("svideo.plugins/Lifecycle.Completed.json", None)]  # fmt: skip
+    for path, status in steps:
+        _put(cloud, bus_name("dev"), [_event(path, video_id, owner) for video_id in ids])
+        what = f"{count} videos {status or 'published'}"
+        _wait(lambda status=status: listed(status) == count, what)
+    return ids
+
+
+def _measure(urls: dict[str, str], headers: dict[str, str], calls: int, concurrency: int, rounds: int
+             ) -> dict[str, list[tuple[float, int]]]:  # fmt: skip
+    """(seconds, status) of each URL `calls` times from `concurrency` threads, alternating in `rounds`."""
+    session = requests.Session()
+    session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=concurrency))
+    timings: dict[str, list[tuple[float, int]]] = {route: [] for route in urls}
+    with ThreadPoolExecutor(concurrency) as pool:
+        for url in urls.values():  # warm every worker on both paths: cold starts are not what is measured
+            list(pool.map(lambda _, u=url: _timed(session, u, headers), range(concurrency)))
+        for _ in range(rounds):
+            for route, url in urls.items():
+                batch = range(calls // rounds)
+                timings[route] += pool.map(lambda _, u=url: _timed(session, u, headers), batch)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--videos", type=int, default=20)
+    parser.add_argument("--requests", type=int, default=200, help="calls of each route")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of /me and /videos")
+    args = parser.parse_args()
+
+    from infra.app import build_app
+    from infra.naming import IdentityParameter, VideoParameter
+    from local.deploy import deploy_assembly
+    from local.platform_client import create_user, read_parameter, sign_in
+    from local.wiring import build_cloud
+
+    with tempfile.TemporaryDirectory() as directory:
+        assembly = Path(directory) / "cdk.out"
+        cloud = build_cloud(Path(directory) / "state", port=0)
+        with cloud:
+            build_app(outdir=str(assembly)).synth()
+            deploy_assembly(cloud, assembly, stacks=["CoreStack", "IdentityStack", "VideoStack"])
+            ssm, idp = cloud.client("ssm"), cloud.client("cognito-idp")
+            pool = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_ID)
+            owner = create_user(idp, pool, "bench@example.com", PASSWORD, ["broadcaster"])
+            client_id = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_CLIENT_ID)
+            headers = {"authorization": f"Bearer {sign_in(idp, client_id, 'bench@example.com', PASSWORD)}"}
+            api = read_parameter(ssm, "dev", VideoParameter.API_URL).rstrip("/")
+            _publish(cloud, api, headers, owner, args.videos)
+            page = requests.get(f"{api}/videos?limit={args.videos}", timeout=60).json()
+            signed = json.dumps(page).count("X-Amz-Signature")
+            urls = {"/me": f"{api}/me", "/videos": f"{api}/videos?limit={args.videos}"}
+            timings = _measure(urls, headers, args.requests, args.concurrency, args.rounds)
+
+    me, videos = (statistics.median(seconds for seconds, _ in timings[route]) for route in ("/me", "/videos"))
+    print(f"GET /videos: {len(page['videos'])} videos a page, {signed} presigned media URLs a response")
+    print(f"concurrency {args.concurrency}, {len(timings['/me'])} calls of each route, {args.rounds} rounds")
+    for route, results in timings.items():
+        failed = [status for _, status in results if status != 200]
+        print(f"{route}: {len(results) - len(failed)} answered 200, others: {sorted(failed)}")
+    print(f"p50 GET /me     {me * 1000:8.1f} ms")
+    print(f"p50 GET /videos {videos * 1000:8.1f} ms")
+    print(f"ratio /videos : /me = {videos / me:.2f} (target: within 5)")
+
+
+if __name__ == "__main__":
+    main()

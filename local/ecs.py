@@ -378,7 +378,7 @@ def _kill(process: subprocess.Popen[bytes], sig: int) -> None:
 
 
 def _awslogs(container: dict[str, Any], family: str, name: str, task_arn: str) -> tuple[str, str]:
-    """The awslogs driver's group and stream: `<prefix>/<container>/<task id>` (`/ecs/<family>` by default)."""
+    """The awslogs group and stream `<prefix>/<container>/<task id>` (default group `/ecs/<family>`)."""
     options = (container.get("logConfiguration") or {}).get("options") or {}
     group = options.get("awslogs-group") or f"/ecs/{family}"
     prefix = options.get("awslogs-stream-prefix") or family
@@ -392,7 +392,7 @@ def _pump(
     container: str,
     cloudwatch: tuple[str, str, str],
 ) -> None:
-    """Container output → `<state_dir>/logs/ecs-<family>.log`, one JSON object per line, and CloudWatch Logs."""
+    """Container output → `<state_dir>/logs/ecs-<family>.log` (JSON lines) and CloudWatch Logs."""
     assert process.stdout is not None
     region, group, stream = cloudwatch
     with log_path.open("a", encoding="utf-8") as handle:

@@ -102,7 +102,8 @@ class FunctionLog:
             handle.write(json.dumps(record) + "\n")
         now = datetime.now(UTC)
         stream_name = f"{now:%Y/%m/%d}/[{version}]{self._instance}"
-        put_line(self._region, lambda_group(self._function), stream_name, message, int(now.timestamp() * 1000))
+        stamp = int(now.timestamp() * 1000)
+        put_line(self._region, lambda_group(self._function), stream_name, message, stamp)
 
 
 class Worker:

@@ -87,20 +87,38 @@ def expand_dotted(value: Any) -> Any:
     """The event with dotted keys turned into nested objects (``{"a.b": 1}`` -> ``{"a": {"b": 1}}``).
 
     Returns ``value`` itself when no key has a dot, which is the common case and costs one scan."""
+    return _expand(value) if _has_dotted_key(value) else value
+
+
+def _has_dotted_key(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if type(node) is dict:
+            for key, item in node.items():
+                if "." in key:
+                    return True
+                kind = type(item)
+                if kind is dict or kind is list:
+                    pending.append(item)
+        else:
+            for item in node:
+                kind = type(item)
+                if kind is dict or kind is list:
+                    pending.append(item)
+    return False
+
+
+def _expand(value: Any) -> Any:
     kind = type(value)
     if kind is list:
-        expanded = [expand_dotted(item) for item in value]
-        return value if all(new is old for new, old in zip(expanded, value, strict=True)) else expanded
+        return [_expand(item) for item in value]
     if kind is not dict:
         return value
-    changed = False
     result: dict[str, Any] = {}
     for key, item in value.items():
-        new = expand_dotted(item)
-        if new is not item:
-            changed = True
+        new = _expand(item)
         if "." in key:
-            changed = True
             *parents, last = key.split(".")
             node = result
             for step in parents:
@@ -112,7 +130,7 @@ def expand_dotted(value: Any) -> Any:
             _merge(node, last, new)
         else:
             _merge(result, key, new)
-    return result if changed else value
+    return result
 
 
 def _merge(node: dict[str, Any], key: str, value: Any) -> None:
@@ -377,7 +395,7 @@ class _Conjunction(dict[str, Any]):
         super().__init__(fields)
         self.extra = extra
 
-    def items(self) -> Any:  # type: ignore[override]
+    def items(self) -> Any:
         return [*super().items(), *self.extra]
 
 

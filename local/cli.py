@@ -451,9 +451,11 @@ def _event_time(event: dict[str, Any]) -> datetime:
 def cmd_events_schema(args: argparse.Namespace) -> int:
     """The registry schema of one detail-type (`<source>@<DetailType>`), as the Schema Registry holds it."""
     schemas = _client(state_dir(args.state_dir), "schemas")
-    registries = [args.registry] if args.registry else [
-        registry["RegistryName"] for registry in schemas.list_registries()["Registries"]
-    ]
+    registries = (
+        [args.registry]
+        if args.registry
+        else [registry["RegistryName"] for registry in schemas.list_registries()["Registries"]]
+    )
     for registry in registries:
         for summary in schemas.list_schemas(RegistryName=registry)["Schemas"]:
             name = summary["SchemaName"]

@@ -1,12 +1,12 @@
 """The EventBridge Schema Registry API (signing name "schemas"), which moto does not implement.
 
 Registries and schemas are what the deployed templates create (`AWS::EventSchemas::Registry` and
-`::Schema`, through CreateRegistry / CreateSchema), kept in `<state_dir>/schemas.json` so they outlive
-`svideo down`. Besides the CRUD calls it answers ExportSchema (an OpenAPI 3 schema as JSON Schema
-draft 4, `type=JSONSchemaDraft4`) and the code-binding calls for language `Python36`: PutCodeBinding
-answers 202 `CREATE_IN_PROGRESS` as AWS does, DescribeCodeBinding then `CREATE_COMPLETE`, and
-GetCodeBindingSource the zip, laid out as AWS lays it out (`schema/<source>/<detail_type>/` with one
-class per component, `AWSEvent` and a `Marshaller`).
+`::Schema`, through CreateRegistry / CreateSchema), held in memory like the rest of the cloud's
+state (every `svideo up` deploys again). Besides the CRUD calls it answers ExportSchema (an OpenAPI 3
+schema as JSON Schema draft 4, `type=JSONSchemaDraft4`) and the code-binding calls for language
+`Python36`: PutCodeBinding answers 202 `CREATE_IN_PROGRESS` as AWS does, DescribeCodeBinding then
+`CREATE_COMPLETE`, and GetCodeBindingSource the zip, laid out as AWS lays it out
+(`schema/<source>/<detail_type>/` with one class per component, `AWSEvent` and a `Marshaller`).
 """
 
 from __future__ import annotations
@@ -110,18 +110,10 @@ class SchemasService:
 
     # ------------------------------------------------------------ state
 
-    @property
-    def _path(self) -> Any:
-        return self._cloud.state_dir / "schemas.json"
-
     def _data(self) -> dict[str, Any]:
         if self._state is None:
-            self._state = json.loads(self._path.read_text()) if self._path.is_file() else {"registries": {}}
+            self._state = {"registries": {}}
         return self._state
-
-    def _save(self) -> None:
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        self._path.write_text(json.dumps(self._data(), indent=1))
 
     def _registry(self, name: str) -> dict[str, Any]:
         registry = self._data()["registries"].get(name)
@@ -175,18 +167,15 @@ class SchemasService:
             "tags": body.get("tags") or {},
             "schemas": {},
         }
-        self._save()
         return self._op_DescribeRegistry(request, registry)
 
     def _op_UpdateRegistry(self, request: AwsRequest, registry: str) -> dict[str, Any]:
         self._registry(registry)["description"] = request.json().get("Description", "")
-        self._save()
         return self._op_DescribeRegistry(request, registry)
 
     def _op_DeleteRegistry(self, request: AwsRequest, registry: str) -> None:
         self._registry(registry)
         del self._data()["registries"][registry]
-        self._save()
 
     # ------------------------------------------------------------ schemas
 
@@ -233,7 +222,6 @@ class SchemasService:
         if schema in schemas:
             raise AwsError("ConflictException", f"Schema with name {schema} already exists.", 409)
         schemas[schema] = self._validated(body, {"SchemaVersion": "0", "tags": body.get("tags") or {}})
-        self._save()
         return self._describe(registry, schema, schemas[schema])
 
     def _op_UpdateSchema(self, request: AwsRequest, registry: str, schema: str) -> dict[str, Any]:
@@ -245,7 +233,6 @@ class SchemasService:
             body, found if changed else {**found, "SchemaVersion": str(int(found["SchemaVersion"]) - 1)}
         )
         self._registry(registry)["schemas"][schema] = updated
-        self._save()
         return self._describe(registry, schema, updated)
 
     def _validated(self, body: dict[str, Any], previous: dict[str, Any]) -> dict[str, Any]:
@@ -276,7 +263,6 @@ class SchemasService:
     def _op_DeleteSchema(self, request: AwsRequest, registry: str, schema: str) -> None:
         self._schema(registry, schema)
         del self._registry(registry)["schemas"][schema]
-        self._save()
 
     def _op_ListSchemaVersions(self, request: AwsRequest, registry: str, schema: str) -> dict[str, Any]:
         found = self._schema(registry, schema)
@@ -334,7 +320,6 @@ class SchemasService:
         now = _now()
         # Generation is synchronous here; the first answer still says what AWS says (202, in progress).
         found["bindings"][key] = {"CreationDate": now, "LastModified": now, "SchemaVersion": version}
-        self._save()
         return {**found["bindings"][key], "Status": "CREATE_IN_PROGRESS"}
 
     def _op_DescribeCodeBinding(

@@ -90,6 +90,11 @@ def expand_dotted(value: Any) -> Any:
     return _expand(value) if _has_dotted_key(value) else value
 
 
+# The last event found to have no dotted key: one event matched against many patterns in turn (rules
+# tested one by one, Pipes filters) is scanned once. An event is not changed while it is being matched.
+_LAST_PLAIN: list[Any] = [None]
+
+
 def _has_dotted_key(value: Any) -> bool:
     pending = [value]
     while pending:
@@ -308,7 +313,11 @@ class CompiledPattern:
     def matches(self, event: dict[str, Any]) -> bool:
         if type(event) is not dict:
             raise ValueError(f"event must be a JSON object, got {type(event).__name__}")
-        event = expand_dotted(event)
+        if event is not _LAST_PLAIN[0]:
+            expanded = expand_dotted(event)
+            if expanded is event:
+                _LAST_PLAIN[0] = event
+            event = expanded
         return self._root.matches(event, event)
 
     def matches_expanded(self, event: dict[str, Any]) -> bool:

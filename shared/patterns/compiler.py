@@ -128,10 +128,17 @@ def _expand(value: Any) -> Any:
             node = result
             for step in parents:
                 child = node.get(step)
-                if type(child) is not dict:
-                    child = {} if child is None else {"": child}
-                    node[step] = child
-                node = child
+                if type(child) is dict:
+                    node = child
+                    continue
+                fresh: dict[str, Any] = {}
+                if child is None:
+                    node[step] = fresh
+                elif type(child) is list:
+                    child.append(fresh)  # a list this expansion built, never the event's own
+                else:
+                    node[step] = [child, fresh]  # "a": 1 and "a.b": 2 are two fields: keep both
+                node = fresh
             _merge(node, last, new)
         else:
             _merge(result, key, new)

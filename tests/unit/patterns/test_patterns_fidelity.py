@@ -131,6 +131,9 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], bool]] = [
         {"a.b": "x", "a": {"b": "y"}},
         True,
     ),
+    ("scalar field beside a dotted key under it", {"a": ["x"]}, {"a": "x", "a.b": 1}, True),
+    ("dotted key beside a scalar field above it", {"a": {"b": [1]}}, {"a": "x", "a.b": 1}, True),
+    ("dotted key before a scalar field above it", {"a": ["x"]}, {"a.b": 1, "a": "x"}, True),
     ("exists false on a dotted key", {"a.b": [{"exists": False}]}, {"a": {"c": 1}}, True),
     (
         "exists false on a dotted key, present dotted in event",

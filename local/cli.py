@@ -448,6 +448,32 @@ def _event_time(event: dict[str, Any]) -> datetime:
         return datetime.now(UTC)
 
 
+def cmd_events_schema(args: argparse.Namespace) -> int:
+    """The registry schema of one detail-type (`<source>@<DetailType>`), as the Schema Registry holds it."""
+    schemas = _client(state_dir(args.state_dir), "schemas")
+    registries = (
+        [args.registry]
+        if args.registry
+        else [registry["RegistryName"] for registry in schemas.list_registries()["Registries"]]
+    )
+    for registry in registries:
+        for summary in schemas.list_schemas(RegistryName=registry)["Schemas"]:
+            name = summary["SchemaName"]
+            if name.rsplit("@", 1)[-1] != args.detail_type and name != args.detail_type:
+                continue
+            if args.draft4:
+                content = schemas.export_schema(
+                    RegistryName=registry, SchemaName=name, Type="JSONSchemaDraft4"
+                )
+            else:
+                content = schemas.describe_schema(RegistryName=registry, SchemaName=name)
+            print(f"# {registry}/{name} (version {content['SchemaVersion']})")
+            print(json.dumps(json.loads(content["Content"]), indent=2))
+            return 0
+    searched = ", ".join(registries) or "(none)"
+    raise CliError(f"no schema for detail-type {args.detail_type} in registries {searched}")
+
+
 def cmd_dlq(args: argparse.Namespace) -> int:
     directory = state_dir(args.state_dir)
     if args.dlq_command == "list":
@@ -532,6 +558,11 @@ def _parser() -> argparse.ArgumentParser:
     tail.add_argument("--since", type=float, help="also show events of the last N seconds")
     tail.add_argument("--no-follow", action="store_true", help="print and exit instead of following")
     tail.set_defaults(handler=cmd_events_tail)
+    schema = events.add_parser("schema", help="print a detail-type's schema from the Schema Registry")
+    schema.add_argument("detail_type", metavar="DETAIL_TYPE", help="e.g. Video.Published")
+    schema.add_argument("--registry", help="only this registry (default: every registry)")
+    schema.add_argument("--draft4", action="store_true", help="as JSON Schema draft 4 (ExportSchema)")
+    schema.set_defaults(handler=cmd_events_schema)
 
     dlq = commands.add_parser("dlq", help="dead-letter queues").add_subparsers(
         dest="dlq_command", required=True

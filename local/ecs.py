@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from werkzeug.wrappers import Response
 
 from local.aws import AwsError, AwsRequest, json_response
+from local.logs import put_line
 
 if TYPE_CHECKING:
     from local.cloud import LocalCloud
@@ -250,9 +251,13 @@ class EcsService:
             reason = exc.message if isinstance(exc, AwsError) else str(exc)
             self._finish(local, "TaskFailedToStart", f"CannotStartContainerError: {reason}", {})
             return
+        definitions = {container["name"]: container for container in containers}
         for name, process in local.processes.items():
+            group, stream = _awslogs(definitions.get(name, {}), local.family, name, task["taskArn"])
             reader = threading.Thread(
-                target=_pump, args=(process, log_path, task["taskArn"], name), daemon=True
+                target=_pump,
+                args=(process, log_path, task["taskArn"], name, (self.cloud.region, group, stream)),
+                daemon=True,
             )
             reader.start()
             readers.append(reader)
@@ -373,11 +378,27 @@ def _kill(process: subprocess.Popen[bytes], sig: int) -> None:
             os.killpg(process.pid, sig)
 
 
-def _pump(process: subprocess.Popen[bytes], log_path: Path, task_arn: str, container: str) -> None:
-    """Container output → `<state_dir>/logs/ecs-<family>.log`, one JSON object per line."""
+def _awslogs(container: dict[str, Any], family: str, name: str, task_arn: str) -> tuple[str, str]:
+    """The awslogs group and stream `<prefix>/<container>/<task id>` (default group `/ecs/<family>`)."""
+    options = (container.get("logConfiguration") or {}).get("options") or {}
+    group = options.get("awslogs-group") or f"/ecs/{family}"
+    prefix = options.get("awslogs-stream-prefix") or family
+    return group, f"{prefix}/{name}/{task_arn.rsplit('/', 1)[-1]}"
+
+
+def _pump(
+    process: subprocess.Popen[bytes],
+    log_path: Path,
+    task_arn: str,
+    container: str,
+    cloudwatch: tuple[str, str, str],
+) -> None:
+    """Container output → `<state_dir>/logs/ecs-<family>.log` (JSON lines) and CloudWatch Logs."""
     assert process.stdout is not None
+    region, group, stream = cloudwatch
     with log_path.open("a", encoding="utf-8") as handle:
         for raw in process.stdout:
+            put_line(region, group, stream, raw.decode(errors="replace").rstrip("\n"))
             handle.write(
                 json.dumps(
                     {

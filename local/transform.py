@@ -6,9 +6,11 @@ open taken from responses recorded against AWS:
 
 - a placeholder standing alone as a JSON value is rendered as JSON: strings are quoted, objects and arrays are
   inlined, numbers/booleans/null stay literal; a path missing from the event renders as `""` there;
-- inside a JSON string a placeholder is inserted raw and unescaped (AWS does not escape extracted values);
-  objects and arrays lose their internal quotes ("Detail is {key1: value1}"); a missing path renders as
-  nothing;
+- inside a JSON string a placeholder is inserted raw and unescaped (AWS does not escape extracted values):
+  an object or array keeps its quotes there, so the rendered template is invalid JSON and the event is
+  dropped for that target ("can only be used as a value for a JSON field, as its contents are not
+  escaped"); in a plain-text template objects and arrays lose their internal quotes
+  ("Detail is {key1: value1}"); a missing path renders as nothing;
 - a template that starts with `{` or `[` must render valid JSON, otherwise the event is not delivered
   (error code INVALID_JSON, not retried); any other template is plain text and placeholders are inserted raw;
 - `<aws.events.event>` is the event without `detail`, with `detail-type` named `detailType`;
@@ -217,7 +219,12 @@ def render_template(template: str, variables: Mapping[str, Any]) -> str:
             if match and match.group(1) in variables:
                 value = variables[match.group(1)]
                 as_json_value = json_shaped and not in_string
-                out.append(_as_json_value(value) if as_json_value else _as_text(value))
+                if as_json_value:
+                    out.append(_as_json_value(value))
+                elif json_shaped and isinstance(value, dict | list):
+                    out.append(json.dumps(value, separators=(",", ":"), ensure_ascii=False))
+                else:
+                    out.append(_as_text(value))
                 position = match.end()
                 continue
         if in_string and char == "\\" and position + 1 < length:

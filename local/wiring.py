@@ -28,6 +28,8 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("websocket", "local.websocket", "WebSocketService"),
     ("ivs", "local.ivs", "IvsService"),
     ("web", "local.web", "WebService"),
+    ("schemas", "local.schemas", "SchemasService"),
+    ("cloudformation", "local.cloudformation", "CloudFormationService"),
 )
 ALL_PARTS = tuple(part for part, _, _ in PARTS)
 

@@ -3,8 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: media tools for ingest and post-processing, speech for the demo clip.
-APT_PACKAGES=(ffmpeg nginx libnginx-mod-rtmp espeak-ng sox chromium)
+# System packages: media tools for ingest and post-processing, speech for the demo clip, and Debian's
+# AWS CLI v2 (`aws logs tail` is a v2 command; the v1 CLI from PyPI in .venv drives everything else).
+APT_PACKAGES=(ffmpeg nginx libnginx-mod-rtmp espeak-ng sox chromium awscli)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

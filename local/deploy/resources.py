@@ -156,8 +156,6 @@ RECORDED_ONLY = (
     "AWS::ApiGatewayV2::Deployment",
     "AWS::Cognito::UserPoolDomain",
     "AWS::XRay::Group",
-    "AWS::EventSchemas::Registry",
-    "AWS::EventSchemas::Schema",
     "AWS::EventSchemas::Discoverer",
     "AWS::IVS::PlaybackKeyPair",
     "AWS::SNS::TopicPolicy",
@@ -651,6 +649,59 @@ def _key_alias(ctx: ResourceContext, props: dict[str, Any]) -> Created:
         lambda: kms.create_alias(AliasName=props["AliasName"], TargetKeyId=props["TargetKeyId"])
     )
     return props["AliasName"], {}
+
+
+# ---------------------------------------------------------------- Schema Registry (local.schemas)
+
+
+@handles(
+    "AWS::EventSchemas::Registry",
+    upsert=True,
+    delete=lambda ctx, arn, props: _ignore("NotFoundException")(
+        lambda: ctx.client("schemas").delete_registry(RegistryName=arn.rsplit("/", 1)[-1])
+    ),
+)
+def _schema_registry(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    schemas = ctx.client("schemas")
+    name = props.get("RegistryName") or ctx.name()
+    description = props.get("Description", "")
+    try:
+        created = schemas.create_registry(RegistryName=name, Description=description)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConflictException":
+            raise
+        created = schemas.update_registry(RegistryName=name, Description=description)
+    return created["RegistryArn"], {"RegistryArn": created["RegistryArn"], "RegistryName": name}
+
+
+@handles(
+    "AWS::EventSchemas::Schema",
+    upsert=True,
+    delete=lambda ctx, arn, props: _ignore("NotFoundException")(
+        lambda: ctx.client("schemas").delete_schema(
+            RegistryName=props["RegistryName"], SchemaName=arn.rsplit("/", 1)[-1]
+        )
+    ),
+)
+def _schema(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    schemas = ctx.client("schemas")
+    name = props.get("SchemaName") or ctx.name()
+    fields = {
+        "Content": _json(props["Content"]),
+        "Type": props["Type"],
+        "Description": props.get("Description", ""),
+    }
+    try:
+        created = schemas.create_schema(RegistryName=props["RegistryName"], SchemaName=name, **fields)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "ConflictException":
+            raise
+        created = schemas.update_schema(RegistryName=props["RegistryName"], SchemaName=name, **fields)
+    return created["SchemaArn"], {
+        "SchemaArn": created["SchemaArn"],
+        "SchemaName": name,
+        "SchemaVersion": created["SchemaVersion"],
+    }
 
 
 @handles("AWS::Logs::LogGroup", upsert=True)

@@ -20,6 +20,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from local.logs import lambda_group, put_line
+
 log = logging.getLogger("svideo.local.lambda")
 
 BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
@@ -76,9 +78,12 @@ class Outcome:
 class FunctionLog:
     """`<state_dir>/logs/<function>.log`: one JSON object per line, platform lines as Lambda prints them."""
 
-    def __init__(self, path: Path, function_name: str) -> None:
+    def __init__(self, path: Path, function_name: str, region: str = "us-east-1") -> None:
         self._path = path
         self._function = function_name
+        self._region = region
+        # One log stream per day and version, as Lambda names them: YYYY/MM/DD/[$LATEST]<instance>.
+        self._instance = uuid.uuid4().hex
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
 
@@ -95,6 +100,10 @@ class FunctionLog:
         }
         with self._lock, self._path.open("a", encoding="utf-8") as handle:
             handle.write(json.dumps(record) + "\n")
+        now = datetime.now(UTC)
+        stream_name = f"{now:%Y/%m/%d}/[{version}]{self._instance}"
+        stamp = int(now.timestamp() * 1000)
+        put_line(self._region, lambda_group(self._function), stream_name, message, stamp)
 
 
 class Worker:
@@ -349,8 +358,9 @@ class WorkerPool:
     def function_log(self, function_name: str) -> FunctionLog:
         with self._lock:
             if function_name not in self._logs:
+                region = self._base_env().get("AWS_REGION", "us-east-1")
                 self._logs[function_name] = FunctionLog(
-                    self._logs_dir / f"{function_name}.log", function_name
+                    self._logs_dir / f"{function_name}.log", function_name, region
                 )
             return self._logs[function_name]
 

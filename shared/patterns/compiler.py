@@ -10,7 +10,12 @@ Semantics follow the EventBridge user guide ("Event patterns", "Comparison opera
 - operators only test leaves (scalars, or scalars inside arrays), never objects;
 - ``exists: false`` holds when the event has no leaf at that path anywhere, which is also true when
   the path leads to an object;
-- numbers compare numerically (300 == 3.0e2), a JSON boolean is never a number.
+- numbers compare numerically (300 == 3.0e2), a JSON boolean is never a number;
+- a key with dots names a path, in the pattern and in the event alike: ruler flattens both to
+  dot-joined field names, so ``{"a.b": [1]}`` and ``{"a": {"b": [1]}}`` are one pattern and
+  ``{"a.b": 1}`` and ``{"a": {"b": 1}}`` one event;
+- a wildcard is rejected for ``**``, for a backslash that escapes neither ``*`` nor ``\\``, and when
+  its field's wildcards are too complex (ruler's MachineComplexityEvaluator, see WILDCARD_COMPLEXITY).
 """
 
 from __future__ import annotations
@@ -32,6 +37,12 @@ OPERATORS: Final = frozenset(
 )
 _NUMERIC_OPERATORS: Final = frozenset({"=", "<", "<=", ">", ">="})
 _ROOT: Final = "<pattern>"
+# ruler's MachineComplexityEvaluator: the most wildcard prefixes one input can be in at once, per field.
+WILDCARD_COMPLEXITY: Final = 100
+_TOO_COMPLEX: Final = (
+    "Rule is too complex - try using fewer wildcard characters or fewer repeating character "
+    "sequences after a wildcard character"
+)
 
 ValueTest = Callable[[Any], bool]
 Path = tuple[str, ...]
@@ -70,6 +81,82 @@ def objects(values: list[Any]) -> list[dict[str, Any]]:
         elif kind is list:
             found.extend(objects(value))
     return found
+
+
+def expand_dotted(value: Any) -> Any:
+    """The event with dotted keys turned into nested objects (``{"a.b": 1}`` -> ``{"a": {"b": 1}}``).
+
+    Returns ``value`` itself when no key has a dot, which is the common case and costs one scan."""
+    return _expand(value) if _has_dotted_key(value) else value
+
+
+# The last event found to have no dotted key: one event matched against many patterns in turn (rules
+# tested one by one, Pipes filters) is scanned once. An event is not changed while it is being matched.
+_LAST_PLAIN: list[Any] = [None]
+
+
+def _has_dotted_key(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if type(node) is dict:
+            for key, item in node.items():
+                if "." in key:
+                    return True
+                kind = type(item)
+                if kind is dict or kind is list:
+                    pending.append(item)
+        else:
+            for item in node:
+                kind = type(item)
+                if kind is dict or kind is list:
+                    pending.append(item)
+    return False
+
+
+def _expand(value: Any) -> Any:
+    kind = type(value)
+    if kind is list:
+        return [_expand(item) for item in value]
+    if kind is not dict:
+        return value
+    result: dict[str, Any] = {}
+    for key, item in value.items():
+        new = _expand(item)
+        if "." in key:
+            *parents, last = key.split(".")
+            node = result
+            for step in parents:
+                child = node.get(step)
+                if type(child) is dict:
+                    node = child
+                    continue
+                fresh: dict[str, Any] = {}
+                if child is None:
+                    node[step] = fresh
+                elif type(child) is list:
+                    child.append(fresh)  # a list this expansion built, never the event's own
+                else:
+                    node[step] = [child, fresh]  # "a": 1 and "a.b": 2 are two fields: keep both
+                node = fresh
+            _merge(node, last, new)
+        else:
+            _merge(result, key, new)
+    return result
+
+
+def _merge(node: dict[str, Any], key: str, value: Any) -> None:
+    """Two event keys that flatten to one field give that field both values, as an array would."""
+    if key not in node:
+        node[key] = value
+        return
+    existing = node[key]
+    if type(existing) is dict and type(value) is dict:
+        for inner, item in value.items():
+            _merge(existing, inner, item)
+        return
+    left = existing if type(existing) is list else [existing]
+    node[key] = [*left, *(value if type(value) is list else [value])]
 
 
 def leaf_values(root: Any, path: Path) -> list[Any]:
@@ -233,6 +320,15 @@ class CompiledPattern:
     def matches(self, event: dict[str, Any]) -> bool:
         if type(event) is not dict:
             raise ValueError(f"event must be a JSON object, got {type(event).__name__}")
+        if event is not _LAST_PLAIN[0]:
+            expanded = expand_dotted(event)
+            if expanded is event:
+                _LAST_PLAIN[0] = event
+            event = expanded
+        return self._root.matches(event, event)
+
+    def matches_expanded(self, event: dict[str, Any]) -> bool:
+        """``matches`` for an event already passed through ``expand_dotted`` (the index does it once)."""
         return self._root.matches(event, event)
 
     def exact_conjuncts(self) -> list[tuple[Path, list[Any]]]:
@@ -276,8 +372,60 @@ def _compile_text(text: str) -> CompiledPattern:
         raise InvalidPatternError(_ROOT, f"pattern is not valid JSON: {error}") from error
     if not isinstance(parsed, dict):
         raise InvalidPatternError(_ROOT, f"pattern must be a JSON object, got {_json_kind(parsed)}")
-    root = _compile_object(parsed, (), "", inside_or=False)
+    root = _compile_object(_nest_dotted(parsed), (), "", inside_or=False)
     return CompiledPattern(json.dumps(parsed, separators=(",", ":")), root)
+
+
+def _nest_dotted(spec: Any) -> Any:
+    """Pattern keys with dots as nested objects; two keys naming one field keep both conditions (AND)."""
+    if not isinstance(spec, dict):
+        return spec
+    nested: dict[str, Any] = {}
+    extra: list[tuple[str, Any]] = []
+    for key, value in spec.items():
+        if key == OR_KEY and isinstance(value, list):
+            nested[key] = [_nest_dotted(item) for item in value]
+            continue
+        value = _nest_dotted(value) if isinstance(value, dict) else value
+        if "." in key and key not in OPERATORS:
+            *parents, last = key.split(".")
+            for step in reversed([*parents[1:], last]):
+                value = {step: value}
+            key = parents[0]
+        if key in nested:
+            if isinstance(nested[key], dict) and isinstance(value, dict):
+                nested[key] = _merge_specs(nested[key], value)
+            else:
+                extra.append((key, value))
+        else:
+            nested[key] = value
+    if not extra:
+        return nested
+    return _Conjunction(nested, extra)
+
+
+class _Conjunction(dict[str, Any]):
+    """A pattern object with one field named twice (``"a.b"`` and ``"a": {"b": ...}``): both must hold."""
+
+    def __init__(self, fields: dict[str, Any], extra: list[tuple[str, Any]]) -> None:
+        super().__init__(fields)
+        self.extra = extra
+
+    def items(self) -> Any:
+        return [*super().items(), *self.extra]
+
+
+def _merge_specs(left: dict[str, Any], right: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(left)
+    extra: list[tuple[str, Any]] = list(getattr(left, "extra", []))
+    for key, value in right.items():
+        if key in merged and isinstance(merged[key], dict) and isinstance(value, dict):
+            merged[key] = _merge_specs(merged[key], value)
+        elif key in merged:
+            extra.append((key, value))
+        else:
+            merged[key] = value
+    return _Conjunction(merged, extra) if extra else merged
 
 
 def _json_kind(value: Any) -> str:
@@ -350,6 +498,7 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
     exists = [False, False]
     tests: list[ValueTest] = []
     prefixes: list[str] = []
+    wildcards: list[str] = []
     for item in values:
         if item is True:
             literals[0] = True
@@ -363,6 +512,8 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
             numbers.add(item)
         elif isinstance(item, dict):
             operator, test = _compile_operator(item, here)
+            if operator == "wildcard":
+                wildcards.append(item[operator])
             if operator == "exists":
                 exists[0 if test is _EXISTS else 1] = True
             else:
@@ -375,6 +526,8 @@ def _compile_leaf(values: list[Any], path: Path, here: str) -> Leaf:
                 "match values must be strings, numbers, true, false, null or operators, "
                 f"got {_json_kind(item)}",
             )
+    if len(wildcards) > 1:
+        check_wildcard_complexity(wildcards, here)
     return Leaf(
         path,
         frozenset(strings),
@@ -418,7 +571,9 @@ def _compile_operator(spec: dict[str, Any], here: str) -> tuple[str, ValueTest]:
         folded = _string_argument(argument, here, operator).lower()
         return operator, lambda v: type(v) is str and v.lower() == folded
     if operator == "wildcard":
-        regex = _wildcard_regex(_string_argument(argument, here, operator), here)
+        text = _string_argument(argument, here, operator)
+        regex = _wildcard_regex(text, here)
+        check_wildcard_complexity([text], here)
         return operator, lambda v: type(v) is str and regex.fullmatch(v) is not None
     if operator == "numeric":
         return operator, _numeric_test(argument, here)
@@ -488,6 +643,73 @@ def _wildcard_regex(text: str, here: str) -> re.Pattern[str]:
             position += 1
             previous_star = False
     return re.compile("".join(parts), re.DOTALL)
+
+
+def _wildcard_tokens(text: str) -> list[str | None]:
+    """A validated wildcard as characters, None standing for each unescaped ``*``."""
+    tokens: list[str | None] = []
+    position = 0
+    while position < len(text):
+        char = text[position]
+        if char == "\\":
+            tokens.append(text[position + 1])
+            position += 2
+        else:
+            tokens.append(None if char == "*" else char)
+            position += 1
+    return tokens
+
+
+def wildcard_complexity(texts: list[str], limit: int = WILDCARD_COMPLEXITY) -> int:
+    """The most wildcard-rule prefixes that one input can be in at once (already validated wildcards).
+
+    ruler's MachineComplexityEvaluator for the wildcards of one field: each pattern is a chain of
+    states, one per prefix, a prefix ending in ``*`` looping on any character; a subset construction
+    over all patterns counts the states live together (start states excluded, identical patterns
+    once), stopping at ``limit``."""
+    patterns = [_wildcard_tokens(text) for text in dict.fromkeys(texts)]
+    alphabet = {token for tokens in patterns for token in tokens if token is not None}
+    alphabet.add("\x00")  # stands for every character no pattern names
+
+    def closure(states: set[tuple[int, int]]) -> frozenset[tuple[int, int]]:
+        # A star may match nothing: a state before a star is also the star's state.
+        pending = list(states)
+        seen = set(states)
+        while pending:
+            which, length = pending.pop()
+            tokens = patterns[which]
+            if length < len(tokens) and tokens[length] is None and (which, length + 1) not in seen:
+                seen.add((which, length + 1))
+                pending.append((which, length + 1))
+        return frozenset(seen)
+
+    start = closure({(which, 0) for which in range(len(patterns))})
+    frontier = [start]
+    visited = {start}
+    worst = 0
+    while frontier and worst < limit and len(visited) < 20_000:
+        current = frontier.pop()
+        for char in alphabet:
+            following: set[tuple[int, int]] = set()
+            for which, length in current:
+                tokens = patterns[which]
+                if length and tokens[length - 1] is None:
+                    following.add((which, length))
+                if length < len(tokens) and tokens[length] == char:
+                    following.add((which, length + 1))
+            if not following:
+                continue
+            state = closure(following)
+            worst = max(worst, sum(1 for _, length in state if length))
+            if state not in visited:
+                visited.add(state)
+                frontier.append(state)
+    return worst
+
+
+def check_wildcard_complexity(texts: list[str], here: str) -> None:
+    if any("*" in text for text in texts) and wildcard_complexity(texts) > WILDCARD_COMPLEXITY:
+        raise InvalidPatternError(here, f"wildcard: {_TOO_COMPLEX}")
 
 
 def _numeric_operand(items: list[Any], position: int, operator: str, here: str) -> int | float:
@@ -582,18 +804,26 @@ def _anything_but_positive(argument: Any, here: str) -> ValueTest:
     if isinstance(argument, dict):
         operator, inner = _single_key(argument, here, "an anything-but object")
         if operator in ("prefix", "suffix"):
-            # The user guide: anything-but takes a single prefix or suffix, not a list.
-            text = _string_argument(inner, here, f"anything-but/{operator}")
-            if not text:
-                raise InvalidPatternError(
-                    here, f"anything-but/{operator}: an empty {operator} is not allowed"
-                )
-            return _affix(operator, text, ignore_case=False)
+            # One prefix/suffix or a list of them (ruler 1.8+, EventBridge): none may match.
+            affixes = []
+            for text in _string_list(inner, here, operator):
+                if not text:
+                    raise InvalidPatternError(
+                        here, f"anything-but/{operator}: an empty {operator} is not allowed"
+                    )
+                affixes.append(text)
+            if operator == "prefix":
+                starts = tuple(affixes)
+                return lambda v: type(v) is str and v.startswith(starts)
+            ends = tuple(affixes)
+            return lambda v: type(v) is str and v.endswith(ends)
         if operator == "equals-ignore-case":
             folded = frozenset(item.lower() for item in _string_list(inner, here, operator))
             return lambda v: type(v) is str and v.lower() in folded
         if operator == "wildcard":
-            regexes = [_wildcard_regex(item, here) for item in _string_list(inner, here, operator)]
+            texts = _string_list(inner, here, operator)
+            regexes = [_wildcard_regex(item, here) for item in texts]
+            check_wildcard_complexity(texts, here)
             return lambda v: type(v) is str and any(regex.fullmatch(v) for regex in regexes)
         raise InvalidPatternError(here, f'unsupported anything-but pattern "{operator}"')
     items = argument if isinstance(argument, list) else [argument]

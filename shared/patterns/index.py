@@ -14,7 +14,14 @@ import threading
 from collections import Counter
 from typing import Any, NamedTuple
 
-from shared.patterns.compiler import CompiledPattern, Path, compile_pattern, is_number, leaf_values
+from shared.patterns.compiler import (
+    CompiledPattern,
+    Path,
+    compile_pattern,
+    expand_dotted,
+    is_number,
+    leaf_values,
+)
 
 _Entry = tuple[int, str, CompiledPattern]
 
@@ -80,6 +87,14 @@ class PatternIndex:
     def match(self, event: dict[str, Any]) -> list[str]:
         if type(event) is not dict:
             raise ValueError(f"event must be a JSON object, got {type(event).__name__}")
+        event = expand_dotted(event)
+        return [key for _, key, compiled in self._candidates(event) if compiled.matches_expanded(event)]
+
+    def candidates(self, event: dict[str, Any]) -> list[str]:
+        """Keys of the patterns ``match`` evaluates in full for ``event`` (the rest it never looks at)."""
+        return [key for _, key, _ in self._candidates(expand_dotted(event))]
+
+    def _candidates(self, event: dict[str, Any]) -> Any:
         snapshot = self._snapshot
         if snapshot is None:
             snapshot = self._rebuild()
@@ -97,13 +112,11 @@ class PatternIndex:
                         if bucket is not None:
                             groups.append(bucket)
         if not groups:
-            return []
+            return ()
         if len(groups) == 1:
-            candidates: Any = groups[0]
-        else:
-            # An event may hit one pattern twice (array values); dedupe, then restore insertion order.
-            candidates = sorted({entry[0]: entry for group in groups for entry in group}.values())
-        return [key for _, key, compiled in candidates if compiled.matches(event)]
+            return groups[0]
+        # An event may hit one pattern twice (array values); dedupe, then restore insertion order.
+        return sorted({entry[0]: entry for group in groups for entry in group}.values())
 
     def _rebuild(self) -> _Snapshot:
         with self._lock:

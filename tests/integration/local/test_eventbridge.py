@@ -264,6 +264,62 @@ def test_given_a_template_rendering_invalid_json_when_delivered_then_the_dlq_get
     assert message["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "INVALID_JSON"
 
 
+def test_given_an_object_inside_quotes_when_delivered_then_that_target_is_dropped_not_the_others(cloud):
+    events = cloud.client("events")
+    dlq_url, dlq_arn = queue(cloud, "quoted-object-dlq")
+    bad_url, bad_arn = queue(cloud, "quoted-object-target")
+    good_url, good_arn = queue(cloud, "quoted-object-good")
+    events.put_rule(Name="quoted-object", EventPattern=json.dumps({"detail-type": ["QuotedObject"]}))
+    template = '{"rule": <aws.events.rule-name>, "text": "detail is <d>"}'
+    events.put_targets(
+        Rule="quoted-object",
+        Targets=[
+            {
+                "Id": "bad",
+                "Arn": bad_arn,
+                "DeadLetterConfig": {"Arn": dlq_arn},
+                "InputTransformer": {"InputPathsMap": {"d": "$.detail"}, "InputTemplate": template},
+            },
+            {
+                "Id": "good",
+                "Arn": good_arn,
+                "InputTransformer": {
+                    "InputPathsMap": {"d": "$.detail"},
+                    "InputTemplate": '{"rule": <aws.events.rule-name>, "detail": <d>}',
+                },
+            },
+        ],
+    )
+    put(cloud, "default", {"k": "v"}, detail_type="QuotedObject")
+    [delivered] = receive(cloud, good_url, 1)
+    assert json.loads(delivered["Body"]) == {"rule": "quoted-object", "detail": {"k": "v"}}
+    [dead] = receive(cloud, dlq_url, 1)
+    assert dead["MessageAttributes"]["ERROR_CODE"]["StringValue"] == "INVALID_JSON"
+    assert receive(cloud, bad_url, 1, timeout=1.0) == []
+
+
+def test_given_dotted_and_list_forms_when_rules_are_put_then_delivery_follows_aws(cloud):
+    events = cloud.client("events")
+    url, arn = queue(cloud, "dotted-forms")
+    pattern = {
+        "detail.recording.bucket": ["media"],
+        "detail": {"channel_id": [{"anything-but": {"prefix": ["test-", "tmp-"]}}]},
+    }
+    events.put_rule(Name="dotted-forms", EventPattern=json.dumps(pattern))
+    events.put_targets(Rule="dotted-forms", Targets=[{"Id": "q", "Arn": arn, "InputPath": "$.detail.n"}])
+    put(cloud, "default", {"n": 1, "channel_id": "ch-1", "recording": {"bucket": "media"}}, detail_type="D")
+    put(cloud, "default", {"n": 2, "channel_id": "tmp-1", "recording": {"bucket": "media"}}, detail_type="D")
+    put(cloud, "default", {"n": 3, "channel_id": "ch-2", "recording.bucket": "media"}, detail_type="D")
+    put(cloud, "default", {"n": 4, "channel_id": "ch-3", "recording": {"bucket": "other"}}, detail_type="D")
+    bodies = sorted(int(message["Body"]) for message in receive(cloud, url, 2))
+    assert bodies == [1, 3]
+    assert receive(cloud, url, 1, timeout=1.0) == []
+    with pytest.raises(ClientError) as refused:
+        events.put_rule(Name="too-complex", EventPattern=json.dumps({"a": [{"wildcard": "*a" * 60}]}))
+    assert refused.value.response["Error"]["Code"] == "InvalidEventPatternException"
+    assert "Rule is too complex" in refused.value.response["Error"]["Message"]
+
+
 def test_given_an_archive_when_replayed_then_events_are_redelivered_with_replay_name(cloud):
     events = cloud.client("events")
     events.create_event_bus(Name="archived")

@@ -117,9 +117,43 @@ def test_given_missing_path_as_a_json_value_when_rendered_then_it_renders_as_emp
     assert json.loads(rendered or "") == {"command": ""}
 
 
-def test_given_object_variable_inside_a_string_when_rendered_then_its_internal_quotes_are_removed():
-    rendered = transform('{"text": "Detail is <detail>"}', paths={"detail": "$.detail"})
-    assert json.loads(rendered or "") == {"text": "Detail is {instance-id:i-0123456789,state:RUNNING}"}
+def test_given_object_variable_inside_a_string_of_a_text_template_then_its_internal_quotes_are_removed():
+    rendered = transform('"Detail is <detail>"', paths={"detail": "$.detail"})
+    assert rendered == '"Detail is {instance-id:i-0123456789,state:RUNNING}"'
+
+
+@pytest.mark.parametrize(
+    ("template", "path"),
+    [
+        ('{"text": "Detail is <detail>"}', "$.detail"),
+        ('{"text": "resources <detail>"}', "$.resources"),
+        ('{"text": "event <aws.events.event>"}', None),
+        ('{"text": "event <aws.events.event.json>"}', None),
+    ],
+)
+def test_given_object_or_list_inside_quotes_of_a_json_template_then_the_event_is_dropped_as_invalid_json(
+    template: str, path: str | None
+) -> None:
+    # AWS inserts the value unescaped, so its own quotes end the string: not JSON, not delivered.
+    with pytest.raises(TransformError) as error:
+        transform(template, paths={"detail": path} if path else {})
+    assert error.value.code == "INVALID_JSON"
+
+
+def test_given_predefined_variables_when_rendered_then_they_render_as_aws_renders_them():
+    template = (
+        '{"arn": <aws.events.rule-arn>, "name": <aws.events.rule-name>, '
+        '"at": <aws.events.event.ingestion-time>, "text": "rule <aws.events.rule-name> at '
+        '<aws.events.event.ingestion-time>", "event": <aws.events.event>, "json": <aws.events.event.json>}'
+    )
+    rendered = json.loads(transform(template, paths={}) or "")
+    assert rendered["arn"] == RULE.rule_arn
+    assert rendered["name"] == "example"
+    assert rendered["at"] == RULE.ingestion_time
+    assert rendered["text"] == f"rule example at {RULE.ingestion_time}"
+    assert rendered["json"] == EC2_EVENT
+    expected = {("detailType" if k == "detail-type" else k): v for k, v in EC2_EVENT.items() if k != "detail"}
+    assert rendered["event"] == expected
 
 
 def test_given_object_variable_as_a_json_value_when_rendered_then_it_is_inlined():

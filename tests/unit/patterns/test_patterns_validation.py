@@ -63,10 +63,10 @@ INVALID: list[tuple[str, Any, str, str]] = [
     ("anything-but null", {"a": [{"anything-but": None}]}, "a", "strings or numbers"),
     ("anything-but boolean in a list", {"a": [{"anything-but": [True]}]}, "a", "strings or numbers"),
     (
-        "anything-but prefix list (guide: single prefix only)",
-        {"a": [{"anything-but": {"prefix": ["x", "y"]}}]},
+        "anything-but prefix list of a non-string (lists of prefixes are accepted)",
+        {"a": [{"anything-but": {"prefix": ["x", 1]}}]},
         "a",
-        "must be a string",
+        "must be strings",
     ),
     ("anything-but empty prefix", {"a": [{"anything-but": {"prefix": ""}}]}, "a", "empty prefix"),
     ("anything-but empty suffix", {"a": [{"anything-but": {"suffix": ""}}]}, "a", "empty suffix"),

@@ -190,7 +190,11 @@ def _serve(directory: Path, assembly: Path, port: int) -> int:
     from local.wiring import build_cloud
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for stale in ("stacks", "events.jsonl", "iam-denials.jsonl"):  # state does not survive a restart: neither do its records
+    for stale in (
+        "stacks",
+        "events.jsonl",
+        "iam-denials.jsonl",
+    ):  # state does not survive a restart: neither do its records
         path = directory / stale
         if path.is_dir():
             for child in path.glob("*.json"):
@@ -476,7 +480,9 @@ def cmd_iam_denials(args: argparse.Namespace) -> int:
     if not result["denials"]:
         print(f"no denied calls (IAM mode: {result['mode']})")
     for denial in result["denials"]:
-        print(f"{denial['time']} {'DENIED' if denial['mode'] == 'enforce' else 'would deny'} {denial['action']}")
+        print(
+            f"{denial['time']} {'DENIED' if denial['mode'] == 'enforce' else 'would deny'} {denial['action']}"
+        )
         print(f"  principal: {denial['principal']}")
         print(f"  resource:  {denial['resource']}")
         if "denied_by" in denial:
@@ -539,7 +545,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument(
         "--iam",
         choices=("enforce", "report", "off"),
-        help="IAM on calls made with a role: enforce (default), report (journal denials, refuse nothing), off",
+        help="IAM on calls made with a role: enforce (default), report (journal, refuse nothing), off",
     )
     up.set_defaults(handler=cmd_up)
     commands.add_parser("down", help="stop the local cloud").set_defaults(handler=cmd_down)
@@ -571,7 +577,9 @@ def _parser() -> argparse.ArgumentParser:
     iam = commands.add_parser("iam", help="IAM in the local cloud").add_subparsers(
         dest="iam_command", required=True
     )
-    denials = iam.add_parser("denials", help="calls IAM denied: principal, action, resource, what was missing")
+    denials = iam.add_parser(
+        "denials", help="calls IAM denied: principal, action, resource, what was missing"
+    )
     denials.add_argument("--since", type=float, help="only the last N seconds")
     denials.add_argument("--json", action="store_true", help="the journal's entries as JSON")
     denials.set_defaults(handler=cmd_iam_denials)

@@ -142,7 +142,7 @@ def _iam_mode() -> Mode:
     value = os.environ.get("SVIDEO_IAM", "enforce")
     if value not in MODES:
         raise ValueError(f"SVIDEO_IAM must be one of {', '.join(MODES)}, not {value!r}")
-    return value  # type: ignore[return-value]
+    return value
 
 
 @cache

@@ -224,7 +224,8 @@ class EcsService:
         threading.Thread(
             target=self._run,
             args=(local, containers, request, definition.get("taskRoleArn")),
-            name=f"ecs-task-{task_id[:8]}", daemon=True
+            name=f"ecs-task-{task_id[:8]}",
+            daemon=True,
         ).start()
         return json.loads(json.dumps(task))
 

@@ -26,10 +26,10 @@ from urllib.parse import urlencode
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from local.iam import AccessDenied
-from local.iam.requests import Check
 from local.aws import AwsError
 from local.contracts import DeliveryError
+from local.iam import AccessDenied
+from local.iam.requests import Check
 
 log = logging.getLogger("svideo.local.targets")
 
@@ -171,7 +171,9 @@ class TargetDispatcher:
             for key in ("taskRoleArn", "executionRoleArn"):
                 role = definition["taskDefinition"].get(key)
                 if role:
-                    checks.append(Check("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"}))
+                    checks.append(
+                        Check("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+                    )
             return checks
         return []
 

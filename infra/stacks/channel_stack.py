@@ -15,6 +15,7 @@ from constructs import Construct
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.parameters import publish_parameters, read_parameter
+from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import (
@@ -24,6 +25,7 @@ from infra.naming import (
     resource_name,
 )
 from infra.subscriptions import Subscription
+from shared.events.channel import CHANNEL_SOURCE
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
 THUMBNAIL_INTERVAL_SECONDS = 10
@@ -169,7 +171,7 @@ class ChannelStack(cdk.Stack):
         )
 
     def _put_events(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus_arn])
+        return publish_statement(self.bus_arn, CHANNEL_SOURCE)
 
     def _ivs_arn(self, resource: str) -> str:
         return self.format_arn(service="ivs", resource=resource, resource_name="*")

@@ -194,10 +194,11 @@ class IamEnforcer:
 
         parts = resource.split(":")
         store = secretsmanager_backends[parts[4]][parts[3]].secrets
-        secret = store.get(resource) if resource in store else None
-        if secret is None or not secret.policy:
+        secret: Any = store.get(resource) if resource in store else None
+        policy = getattr(secret, "policy", None)
+        if not policy:
             return []
-        return [self._compile(f"resource policy of {parts[6]}", secret.policy, resource_policy=True)]
+        return [self._compile(f"resource policy of {parts[6]}", policy, resource_policy=True)]
 
     def secret_arn(self, name: str) -> str | None:
         from moto.secretsmanager.models import secretsmanager_backends
@@ -248,13 +249,16 @@ class IamEnforcer:
         context.update(check.context)
         return context
 
-    def decide(
-        self, principal: Principal, check: Check, extra: dict[str, Any] | None = None
-    ) -> Decision:
+    def decide(self, principal: Principal, check: Check, extra: dict[str, Any] | None = None) -> Decision:
         context = self._context(principal, check, extra or {})
         identity = self.identity_policies(principal.role_arn) if principal.role_arn else []
         return evaluate(
-            principal, check.action, check.resource, context, identity, self._resource_policies(check.resource)
+            principal,
+            check.action,
+            check.resource,
+            context,
+            identity,
+            self._resource_policies(check.resource),
         )
 
     def require(
@@ -286,7 +290,9 @@ class IamEnforcer:
         extra = {"aws:SourceArn": source_arn, "aws:SourceAccount": self.cloud.account_id}
         self.require(self.service_principal(service, source_arn), checks, extra=extra, operation=operation)
 
-    def require_role(self, role_arn: str | None, session: str, checks: list[Check], *, operation: str) -> None:
+    def require_role(
+        self, role_arn: str | None, session: str, checks: list[Check], *, operation: str
+    ) -> None:
         """A call made with a role (a pipe's, a schedule's or a rule target's `RoleArn`)."""
         if role_arn is None:
             principal = Principal(arn="anonymous", account=self.cloud.account_id, service="none")
@@ -313,8 +319,10 @@ class IamEnforcer:
             return access_denied_response(service, denied.message)
         return None
 
-    def _record(self, principal: Principal, check: Check, decision: Decision, message: str, operation: str) -> None:
-        entry = {
+    def _record(
+        self, principal: Principal, check: Check, decision: Decision, message: str, operation: str
+    ) -> None:
+        entry: dict[str, Any] = {
             "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "mode": self.mode,
             "principal": principal.arn,
@@ -325,10 +333,20 @@ class IamEnforcer:
             "message": message,
         }
         if decision.reason == "explicit_deny":
-            entry["denied_by"] = f"{decision.policy}" + (f" (Sid {decision.statement})" if decision.statement else "")
+            entry["denied_by"] = f"{decision.policy}" + (
+                f" (Sid {decision.statement})" if decision.statement else ""
+            )
         else:
-            where = "the resource's policy" if principal.service else f"role {role_name(principal.role_arn or '')}"
-            statement: dict[str, Any] = {"Effect": "Allow", "Action": check.action, "Resource": check.resource or "*"}
+            where = (
+                "the resource's policy"
+                if principal.service
+                else f"role {role_name(principal.role_arn or '')}"
+            )
+            statement: dict[str, Any] = {
+                "Effect": "Allow",
+                "Action": check.action,
+                "Resource": check.resource or "*",
+            }
             if principal.service:
                 statement["Principal"] = {"Service": principal.service}
             entry["missing"] = {"in": where, "statement": statement}
@@ -344,13 +362,19 @@ class IamEnforcer:
         entries = [json.loads(line) for line in self.journal.read_text().splitlines() if line.strip()]
         if since is not None:
             cutoff = time.time() - since
-            entries = [e for e in entries if datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp() >= cutoff]
+            entries = [
+                e
+                for e in entries
+                if datetime.fromisoformat(e["time"].replace("Z", "+00:00")).timestamp() >= cutoff
+            ]
         return entries
 
     def routes(self) -> None:
         def denials(request: AwsRequest) -> Response:
             since = request.query_one("since")
-            return json_response({"mode": self.mode, "denials": self.denials(float(since) if since else None)})
+            return json_response(
+                {"mode": self.mode, "denials": self.denials(float(since) if since else None)}
+            )
 
         self.cloud.add_internal_route("GET", "/_svideo/iam/denials", denials)
 
@@ -380,7 +404,11 @@ def access_denied_response(service: str, message: str) -> Response:
         )
         return Response(body, status=status, content_type="text/xml")
     payload = {"__type": code, "message": message, "Message": message}
-    response = json_response(payload, status=status, content_type="application/json" if wire == "rest" else "application/x-amz-json-1.0")
+    response = json_response(
+        payload,
+        status=status,
+        content_type="application/json" if wire == "rest" else "application/x-amz-json-1.0",
+    )
     response.headers["x-amzn-ErrorType"] = code
     if service == "sqs":  # SQS's JSON protocol keeps the query protocol's error code in this header
         response.headers["x-amzn-query-error"] = f"{code};Sender"

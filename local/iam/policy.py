@@ -183,7 +183,9 @@ class _Condition:
             for value in self.values
             if (rendered := (_substitute(value, context) if substitutes else value)) is not None
         ]
-        items = [_as_text(item) for item in actual] if isinstance(actual, list | tuple) else [_as_text(actual)]
+        items = (
+            [_as_text(item) for item in actual] if isinstance(actual, list | tuple) else [_as_text(actual)]
+        )
 
         def positive(item: str) -> bool:
             return any(match(value, item) for value in expected)

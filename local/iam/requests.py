@@ -67,7 +67,9 @@ def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], tuple[str, ..
     return routes
 
 
-def _rest_operation(service: str, method: str, path: str, query: dict[str, list[str]]) -> tuple[str, dict[str, str]] | None:
+def _rest_operation(
+    service: str, method: str, path: str, query: dict[str, list[str]]
+) -> tuple[str, dict[str, str]] | None:
     for route_method, regex, keys, name in _rest_routes(service):
         if route_method != method or any(key not in query for key in keys):
             continue
@@ -95,7 +97,8 @@ def checks_for(request: AwsRequest, where: Where) -> list[Check]:
                 api, stage, path = match.groups()
                 found = _rest_operation(service, request.method, path, request.query)
                 connection = path.rsplit("/", 1)[-1]
-                arn = f"arn:aws:execute-api:{where.region}:{where.account}:{api}/{stage}/{request.method}/@connections/{connection}"
+                route = f"{api}/{stage}/{request.method}/@connections/{connection}"
+                arn = f"arn:aws:execute-api:{where.region}:{where.account}:{route}"
                 return [Check("execute-api:ManageConnections", arn)] if found else []
             found = _rest_operation(service, request.method, path, request.query)
             if found is None:
@@ -112,9 +115,9 @@ def checks_for(request: AwsRequest, where: Where) -> list[Check]:
                 return _dynamodb_streams(operation, params, where)
             return _JSON_HANDLERS.get(service, _generic)(service, operation, params, where)
         params = _query_params(request)
-        operation = params.get("Action")
-        if operation:
-            return _QUERY_HANDLERS.get(service, _generic)(service, operation, params, where)
+        action = params.get("Action")
+        if action:
+            return _QUERY_HANDLERS.get(service, _generic)(service, action, params, where)
     except (KeyError, ValueError, TypeError, IndexError, AttributeError, ElementTree.ParseError):
         pass
     return []
@@ -145,7 +148,9 @@ def _generic(service: str, operation: str, params: dict[str, Any], where: Where)
     prefix = {"monitoring": "cloudwatch"}.get(service, service)
     if (prefix, operation) == ("sts", "GetCallerIdentity"):
         return []  # always allowed, even with an explicit Deny
-    arn = next((v for k, v in params.items() if k.lower() in ("arn", "resourcearn") and isinstance(v, str)), None)
+    arn = next(
+        (v for k, v in params.items() if k.lower() in ("arn", "resourcearn") and isinstance(v, str)), None
+    )
     return [Check(f"{prefix}:{operation}", arn)]
 
 
@@ -188,16 +193,17 @@ def _s3(request: AwsRequest, where: Where) -> list[Check]:
         if method in ("GET", "HEAD"):
             for name in ("versions", "uploads", "location"):
                 if name in query:
-                    action = {"versions": "ListBucketVersions", "uploads": "ListBucketMultipartUploads",
-                              "location": "GetBucketLocation"}[name]
+                    action = {
+                        "versions": "ListBucketVersions",
+                        "uploads": "ListBucketMultipartUploads",
+                        "location": "GetBucketLocation",
+                    }[name]
                     return [Check(f"s3:{action}", bucket_arn)]
             for name, suffix in _S3_BUCKET_SUBRESOURCES.items():
                 if name in query:
                     return [Check(f"s3:Get{suffix}", bucket_arn)]
             context = {
-                f"s3:{name}": query[name][0]
-                for name in ("prefix", "delimiter", "max-keys")
-                if name in query
+                f"s3:{name}": query[name][0] for name in ("prefix", "delimiter", "max-keys") if name in query
             }
             return [Check("s3:ListBucket", bucket_arn, context)]
         if method == "PUT":
@@ -208,7 +214,9 @@ def _s3(request: AwsRequest, where: Where) -> list[Check]:
         if method == "DELETE":
             for name, suffix in _S3_BUCKET_SUBRESOURCES.items():
                 if name in query:
-                    return [Check(f"s3:Delete{suffix}" if name == "policy" else f"s3:Put{suffix}", bucket_arn)]
+                    return [
+                        Check(f"s3:Delete{suffix}" if name == "policy" else f"s3:Put{suffix}", bucket_arn)
+                    ]
             return [Check("s3:DeleteBucket", bucket_arn)]
         return []
     object_arn = f"{bucket_arn}/{key}"
@@ -246,8 +254,13 @@ def _s3(request: AwsRequest, where: Where) -> list[Check]:
 
 # --------------------------------------------------------------------------------------------- DynamoDB
 
-_TRANSACT_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                     "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+_TRANSACT_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
 
 
 def _table_arn(name: str, where: Where) -> str:
@@ -261,7 +274,9 @@ def _dynamodb(service: str, operation: str, params: dict[str, Any], where: Where
         checks = []
         for item in params.get("TransactItems", []):
             for kind, body in item.items():
-                checks.append(Check(f"dynamodb:{_TRANSACT_ACTIONS[kind]}", _table_arn(body["TableName"], where)))
+                checks.append(
+                    Check(f"dynamodb:{_TRANSACT_ACTIONS[kind]}", _table_arn(body["TableName"], where))
+                )
         return checks
     if operation in ("ListTables", "DescribeLimits", "DescribeEndpoints"):
         return [Check(f"dynamodb:{operation}", "*")]
@@ -288,8 +303,11 @@ def _queue_arn(url: str, where: Where) -> str:
     return _arn("sqs", where, parts[-1]).replace(f":{where.account}:", f":{parts[-2]}:")
 
 
-_SQS_BATCH = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
-              "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
+_SQS_BATCH = {
+    "SendMessageBatch": "SendMessage",
+    "DeleteMessageBatch": "DeleteMessage",
+    "ChangeMessageVisibilityBatch": "ChangeMessageVisibility",
+}
 
 
 def _sqs(service: str, operation: str, params: dict[str, Any], where: Where) -> list[Check]:
@@ -324,7 +342,13 @@ def _events(service: str, operation: str, params: dict[str, Any], where: Where) 
             )
             for entry in params.get("Entries", [])
         ]
-    if "Rule" in params or operation in ("PutRule", "DescribeRule", "DeleteRule", "EnableRule", "DisableRule"):
+    if "Rule" in params or operation in (
+        "PutRule",
+        "DescribeRule",
+        "DeleteRule",
+        "EnableRule",
+        "DisableRule",
+    ):
         name = params.get("Rule") or params.get("Name")
         bus = params.get("EventBusName")
         resource = f"rule/{bus}/{name}" if bus and bus != "default" else f"rule/{name}"
@@ -342,8 +366,10 @@ def _function_arn(name: str, qualifier: str | None, where: Where) -> str:
         arn = name
     elif ":" in name:  # "123456789012:function:name" or "name:alias"
         parts = name.split(":")
-        arn = _arn("lambda", where, f"function:{parts[-1]}") if len(parts) == 3 else _arn(
-            "lambda", where, f"function:{name}"
+        arn = (
+            _arn("lambda", where, f"function:{parts[-1]}")
+            if len(parts) == 3
+            else _arn("lambda", where, f"function:{name}")
         )
     else:
         arn = _arn("lambda", where, f"function:{name}")
@@ -352,8 +378,11 @@ def _function_arn(name: str, qualifier: str | None, where: Where) -> str:
     return arn
 
 
-_LAMBDA_ACTIONS = {"Invoke": "InvokeFunction", "InvokeAsync": "InvokeFunction",
-                   "InvokeWithResponseStream": "InvokeFunction"}
+_LAMBDA_ACTIONS = {
+    "Invoke": "InvokeFunction",
+    "InvokeAsync": "InvokeFunction",
+    "InvokeWithResponseStream": "InvokeFunction",
+}
 
 
 def _lambda(service: str, operation: str, params: dict[str, Any], where: Where) -> list[Check]:
@@ -378,7 +407,10 @@ def _ssm(service: str, operation: str, params: dict[str, Any], where: Where) -> 
     if not names:
         return [Check(f"ssm:{operation}", None)]
     return [
-        Check(f"ssm:{operation}", n if n.startswith("arn:") else _arn("ssm", where, f"parameter/{n.lstrip('/')}"))
+        Check(
+            f"ssm:{operation}",
+            n if n.startswith("arn:") else _arn("ssm", where, f"parameter/{n.lstrip('/')}"),
+        )
         for n in names
     ]
 
@@ -443,7 +475,11 @@ def _ivs(service: str, operation: str, params: dict[str, Any], where: Where) -> 
 
 def _kms(service: str, operation: str, params: dict[str, Any], where: Where) -> list[Check]:
     key = params.get("KeyId")
-    arn = key if isinstance(key, str) and key.startswith("arn:") else (_arn("kms", where, f"key/{key}") if key else None)
+    arn = (
+        key
+        if isinstance(key, str) and key.startswith("arn:")
+        else (_arn("kms", where, f"key/{key}") if key else None)
+    )
     return [Check(f"kms:{operation}", arn)]
 
 

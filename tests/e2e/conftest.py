@@ -25,8 +25,9 @@ class BusTap:
             "QueueArn"
         ]
         rules = cloud.client("events")
+        pattern = json.dumps({"source": [{"prefix": "svideo."}]})
         rule_arn = rules.put_rule(Name=f"{name}-everything", EventBusName=bus_name(stage),
-                                  EventPattern=json.dumps({"source": [{"prefix": "svideo."}]}))["RuleArn"]  # fmt: skip
+                                  EventPattern=pattern)["RuleArn"]  # fmt: skip
         allow_rule_to_send(cloud, self.queue_url, arn, rule_arn)
         rules.put_targets(Rule=f"{name}-everything", EventBusName=bus_name(stage),
                           Targets=[{"Id": "q", "Arn": arn}])  # fmt: skip
@@ -54,8 +55,9 @@ class BusTap:
 
 def allow_rule_to_send(cloud: LocalCloud, queue_url: str, queue_arn: str, rule_arn: str) -> None:
     """The queue policy a rule's SQS target needs, as on AWS (what CDK's `SqsQueue` target adds)."""
-    statement = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"}, "Action": "sqs:SendMessage",
-                 "Resource": queue_arn, "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}  # fmt: skip
+    statement = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                 "Action": "sqs:SendMessage", "Resource": queue_arn,
+                 "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}  # fmt: skip
     policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
     cloud.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
 

@@ -81,8 +81,8 @@ def test_given_a_role_without_s3_when_its_function_puts_an_object_then_access_is
     role = enforced.outputs["RoleName"]
     principal = f"arn:aws:sts::123456789012:assumed-role/{role}/{enforced.outputs['FunctionName']}"
     assert (
-        f"User: {principal} is not authorized to perform: s3:PutObject on resource: arn:aws:s3:::{bucket}/hello.txt"
-        " because no identity-based policy allows the s3:PutObject action"
+        f"User: {principal} is not authorized to perform: s3:PutObject on resource: "
+        f"arn:aws:s3:::{bucket}/hello.txt because no identity-based policy allows the s3:PutObject action"
     ) in payload["errorMessage"]
     with pytest.raises(ClientError):
         enforced.client("s3").head_object(Bucket=bucket, Key="hello.txt")

@@ -19,7 +19,9 @@ EVENTS = Principal(arn="events.amazonaws.com", account=ACCOUNT, service="events.
 
 
 def policy(*statements: dict[str, Any], name: str = "p", resource: bool = False) -> Policy:
-    return Policy.parse(name, {"Version": "2012-10-17", "Statement": list(statements)}, resource_policy=resource)
+    return Policy.parse(
+        name, {"Version": "2012-10-17", "Statement": list(statements)}, resource_policy=resource
+    )
 
 
 def allowed(
@@ -35,20 +37,30 @@ def allowed(
 
 # --- "Example identity-based and resource-based policy evaluation" (carlossalazar and the logs bucket) ---
 CARLOS = Principal(
-    arn=f"arn:aws:iam::{ACCOUNT}:user/carlossalazar", account=ACCOUNT, role_arn=f"arn:aws:iam::{ACCOUNT}:user/carlossalazar"
+    arn=f"arn:aws:iam::{ACCOUNT}:user/carlossalazar",
+    account=ACCOUNT,
+    role_arn=f"arn:aws:iam::{ACCOUNT}:user/carlossalazar",
 )
 CARLOS_POLICY = policy(
     {
         "Sid": "AllowS3ListRead",
         "Effect": "Allow",
-        "Action": ["s3:GetBucketLocation", "s3:GetAccountPublicAccessBlock", "s3:ListAccessPoints", "s3:ListAllMyBuckets"],
+        "Action": [
+            "s3:GetBucketLocation",
+            "s3:GetAccountPublicAccessBlock",
+            "s3:ListAccessPoints",
+            "s3:ListAllMyBuckets",
+        ],
         "Resource": "arn:aws:s3:::*",
     },
     {
         "Sid": "AllowS3Self",
         "Effect": "Allow",
         "Action": "s3:*",
-        "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*", "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar"],
+        "Resource": [
+            "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/*",
+            "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar",
+        ],
     },
     {"Sid": "DenyS3Logs", "Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::*log*"},
 )
@@ -58,7 +70,10 @@ LOGS_BUCKET_POLICY = policy(
         "Effect": "Allow",
         "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:user/carlossalazar"},
         "Action": "s3:*",
-        "Resource": ["arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs", "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/*"],
+        "Resource": [
+            "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs",
+            "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs/*",
+        ],
     },
     resource=True,
 )
@@ -66,20 +81,35 @@ LOGS_BUCKET_POLICY = policy(
 
 def test_given_carlos_policies_when_he_uses_the_logs_bucket_then_the_explicit_deny_wins() -> None:
     decision = evaluate(
-        CARLOS, "s3:PutObject", "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs", {}, [CARLOS_POLICY], [LOGS_BUCKET_POLICY]
+        CARLOS,
+        "s3:PutObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar-logs",
+        {},
+        [CARLOS_POLICY],
+        [LOGS_BUCKET_POLICY],
     )
     assert not decision.allowed and decision.reason == "explicit_deny" and decision.statement == "DenyS3Logs"
 
 
 def test_given_carlos_policies_when_he_uses_his_own_bucket_then_it_is_allowed() -> None:
-    assert allowed("s3:PutObject", "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/report.csv", [CARLOS_POLICY], principal=CARLOS)
+    assert allowed(
+        "s3:PutObject",
+        "arn:aws:s3:::amzn-s3-demo-bucket-carlossalazar/report.csv",
+        [CARLOS_POLICY],
+        principal=CARLOS,
+    )
     assert allowed("s3:ListAllMyBuckets", "arn:aws:s3:::x", [CARLOS_POLICY], principal=CARLOS)
     assert not allowed("s3:GetObject", "arn:aws:s3:::other-bucket/key", [CARLOS_POLICY], principal=CARLOS)
 
 
 def test_given_same_account_when_only_the_resource_policy_allows_then_the_request_is_allowed() -> None:
     bucket = policy(
-        {"Effect": "Allow", "Principal": {"AWS": ROLE.role_arn}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"},
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": ROLE.role_arn},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::b/*",
+        },
         resource=True,
     )
     assert allowed("s3:GetObject", "arn:aws:s3:::b/k", [], [bucket])
@@ -87,7 +117,12 @@ def test_given_same_account_when_only_the_resource_policy_allows_then_the_reques
 
 def test_given_a_resource_policy_naming_the_account_when_the_role_has_no_allow_then_it_is_denied() -> None:
     bucket = policy(
-        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "s3:*", "Resource": "*"},
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+            "Action": "s3:*",
+            "Resource": "*",
+        },
         resource=True,
     )
     assert not allowed("s3:GetObject", "arn:aws:s3:::b/k", [], [bucket])
@@ -136,7 +171,9 @@ def test_given_a_deny_with_not_resource_when_outside_the_payroll_folder_then_it_
         ("*", "dynamodb:PutItem", True),
     ],
 )
-def test_given_wildcards_in_action_when_matched_then_as_aws_matches(pattern: str, action: str, expected: bool) -> None:
+def test_given_wildcards_in_action_when_matched_then_as_aws_matches(
+    pattern: str, action: str, expected: bool
+) -> None:
     assert allowed(action, "*", [policy({"Effect": "Allow", "Action": pattern, "Resource": "*"})]) is expected
 
 
@@ -156,20 +193,65 @@ def test_given_multiple_values_they_are_ored_and_multiple_keys_are_anded() -> No
                 "Action": "events:PutEvents",
                 "Resource": "*",
                 "Condition": {
-                    "StringEquals": {"events:source": ["svideo.video", "svideo.channel"], "events:detail-type": "Video.Published"}
+                    "StringEquals": {
+                        "events:source": ["svideo.video", "svideo.channel"],
+                        "events:detail-type": "Video.Published",
+                    }
                 },
             }
         )
     ]
-    assert allowed("events:PutEvents", "*", grant, context={"events:source": "svideo.channel", "events:detail-type": "Video.Published"})
-    assert not allowed("events:PutEvents", "*", grant, context={"events:source": "svideo.channel", "events:detail-type": "Other"})
-    assert not allowed("events:PutEvents", "*", grant, context={"events:source": "svideo.plugins", "events:detail-type": "Video.Published"})
+    assert allowed(
+        "events:PutEvents",
+        "*",
+        grant,
+        context={"events:source": "svideo.channel", "events:detail-type": "Video.Published"},
+    )
+    assert not allowed(
+        "events:PutEvents",
+        "*",
+        grant,
+        context={"events:source": "svideo.channel", "events:detail-type": "Other"},
+    )
+    assert not allowed(
+        "events:PutEvents",
+        "*",
+        grant,
+        context={"events:source": "svideo.plugins", "events:detail-type": "Video.Published"},
+    )
 
 
 def test_given_a_key_missing_from_the_request_then_positive_operators_fail_and_negated_ones_hold() -> None:
-    positive = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}}})]
-    negated = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringNotEquals": {"aws:SourceAccount": "999"}}})]
-    if_exists = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualsIfExists": {"ec2:InstanceType": "t2.micro"}}})]
+    positive = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": ACCOUNT}},
+            }
+        )
+    ]
+    negated = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:SourceAccount": "999"}},
+            }
+        )
+    ]
+    if_exists = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEqualsIfExists": {"ec2:InstanceType": "t2.micro"}},
+            }
+        )
+    ]
     assert not allowed("s3:GetObject", "*", positive)
     assert allowed("s3:GetObject", "*", negated)
     assert allowed("s3:GetObject", "*", if_exists)
@@ -179,11 +261,25 @@ def test_given_a_key_missing_from_the_request_then_positive_operators_fail_and_n
 def test_given_null_and_bool_operators_then_presence_and_booleans_are_checked() -> None:
     ssl_only = policy(
         {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},
-        {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}},
+        {
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "Resource": "*",
+            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+        },
     )
     assert allowed("s3:GetObject", "*", [ssl_only], context={"aws:SecureTransport": True})
     assert not allowed("s3:GetObject", "*", [ssl_only], context={"aws:SecureTransport": False})
-    no_tag = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"Null": {"aws:TokenIssueTime": "true"}}})]
+    no_tag = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Null": {"aws:TokenIssueTime": "true"}},
+            }
+        )
+    ]
     assert allowed("s3:GetObject", "*", no_tag)
     assert not allowed("s3:GetObject", "*", no_tag, context={"aws:TokenIssueTime": "2026-12-04T00:00:00Z"})
 
@@ -192,41 +288,106 @@ def test_given_set_operators_then_for_all_values_holds_on_empty_and_for_any_valu
     def grant(operator: str) -> list[Policy]:
         return [
             policy(
-                {"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {operator: {"aws:TagKeys": ["environment", "cost-center"]}}}
+                {
+                    "Effect": "Allow",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {operator: {"aws:TagKeys": ["environment", "cost-center"]}},
+                }
             )
         ]
 
     assert allowed("s3:TagResource", "*", grant("ForAllValues:StringEquals"))
-    assert allowed("s3:TagResource", "*", grant("ForAllValues:StringEquals"), context={"aws:TagKeys": ["environment"]})
-    assert not allowed("s3:TagResource", "*", grant("ForAllValues:StringEquals"), context={"aws:TagKeys": ["environment", "x"]})
+    assert allowed(
+        "s3:TagResource", "*", grant("ForAllValues:StringEquals"), context={"aws:TagKeys": ["environment"]}
+    )
+    assert not allowed(
+        "s3:TagResource",
+        "*",
+        grant("ForAllValues:StringEquals"),
+        context={"aws:TagKeys": ["environment", "x"]},
+    )
     assert not allowed("s3:TagResource", "*", grant("ForAnyValue:StringEquals"))
-    assert allowed("s3:TagResource", "*", grant("ForAnyValue:StringEquals"), context={"aws:TagKeys": ["x", "cost-center"]})
+    assert allowed(
+        "s3:TagResource",
+        "*",
+        grant("ForAnyValue:StringEquals"),
+        context={"aws:TagKeys": ["x", "cost-center"]},
+    )
 
 
 def test_given_numeric_date_and_ip_operators_then_values_are_compared_by_type() -> None:
     def grant(condition: dict[str, Any]) -> list[Policy]:
         return [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": condition})]
 
-    assert allowed("s3:ListBucket", "*", grant({"NumericLessThanEquals": {"s3:max-keys": "10"}}), context={"s3:max-keys": "9"})
-    assert not allowed("s3:ListBucket", "*", grant({"NumericLessThanEquals": {"s3:max-keys": "10"}}), context={"s3:max-keys": "11"})
-    window = {"DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"}, "DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"}}
+    assert allowed(
+        "s3:ListBucket",
+        "*",
+        grant({"NumericLessThanEquals": {"s3:max-keys": "10"}}),
+        context={"s3:max-keys": "9"},
+    )
+    assert not allowed(
+        "s3:ListBucket",
+        "*",
+        grant({"NumericLessThanEquals": {"s3:max-keys": "10"}}),
+        context={"s3:max-keys": "11"},
+    )
+    window = {
+        "DateGreaterThan": {"aws:CurrentTime": "2026-01-01T00:00:00Z"},
+        "DateLessThan": {"aws:CurrentTime": "2027-01-01T00:00:00Z"},
+    }
     assert allowed("s3:GetObject", "*", grant(window), context={"aws:CurrentTime": "2026-12-04T01:00:00Z"})
-    assert not allowed("s3:GetObject", "*", grant(window), context={"aws:CurrentTime": "2027-02-01T00:00:00Z"})
-    assert allowed("s3:GetObject", "*", grant({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}), context={"aws:SourceIp": "203.0.113.7"})
-    assert not allowed("s3:GetObject", "*", grant({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}), context={"aws:SourceIp": "198.51.100.1"})
+    assert not allowed(
+        "s3:GetObject", "*", grant(window), context={"aws:CurrentTime": "2027-02-01T00:00:00Z"}
+    )
+    assert allowed(
+        "s3:GetObject",
+        "*",
+        grant({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        context={"aws:SourceIp": "203.0.113.7"},
+    )
+    assert not allowed(
+        "s3:GetObject",
+        "*",
+        grant({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}),
+        context={"aws:SourceIp": "198.51.100.1"},
+    )
 
 
 def test_given_condition_keys_are_case_insensitive_and_values_are_not() -> None:
-    grant = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}}})]
+    grant = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"AWS:SourceAccount": ACCOUNT}},
+            }
+        )
+    ]
     assert allowed("sqs:SendMessage", "*", grant, context={"aws:sourceaccount": ACCOUNT})
-    ignore_case = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"StringEqualsIgnoreCase": {"events:source": "SVIDEO.VIDEO"}}})]
+    ignore_case = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEqualsIgnoreCase": {"events:source": "SVIDEO.VIDEO"}},
+            }
+        )
+    ]
     assert allowed("events:PutEvents", "*", ignore_case, context={"events:source": "svideo.video"})
 
 
 def test_given_s3_prefix_condition_when_listing_then_only_the_granted_prefix_is_listed() -> None:
     grant = [
         policy(
-            {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::media", "Condition": {"StringLike": {"s3:prefix": ["videos/*"]}}}
+            {
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": "arn:aws:s3:::media",
+                "Condition": {"StringLike": {"s3:prefix": ["videos/*"]}},
+            }
         )
     ]
     assert allowed("s3:ListBucket", "arn:aws:s3:::media", grant, context={"s3:prefix": "videos/v1/"})
@@ -256,21 +417,57 @@ def test_given_a_lambda_permission_for_a_rule_when_eventbridge_invokes_then_the_
 
 
 def test_given_arn_like_then_each_arn_part_is_matched_on_its_own() -> None:
-    grant = [policy({"Effect": "Allow", "Action": "*", "Resource": "*", "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:events:*:123456789012:rule/*"}}})]
-    assert allowed("sqs:SendMessage", "*", grant, context={"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/r"})
-    assert not allowed("sqs:SendMessage", "*", grant, context={"aws:SourceArn": "arn:aws:events:us-east-1:999999999999:rule/r"})
+    grant = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"ArnLike": {"aws:SourceArn": "arn:aws:events:*:123456789012:rule/*"}},
+            }
+        )
+    ]
+    assert allowed(
+        "sqs:SendMessage",
+        "*",
+        grant,
+        context={"aws:SourceArn": "arn:aws:events:us-east-1:123456789012:rule/r"},
+    )
+    assert not allowed(
+        "sqs:SendMessage",
+        "*",
+        grant,
+        context={"aws:SourceArn": "arn:aws:events:us-east-1:999999999999:rule/r"},
+    )
 
 
 def test_given_policy_variables_then_they_are_replaced_from_the_request_context() -> None:
-    grant = [policy({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::home/${aws:PrincipalAccount}/*"})]
-    assert allowed("s3:GetObject", f"arn:aws:s3:::home/{ACCOUNT}/f", grant, context={"aws:PrincipalAccount": ACCOUNT})
-    assert not allowed("s3:GetObject", "arn:aws:s3:::home/999/f", grant, context={"aws:PrincipalAccount": ACCOUNT})
+    grant = [
+        policy(
+            {
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::home/${aws:PrincipalAccount}/*",
+            }
+        )
+    ]
+    assert allowed(
+        "s3:GetObject", f"arn:aws:s3:::home/{ACCOUNT}/f", grant, context={"aws:PrincipalAccount": ACCOUNT}
+    )
+    assert not allowed(
+        "s3:GetObject", "arn:aws:s3:::home/999/f", grant, context={"aws:PrincipalAccount": ACCOUNT}
+    )
     assert not allowed("s3:GetObject", f"arn:aws:s3:::home/{ACCOUNT}/f", grant)
 
 
 def test_given_an_explicit_deny_in_a_resource_policy_then_it_overrides_the_identity_allow() -> None:
     identity = [policy({"Effect": "Allow", "Action": "sqs:*", "Resource": "*"})]
-    queue = policy({"Sid": "NoOne", "Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"}, resource=True)
+    queue = policy(
+        {"Sid": "NoOne", "Effect": "Deny", "Principal": "*", "Action": "sqs:SendMessage", "Resource": "*"},
+        resource=True,
+    )
     decision = evaluate(ROLE, "sqs:SendMessage", "arn:aws:sqs:us-east-1:1:q", {}, identity, [queue])
     assert decision.reason == "explicit_deny" and decision.resource_policy
-    assert "with an explicit deny in a resource-based policy" in denial_message(ROLE, "sqs:SendMessage", "q", decision)
+    assert "with an explicit deny in a resource-based policy" in denial_message(
+        ROLE, "sqs:SendMessage", "q", decision
+    )

@@ -178,11 +178,11 @@ class _Condition:
             if self.qualifier == "ForAnyValue":
                 return False
             return self.if_exists or negated
-        expected = [
-            rendered
-            for value in self.values
-            if (rendered := (_substitute(value, context) if substitutes else value)) is not None
-        ]
+        expected: Sequence[str] = self.values
+        if substitutes and any("${" in value for value in self.values):
+            expected = [
+                rendered for value in self.values if (rendered := _substitute(value, context)) is not None
+            ]
         items = (
             [_as_text(item) for item in actual] if isinstance(actual, list | tuple) else [_as_text(actual)]
         )

@@ -93,6 +93,8 @@ class IamEnforcer:
         self._generation = 0  # bumped on every IAM write: compiled role policies are cached until then
         self._lock = threading.Lock()
         self._journal_lock = threading.Lock()
+        # service -> the tags of one of its resources by ARN (None: no such resource), for aws:ResourceTag/*
+        self.tag_sources: dict[str, Callable[[str], dict[str, str] | None]] = {}
         self.resource_policies: dict[str, Callable[[str], list[Policy]]] = {
             "s3": self._bucket_policy,
             "sqs": self._queue_policy,
@@ -246,8 +248,16 @@ class IamEnforcer:
             context["aws:PrincipalArn"] = principal.role_arn
             context["aws:PrincipalType"] = "AssumedRole"
         context.update(extra)
+        context.update(self._resource_tags(check.resource))
         context.update(check.context)
         return context
+
+    def _resource_tags(self, resource: str | None) -> dict[str, str]:
+        if not resource or not resource.startswith("arn:") or "*" in resource:
+            return {}
+        lookup = self.tag_sources.get(resource.split(":", 3)[2])
+        tags = lookup(resource) if lookup else None
+        return {f"aws:ResourceTag/{key}": value for key, value in (tags or {}).items()}
 
     def decide(self, principal: Principal, check: Check, extra: dict[str, Any] | None = None) -> Decision:
         context = self._context(principal, check, extra or {})

@@ -44,6 +44,22 @@ _REST = {"lambda", "scheduler", "pipes", "ivs", "execute-api", "xray"}
 
 
 @cache
+def _query_members(service: str, operation: str) -> dict[str, str]:
+    """Query-string names of an operation's input members (`groupName` -> `GroupName`)."""
+    import botocore.session
+
+    model = botocore.session.get_session().get_service_model(_SIGNING_TO_MODEL.get(service, service))
+    shape = model.operation_model(operation).input_shape
+    if shape is None:
+        return {}
+    return {
+        member.serialization.get("name", name): name
+        for name, member in shape.members.items()
+        if member.serialization.get("location") == "querystring"
+    }
+
+
+@cache
 def _rest_routes(service: str) -> list[tuple[str, re.Pattern[str], tuple[str, ...], str]]:
     """(method, path regex, required query keys, operation) from botocore's model, most specific first."""
     import botocore.session
@@ -105,7 +121,9 @@ def checks_for(request: AwsRequest, where: Where) -> list[Check]:
                 return []
             operation, labels = found
             body = _json_body(request)
-            params = {**{k: v[0] for k, v in request.query.items() if v}, **body, **labels}
+            members = _query_members(service, operation)
+            query = {members.get(k, k): v[0] for k, v in request.query.items() if v}
+            params = {**query, **body, **labels}
             return _REST_HANDLERS.get(service, _generic)(service, operation, params, where)
         if request.target:  # JSON protocols
             operation = request.target
@@ -464,13 +482,23 @@ def _cognito(service: str, operation: str, params: dict[str, Any], where: Where)
     return [Check(f"cognito-idp:{operation}", arn)]
 
 
+def request_tags(tags: Any) -> dict[str, Any]:
+    """`aws:RequestTag/<key>` and `aws:TagKeys` for the tags a request sets."""
+    if not isinstance(tags, dict) or not tags:
+        return {}
+    return {**{f"aws:RequestTag/{key}": str(value) for key, value in tags.items()}, "aws:TagKeys": list(tags)}
+
+
 def _ivs(service: str, operation: str, params: dict[str, Any], where: Where) -> list[Check]:
+    context = request_tags(params.get("tags"))
     arn = params.get("arn") or params.get("channelArn") or params.get("resourceArn")
     if isinstance(arn, str):
-        return [Check(f"ivs:{operation}", arn)]
+        return [Check(f"ivs:{operation}", arn, context)]
     if operation == "CreateChannel":
-        return [Check("ivs:CreateChannel", _arn("ivs", where, "channel/*"))]
-    return [Check(f"ivs:{operation}", None)]
+        return [Check("ivs:CreateChannel", _arn("ivs", where, "channel/*"), context)]
+    if operation.startswith("Create"):
+        return [Check(f"ivs:{operation}", None, context)]
+    return [Check(f"ivs:{operation}", "*" if operation.startswith("List") else None)]
 
 
 def _kms(service: str, operation: str, params: dict[str, Any], where: Where) -> list[Check]:

@@ -178,7 +178,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"a local cloud already runs for {directory} at {_endpoint(directory)}; `svideo down` first"
         )
     assembly = _assembly(args, directory)  # synthesize before starting anything: errors come early
-    if args.iam:
+    if getattr(args, "iam", None):  # `svideo demo` starts the cloud through here too, without the option
         os.environ["SVIDEO_IAM"] = args.iam  # the cloud (or its detached process) reads it when it starts
     if args.detach:
         return _up_detached(args, directory, assembly)

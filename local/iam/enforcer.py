@@ -291,14 +291,12 @@ class IamEnforcer:
             if self.mode == "enforce":
                 raise AccessDenied(message, check, decision)
 
-    def service_principal(self, service: str, source_arn: str) -> Principal:
-        return Principal(arn=service, account=self.cloud.account_id, service=service)
-
     def require_service(self, service: str, source_arn: str, checks: list[Check], *, operation: str) -> None:
         """A call an AWS service makes on its own behalf (EventBridge to a rule's Lambda or SQS target): only
         the resource's policy can allow it, with `aws:SourceArn` and `aws:SourceAccount` set."""
         extra = {"aws:SourceArn": source_arn, "aws:SourceAccount": self.cloud.account_id}
-        self.require(self.service_principal(service, source_arn), checks, extra=extra, operation=operation)
+        principal = Principal(arn=service, account=self.cloud.account_id, service=service)
+        self.require(principal, checks, extra=extra, operation=operation)
 
     def require_role(
         self, role_arn: str | None, session: str, checks: list[Check], *, operation: str
@@ -340,6 +338,7 @@ class IamEnforcer:
             "action": check.action,
             "resource": check.resource or "*",
             "reason": decision.reason,
+            "call": operation,
             "message": message,
         }
         if decision.reason == "explicit_deny":

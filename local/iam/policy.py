@@ -239,10 +239,6 @@ class Principal:
     role_arn: str | None = None
     service: str | None = None
 
-    @property
-    def name(self) -> str:
-        return self.arn
-
 
 def _principal_matches(spec: Any, principal: Principal) -> bool:
     """A resource policy's Principal element against the caller."""

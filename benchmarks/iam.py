@@ -30,7 +30,7 @@ ROLE_POLICY = {
             "Action": "events:PutEvents",
             "Resource": "*",
             "Condition": {"StringEquals": {"events:source": "svideo.video"}},
-        },  # fmt: skip
+        },
     ],
 }
 BUCKET_POLICY = {
@@ -42,7 +42,7 @@ BUCKET_POLICY = {
             "Action": "s3:*",
             "Resource": "arn:aws:s3:::bench-bucket/*",
             "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-        },  # fmt: skip
+        },
     ],
 }
 
@@ -67,9 +67,12 @@ def main() -> None:
         role = iam.create_role(RoleName="bench", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
         iam.put_role_policy(RoleName="bench", PolicyName="bench", PolicyDocument=json.dumps(ROLE_POLICY))
         admin_db, admin_s3 = cloud.client("dynamodb"), cloud.client("s3")
-        admin_db.create_table(TableName="bench", BillingMode="PAY_PER_REQUEST",
-                              KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                              AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])  # fmt: skip
+        admin_db.create_table(
+            TableName="bench",
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        )
         admin_s3.create_bucket(Bucket="bench-bucket")
         admin_s3.put_bucket_policy(Bucket="bench-bucket", Policy=json.dumps(BUCKET_POLICY))
         role_db = cloud.client_as(role, "bench", "dynamodb")

@@ -27,7 +27,8 @@ def _put_events_statements(template: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         for document in filter(None, documents):
             for statement in document["Statement"]:
-                actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+                action = statement["Action"]
+                actions = action if isinstance(action, list) else [action]
                 if any(action in ("events:PutEvents", "events:*", "*") for action in actions):
                     found.append(statement)
     return found

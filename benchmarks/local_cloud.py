@@ -71,6 +71,16 @@ def _template(out_file: Path) -> dict[str, Any]:
                 "Targets": [{"Id": "handler", "Arn": {"Fn::GetAtt": ["Handler", "Arn"]}}],
             },
         }
+    # EventBridge may invoke the handler only for the matching rule, as the function's policy says on AWS.
+    resources["Permission"] = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "FunctionName": {"Ref": "Handler"},
+            "Action": "lambda:InvokeFunction",
+            "Principal": "events.amazonaws.com",
+            "SourceArn": {"Fn::GetAtt": ["Rule0", "Arn"]},
+        },
+    }
     return {"Resources": resources}
 
 

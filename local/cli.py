@@ -178,6 +178,8 @@ def cmd_up(args: argparse.Namespace) -> int:
             f"a local cloud already runs for {directory} at {_endpoint(directory)}; `svideo down` first"
         )
     assembly = _assembly(args, directory)  # synthesize before starting anything: errors come early
+    if getattr(args, "iam", None):  # `svideo demo` starts the cloud through here too, without the option
+        os.environ["SVIDEO_IAM"] = args.iam  # the cloud (or its detached process) reads it when it starts
     if args.detach:
         return _up_detached(args, directory, assembly)
     return _serve(directory, assembly, args.port)
@@ -188,7 +190,11 @@ def _serve(directory: Path, assembly: Path, port: int) -> int:
     from local.wiring import build_cloud
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    for stale in ("stacks", "events.jsonl"):  # state does not survive a restart: neither do its records
+    for stale in (
+        "stacks",
+        "events.jsonl",
+        "iam-denials.jsonl",
+    ):  # state does not survive a restart: neither do its records
         path = directory / stale
         if path.is_dir():
             for child in path.glob("*.json"):
@@ -491,6 +497,28 @@ def cmd_dlq(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_iam_denials(args: argparse.Namespace) -> int:
+    query = f"?since={args.since}" if args.since is not None else ""
+    result = _internal(state_dir(args.state_dir), "GET", f"iam/denials{query}")
+    if args.json:
+        print(json.dumps(result["denials"], indent=2))
+        return 0
+    if not result["denials"]:
+        print(f"no denied calls (IAM mode: {result['mode']})")
+    for denial in result["denials"]:
+        print(
+            f"{denial['time']} {'DENIED' if denial['mode'] == 'enforce' else 'would deny'} {denial['action']}"
+        )
+        print(f"  principal: {denial['principal']}")
+        print(f"  resource:  {denial['resource']}")
+        if "denied_by" in denial:
+            print(f"  denied by: {denial['denied_by']}")
+        else:
+            missing = denial["missing"]
+            print(f"  missing:   in {missing['in']}: {json.dumps(missing['statement'])}")
+    return 0
+
+
 def cmd_logs(args: argparse.Namespace) -> int:
     logs_dir = state_dir(args.state_dir) / "logs"
     if not args.function:
@@ -540,6 +568,11 @@ def _parser() -> argparse.ArgumentParser:
     app_options(up)
     up.add_argument("--port", type=int, default=4566)
     up.add_argument("--detach", action="store_true", help="run in the background and return once ready")
+    up.add_argument(
+        "--iam",
+        choices=("enforce", "report", "off"),
+        help="IAM on calls made with a role: enforce (default), report (journal, refuse nothing), off",
+    )
     up.set_defaults(handler=cmd_up)
     commands.add_parser("down", help="stop the local cloud").set_defaults(handler=cmd_down)
     commands.add_parser("status", help="endpoint, stacks, functions, rules, queues").set_defaults(
@@ -571,6 +604,16 @@ def _parser() -> argparse.ArgumentParser:
     redrive = dlq.add_parser("redrive", help="deliver a DLQ's messages again")
     redrive.add_argument("queue", help="queue name, URL or ARN")
     redrive.set_defaults(handler=cmd_dlq)
+
+    iam = commands.add_parser("iam", help="IAM in the local cloud").add_subparsers(
+        dest="iam_command", required=True
+    )
+    denials = iam.add_parser(
+        "denials", help="calls IAM denied: principal, action, resource, what was missing"
+    )
+    denials.add_argument("--since", type=float, help="only the last N seconds")
+    denials.add_argument("--json", action="store_true", help="the journal's entries as JSON")
+    denials.set_defaults(handler=cmd_iam_denials)
 
     logs = commands.add_parser("logs", help="function logs (JSON lines with request ids)")
     logs.add_argument("function", nargs="?", help="function name (default: list functions with logs)")

@@ -14,6 +14,7 @@ from botocore.config import Config
 
 from local.contracts import EventPutter, LambdaInvoker, LocalService, TargetDelivery, TaskRunner
 from local.gateway import Gateway, InternalHandler
+from local.iam import MODES, IamEnforcer, Mode
 
 log = logging.getLogger("svideo.local")
 
@@ -29,7 +30,13 @@ class LocalCloud:
     """
 
     def __init__(
-        self, state_dir: Path, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT, region: str = "us-east-1"
+        self,
+        state_dir: Path,
+        *,
+        host: str = "127.0.0.1",
+        port: int = DEFAULT_PORT,
+        region: str = "us-east-1",
+        iam_mode: Mode | None = None,
     ) -> None:
         self.state_dir = state_dir
         self.host = host
@@ -37,6 +44,9 @@ class LocalCloud:
         self.region = region
         self.account_id = ACCOUNT_ID
         self.gateway = Gateway(default_region=region)
+        self.iam = IamEnforcer(self, iam_mode or _iam_mode())
+        self.gateway.authorizer = self.iam.authorize
+        self.iam.routes()
         self.lambdas: LambdaInvoker | None = None
         self.tasks: TaskRunner | None = None
         self.targets: TargetDelivery | None = None
@@ -65,6 +75,18 @@ class LocalCloud:
     def client(self, service: str) -> Any:
         """A boto3 client for this cloud (typed Any: the service name is only known at run time)."""
         return _client(self.endpoint, self.region, service)
+
+    def client_as(self, role_arn: str, session_name: str, service: str) -> Any:
+        """A boto3 client signed with a role session's credentials: IAM evaluates its calls as the role's."""
+        credentials = self.iam.session(role_arn, session_name)
+        return _client(
+            self.endpoint,
+            self.region,
+            service,
+            credentials.access_key_id,
+            credentials.secret_access_key,
+            credentials.session_token,
+        )
 
     def arn(self, service: str, resource: str) -> str:
         return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
@@ -118,8 +140,23 @@ class LocalCloud:
         self.stop()
 
 
+def _iam_mode() -> Mode:
+    """`SVIDEO_IAM` (enforce | report | off); `svideo up --iam` sets it. Enforced unless said otherwise."""
+    value = os.environ.get("SVIDEO_IAM", "enforce")
+    if value not in MODES:
+        raise ValueError(f"SVIDEO_IAM must be one of {', '.join(MODES)}, not {value!r}")
+    return value
+
+
 @cache
-def _client(endpoint: str, region: str, service: str) -> Any:
+def _client(
+    endpoint: str,
+    region: str,
+    service: str,
+    access_key_id: str = CREDENTIALS["aws_access_key_id"],
+    secret_access_key: str = CREDENTIALS["aws_secret_access_key"],
+    session_token: str | None = None,
+) -> Any:
     # The cloud's own calls to itself: no retries hiding bugs, short timeouts so nothing hangs.
     os.environ.setdefault("AWS_ACCOUNT_ID_ENDPOINT_MODE", "disabled")
     session: Any = boto3.session.Session()
@@ -128,5 +165,7 @@ def _client(endpoint: str, region: str, service: str) -> Any:
         endpoint_url=endpoint,
         region_name=region,
         config=Config(retries={"max_attempts": 1, "mode": "standard"}, connect_timeout=5, read_timeout=60),
-        **CREDENTIALS,
+        aws_access_key_id=access_key_id,
+        aws_secret_access_key=secret_access_key,
+        aws_session_token=session_token,
     )

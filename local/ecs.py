@@ -223,11 +223,20 @@ class EcsService:
             self._tasks[task_arn] = local
         self._emit(local)
         threading.Thread(
-            target=self._run, args=(local, containers, request), name=f"ecs-task-{task_id[:8]}", daemon=True
+            target=self._run,
+            args=(local, containers, request, definition.get("taskRoleArn")),
+            name=f"ecs-task-{task_id[:8]}",
+            daemon=True,
         ).start()
         return json.loads(json.dumps(task))
 
-    def _run(self, local: LocalTask, containers: list[dict[str, Any]], request: dict[str, Any]) -> None:
+    def _run(
+        self,
+        local: LocalTask,
+        containers: list[dict[str, Any]],
+        request: dict[str, Any],
+        task_role: str | None = None,
+    ) -> None:
         task = local.task
         log_path = self.cloud.state_dir / "logs" / f"ecs-{local.family}.log"
         log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -237,6 +246,10 @@ class EcsService:
             for container in containers:
                 command = self._command(container, request)
                 env = self._environment(container, request)
+                credentials = self._credentials(request, task_role, task["taskArn"])
+                for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+                    env.pop(name, None)
+                env.update(credentials)
                 local.processes[container["name"]] = subprocess.Popen(
                     command,
                     cwd=REPOSITORY_ROOT,
@@ -297,6 +310,13 @@ class EcsService:
         env.update(self.cloud.child_env())
         env["PYTHONUNBUFFERED"] = "1"
         return env
+
+    def _credentials(self, request: dict[str, Any], task_role: str | None, task_arn: str) -> dict[str, str]:
+        """The task role's session (ECS serves it from the credentials endpoint); no role, no credentials."""
+        role = (request.get("overrides") or {}).get("taskRoleArn") or task_role
+        if not role:
+            return {}
+        return self.cloud.iam.session(role, task_arn.rsplit("/", 1)[-1]).environment()
 
     def _secret(self, value_from: str) -> str:
         """Secrets Manager ARNs (optionally `:json-key:stage:version`) or SSM parameter names/ARNs."""

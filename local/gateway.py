@@ -38,6 +38,8 @@ class Gateway:
         self._services: dict[str, list[LocalService]] = {}
         self._internal: dict[tuple[str, str], InternalHandler] = {}
         self._lock = threading.Lock()
+        # IAM's verdict on every request made with a role's credentials (None: let it through).
+        self.authorizer: Callable[[AwsRequest], Response | None] = lambda request: None
 
     def add_service(self, service: LocalService) -> None:
         with self._lock:
@@ -74,6 +76,9 @@ class Gateway:
                         "ResourceNotFoundException", f"no route {request.method} {request.path}", 404
                     )
                 return handler(request)
+            denied = self.authorizer(request)
+            if denied is not None:
+                return denied
             for service in self._services.get(request.service or "", []):
                 response = service.handle(request)
                 if response is not None:

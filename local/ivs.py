@@ -615,6 +615,12 @@ class IvsService:
             raise _validation("tags must map at most 50 keys (1-128 characters) to values (0-256 characters)")
         return dict(tags)
 
+    def resource_tags(self, arn: str) -> dict[str, str] | None:
+        """The tags of a channel, stream key or recording configuration (IAM's `aws:ResourceTag/*`)."""
+        with self._lock:
+            resource = self._channels.get(arn) or self._keys.get(arn) or self._configs.get(arn)
+            return dict(resource.tags) if resource is not None else None
+
     def _tags(self, request: AwsRequest) -> dict[str, Any]:
         arn = request.path[len("/tags/") :]
         with self._lock:

@@ -20,6 +20,8 @@ from urllib.parse import unquote
 from werkzeug.wrappers import Response
 
 from local.aws import AwsError, AwsRequest, json_response
+from local.iam import AccessDenied
+from local.iam.requests import Check
 from local.lambdas.esm import compile_filters, record_matches
 from local.lambdas.sources import DynamoDbStreamSource, SqsSource, arn_service, is_stream_arn
 
@@ -263,7 +265,7 @@ class PipesService:
     def _poll_sqs(self, pipe: Pipe) -> None:
         definition = pipe.definition
         parameters = (definition.get("SourceParameters") or {}).get("SqsQueueParameters") or {}
-        source = SqsSource(self.cloud.client("sqs"), definition["Source"], self.cloud.region)
+        source = SqsSource(self._client(definition, "sqs"), definition["Source"], self.cloud.region)
         stop = pipe.stop_event
         while not stop.is_set():
             batch_size = int(parameters.get("BatchSize", 10))
@@ -293,7 +295,7 @@ class PipesService:
         definition = pipe.definition
         parameters = (definition.get("SourceParameters") or {}).get("DynamoDBStreamParameters") or {}
         source = DynamoDbStreamSource(
-            self.cloud.client("dynamodbstreams"),
+            self._client(definition, "dynamodbstreams"),
             definition["Source"],
             parameters.get("StartingPosition", "LATEST"),
             self.cloud.region,
@@ -345,7 +347,7 @@ class PipesService:
             },
         }
         try:
-            self._send_sqs(dead_letter, json.dumps(record), {})
+            self._send_sqs(definition, dead_letter, json.dumps(record), {})
         except Exception:
             log.exception("pipe %s: dead-letter delivery failed", definition["Name"])
 
@@ -377,7 +379,9 @@ class PipesService:
     def _enrich(self, definition: dict[str, Any], events: list[Any], context: dict[str, str]) -> list[Any]:
         template = (definition.get("EnrichmentParameters") or {}).get("InputTemplate")
         payload = [json.loads(_as_json(_render(template, e, context))) if template else e for e in events]
-        result = self._invoke_lambda(definition["Enrichment"], json.dumps(payload), "REQUEST_RESPONSE")
+        result = self._invoke_lambda(
+            definition, definition["Enrichment"], json.dumps(payload), "REQUEST_RESPONSE"
+        )
         if result is None:
             return []
         enriched = json.loads(result) if result else None
@@ -395,19 +399,19 @@ class PipesService:
                 invocation = (parameters.get("LambdaFunctionParameters") or {}).get(
                     "InvocationType", "REQUEST_RESPONSE"
                 )
-                self._invoke_lambda(target, batch_json, invocation)
+                self._invoke_lambda(definition, target, batch_json, invocation)
             elif service == "sqs":
                 sqs_parameters = parameters.get("SqsQueueParameters") or {}
                 for item in items:
-                    self._send_sqs(target, item, sqs_parameters)
+                    self._send_sqs(definition, target, item, sqs_parameters)
             elif service == "events":
                 self._put_events(
                     definition, target, parameters.get("EventBridgeEventBusParameters") or {}, items
                 )
             elif service == "ecs":
-                self._run_task(target, parameters.get("EcsTaskParameters") or {})
+                self._run_task(definition, target, parameters.get("EcsTaskParameters") or {})
             elif service == "states":
-                states: Any = self.cloud.client("stepfunctions")
+                states: Any = self._client(definition, "stepfunctions")
                 states.start_execution(stateMachineArn=target, input=batch_json)
         except DeliveryFailed:
             raise
@@ -415,9 +419,25 @@ class PipesService:
             raise DeliveryFailed(f"{type(exc).__name__}: {exc}") from exc
         log.info("pipe %s delivered %d event(s) to %s", definition["Name"], len(items), target)
 
-    def _invoke_lambda(self, function: str, payload: str, invocation: str) -> bytes | None:
+    def _client(self, definition: dict[str, Any], service: str) -> Any:
+        """Signed with the pipe's role: what the pipe reads and writes is authorized as AWS does."""
+        return self.cloud.client_as(definition["RoleArn"], f"pipe-{definition['Name']}"[:64], service)
+
+    def _require(self, definition: dict[str, Any], checks: list[Check]) -> None:
+        """In-process calls (Lambda, RunTask) are checked against the pipe's role directly."""
+        try:
+            self.cloud.iam.require_role(
+                definition["RoleArn"], f"pipe-{definition['Name']}"[:64], checks, operation="pipe"
+            )
+        except AccessDenied as exc:
+            raise DeliveryFailed(f"AccessDeniedException: {exc.message}") from exc
+
+    def _invoke_lambda(
+        self, definition: dict[str, Any], function: str, payload: str, invocation: str
+    ) -> bytes | None:
         if self.cloud.lambdas is None:
             raise DeliveryFailed("no Lambda runtime in this local cloud")
+        self._require(definition, [Check("lambda:InvokeFunction", function)])
         kind: Literal["RequestResponse", "Event"] = (
             "Event" if invocation == "FIRE_AND_FORGET" else "RequestResponse"
         )
@@ -426,8 +446,10 @@ class PipesService:
             raise DeliveryFailed(f"{function} failed: {result.payload[:500]!r}")
         return result.payload if kind == "RequestResponse" else None
 
-    def _send_sqs(self, queue_arn: str, body: str, parameters: dict[str, Any]) -> None:
-        sqs: Any = self.cloud.client("sqs")
+    def _send_sqs(
+        self, definition: dict[str, Any], queue_arn: str, body: str, parameters: dict[str, Any]
+    ) -> None:
+        sqs: Any = self._client(definition, "sqs")
         parts = queue_arn.split(":")
         url = sqs.get_queue_url(QueueName=parts[5], QueueOwnerAWSAccountId=parts[4])["QueueUrl"]
         extra = {
@@ -438,7 +460,7 @@ class PipesService:
     def _put_events(
         self, definition: dict[str, Any], bus_arn: str, parameters: dict[str, Any], items: list[str]
     ) -> None:
-        events: Any = self.cloud.client("events")
+        events: Any = self._client(definition, "events")
         kind = "SQS" if arn_service(definition["Source"]) == "sqs" else "DynamoDB Stream"
         entries = [
             {
@@ -455,9 +477,11 @@ class PipesService:
             if response.get("FailedEntryCount"):
                 raise DeliveryFailed(f"PutEvents rejected entries: {response['Entries']}")
 
-    def _run_task(self, cluster_arn: str, parameters: dict[str, Any]) -> None:
+    def _run_task(self, definition: dict[str, Any], cluster_arn: str, parameters: dict[str, Any]) -> None:
         if self.cloud.tasks is None:
             raise DeliveryFailed("no task runner in this local cloud")
+        definition_arn = parameters.get("TaskDefinitionArn") or ""
+        self._require(definition, [Check("ecs:RunTask", definition_arn, {"ecs:cluster": cluster_arn})])
         request = {
             "cluster": cluster_arn,
             "taskDefinition": parameters.get("TaskDefinitionArn"),

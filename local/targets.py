@@ -28,6 +28,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from local.aws import AwsError
 from local.contracts import DeliveryError
+from local.iam import AccessDenied
+from local.iam.requests import Check
 
 log = logging.getLogger("svideo.local.targets")
 
@@ -97,6 +99,7 @@ class TargetDispatcher:
             raise DeliveryError("INVALID_PARAMETER", f"target ARN {arn!r} is not valid", retryable=False)
         service, resource = parts[2], parts[5]
         try:
+            self._authorize(service, resource, arn, target, source_arn)
             if service == "lambda":
                 self._lambda(arn, payload)
             elif service == "sqs":
@@ -118,12 +121,61 @@ class TargetDispatcher:
                 raise DeliveryError(
                     "INVALID_PARAMETER", f"targets of service {service!r} are not emulated", retryable=False
                 )
+        except AccessDenied as exc:
+            raise DeliveryError("NO_PERMISSIONS", exc.message, retryable=False) from exc
         except ClientError as exc:
             raise _from_client_error(exc) from exc
         except AwsError as exc:
             raise _from_aws_error(exc) from exc
         except BotoCoreError as exc:
             raise DeliveryError("SDK_CLIENT_ERROR", str(exc), retryable=True) from exc
+
+    def _authorize(
+        self, service: str, resource: str, arn: str, target: dict[str, Any], source_arn: str | None
+    ) -> None:
+        """What AWS checks before it delivers: a rule's Lambda, SQS and SNS targets by the resource's policy
+        (EventBridge acts as itself), every other target and every schedule by the target's `RoleArn`."""
+        iam = getattr(self._cloud, "iam", None)
+        if iam is None or service == "logs":
+            return
+        checks = self._checks(service, resource, arn, target)
+        scheduled = bool(source_arn and ":schedule/" in source_arn)
+        if not scheduled and service in ("lambda", "sqs", "sns"):
+            iam.require_service("events.amazonaws.com", source_arn or "", checks, operation="rule target")
+            return
+        session = "scheduler" if scheduled else "events-rule"
+        iam.require_role(target.get("RoleArn"), session, checks, operation=f"{session} target")
+
+    def _checks(self, service: str, resource: str, arn: str, target: dict[str, Any]) -> list[Check]:
+        if service == "lambda":
+            return [Check("lambda:InvokeFunction", arn)]
+        if service == "sqs":
+            return [Check("sqs:SendMessage", arn)]
+        if service == "sns":
+            return [Check("sns:Publish", arn)]
+        if service == "states":
+            return [Check("states:StartExecution", arn)]
+        if service == "events" and resource.startswith("api-destination/"):
+            return [Check("events:InvokeApiDestination", arn)]
+        if service == "events":
+            parameters = target.get("EventBridgeParameters") or {}
+            context = {"events:source": parameters["Source"]} if parameters.get("Source") else {}
+            return [Check("events:PutEvents", arn, context)]
+        if service == "ecs":
+            definition_arn = (target.get("EcsParameters") or {}).get("TaskDefinitionArn", "")
+            checks = [Check("ecs:RunTask", definition_arn, {"ecs:cluster": arn})]
+            try:
+                definition = self._cloud.client("ecs").describe_task_definition(taskDefinition=definition_arn)
+            except (ClientError, BotoCoreError):
+                return checks
+            for key in ("taskRoleArn", "executionRoleArn"):
+                role = definition["taskDefinition"].get(key)
+                if role:
+                    checks.append(
+                        Check("iam:PassRole", role, {"iam:PassedToService": "ecs-tasks.amazonaws.com"})
+                    )
+            return checks
+        return []
 
     # ------------------------------------------------------------ one function per kind of target
 

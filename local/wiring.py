@@ -85,6 +85,8 @@ def _attach(cloud: LocalCloud, part: str, component: Any) -> None:
         cloud.lambdas = component
     elif part == "ecs":
         cloud.tasks = component
+    if part == "ivs":  # IAM conditions on aws:ResourceTag/* read the channels' and keys' tags
+        cloud.iam.tag_sources["ivs"] = component.resource_tags
     if hasattr(component, "signing_names") and hasattr(component, "handle"):
         cloud.add_service(component)
 

@@ -8,7 +8,6 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -16,6 +15,7 @@ from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.packaging import code_files, code_from_files
+from infra.constructs.publishing import grant_publish
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
 from infra.naming import bus_name, resource_name
@@ -121,13 +121,7 @@ class PluginStack(cdk.Stack):
             environment={"PLUGIN_NAME": name, "BUS_NAME": bus_name(self.stage), **environment},
         )
         # The plugin may put events on the bus only under its own source: it cannot speak for another plugin.
-        function.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[self.bus.event_bus_arn],
-                conditions={"StringEquals": {"events:source": plugin_source(name)}},
-            )
-        )
+        grant_publish(function.function, self.bus.event_bus_arn, plugin_source(name))
         self.service_function = function
         return function.function
 

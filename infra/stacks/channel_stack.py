@@ -16,6 +16,7 @@ from infra.constructs.buckets import versioned_bucket_rules
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.parameters import publish_parameters, read_parameter
+from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import (
@@ -26,6 +27,7 @@ from infra.naming import (
 )
 from infra.retries import function_retries
 from infra.subscriptions import Subscription
+from shared.events.channel import CHANNEL_SOURCE
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
 THUMBNAIL_INTERVAL_SECONDS = 10
@@ -170,7 +172,7 @@ class ChannelStack(cdk.Stack):
         )
 
     def _put_events(self) -> iam.PolicyStatement:
-        return iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus_arn])
+        return publish_statement(self.bus_arn, CHANNEL_SOURCE)
 
     def _ivs_arn(self, resource: str) -> str:
         return self.format_arn(service="ivs", resource=resource, resource_name="*")

@@ -12,6 +12,7 @@ from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.http_routes import attach_http_routes
+from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction, must_not_starve
 from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import bus_name, parameter_name, resource_name
@@ -20,7 +21,7 @@ from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription
 from services.plugins.invocation_log import PLUGIN_ATTRIBUTE, PLUGIN_INDEX, TIME_ATTRIBUTE
 from shared import deadlines
-from shared.events.plugins import PLUGIN_SOURCE_PREFIX, PluginCompleted
+from shared.events.plugins import PLUGIN_SOURCE_PREFIX, PLUGINS_SOURCE, PluginCompleted
 from shared.events.postprocess import POSTPROCESS_SOURCE, VideoProcessed
 
 QUEUE_RETENTION = cdk.Duration.days(14)
@@ -167,7 +168,7 @@ class PluginsStack(cdk.Stack):
             iam.PolicyStatement(
                 actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[self.lifecycles.table_arn]
             ),
-            iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            publish_statement(self.bus.event_bus_arn, PLUGINS_SOURCE),
             iam.PolicyStatement(
                 actions=["secretsmanager:GetSecretValue"], resources=[self.token_key.secret_arn]
             ),

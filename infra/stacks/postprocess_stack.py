@@ -21,6 +21,7 @@ from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.packaging import ffmpeg_layer
+from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
 from infra.nag import acknowledge, acknowledge_resource
@@ -30,6 +31,7 @@ from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe
 from services.postprocess import config
 from shared import deadlines
+from shared.events.postprocess import POSTPROCESS_SOURCE
 
 # The Lambda jobs queue: attempts of LAMBDA_TIMEOUT_S, each after the crashed one's lease, within processing.
 JOB_RETRIES = retries(
@@ -186,7 +188,7 @@ class PostprocessStack(cdk.Stack):
                 resources=[f"{S3}{media_bucket}"],
                 conditions={"StringLike": {"s3:prefix": ["videos/*"]}},
             ),
-            iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            publish_statement(self.bus.event_bus_arn, POSTPROCESS_SOURCE),
             iam.PolicyStatement(
                 actions=["dynamodb:GetItem", "dynamodb:UpdateItem"], resources=[self.ledger.table_arn]
             ),

@@ -24,6 +24,7 @@ from constructs import Construct
 from infra.constructs.buckets import versioned_bucket_rules
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.parameters import publish_parameters, read_parameter
+from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction, must_not_starve
 from infra.nag import acknowledge, acknowledge_resource, ignore_lint
 from infra.naming import IdentityParameter, VideoParameter, resource_name
@@ -33,6 +34,7 @@ from infra.subscriptions import Subscription
 from services.video.changes import subscribed_types
 from services.video.domain import OUTBOX_EVENTS
 from services.video.routes import API_ROUTES
+from shared.events.video import VIDEO_SOURCE
 
 QUEUE_RETENTION = cdk.Duration.days(14)
 SWEEP_RATE = cdk.Duration.minutes(5)
@@ -318,7 +320,7 @@ class VideoStack(cdk.Stack):
                 ],
                 resources=[stream_arn],
             ),
-            iam.PolicyStatement(actions=["events:PutEvents"], resources=[self.bus.event_bus_arn]),
+            publish_statement(self.bus.event_bus_arn, VIDEO_SOURCE),
             iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[dead_letters.queue_arn]),
         ):
             role.add_to_policy(statement)

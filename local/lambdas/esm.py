@@ -323,10 +323,17 @@ class EventSourceMappings:
         except ValueError:
             return False, None
 
+    def _source_client(self, mapping: Mapping, service: str) -> Any:
+        """Lambda reads an event source with the function's execution role: IAM checks it as AWS does."""
+        function = self._service.store.get(mapping.config["FunctionArn"])
+        role = function.latest.config.get("Role")
+        cloud = self._service.cloud
+        return cloud.client_as(role, function.name, service) if role else cloud.client(service)
+
     def _poll_sqs(self, mapping: Mapping) -> None:
         config = mapping.config
         source = SqsSource(
-            self._service.cloud.client("sqs"), config["EventSourceArn"], self._service.cloud.region
+            self._source_client(mapping, "sqs"), config["EventSourceArn"], self._service.cloud.region
         )
         stop = mapping.stop_event
         while not stop.is_set():
@@ -361,7 +368,7 @@ class EventSourceMappings:
         config = mapping.config
         cloud = self._service.cloud
         source = DynamoDbStreamSource(
-            cloud.client("dynamodbstreams"),
+            self._source_client(mapping, "dynamodbstreams"),
             config["EventSourceArn"],
             config.get("StartingPosition", "TRIM_HORIZON"),
             cloud.region,

@@ -53,6 +53,7 @@ class WorkerSpec:
     memory_mb: int
     environment: dict[str, str]
     log_group: str
+    credentials: dict[str, str] = field(default_factory=dict)  # the execution role's session, as STS issues
 
 
 @dataclass
@@ -141,6 +142,7 @@ class Worker:
         env = {key: os.environ[key] for key in ("PATH", "HOME", "LANG", "TMPDIR") if key in os.environ}
         env.update(spec.environment)
         env.update(base_env)
+        env.update(spec.credentials)
         env.update(
             {
                 "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,

@@ -580,6 +580,9 @@ class LambdaService:
             memory_mb=int(config["MemorySize"]),
             environment=dict((config.get("Environment") or {}).get("Variables") or {}),
             log_group=(config.get("LoggingConfig") or {}).get("LogGroup", f"/aws/lambda/{function.name}"),
+            credentials=self.cloud.iam.session(config["Role"], function.name).environment()
+            if config.get("Role")
+            else {},
         )
         try:
             return self.pool.invoke(

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.plugin import PluginStack
+from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
 from infra.naming import resource_name
 from infra.subscriptions import Subscription
@@ -106,11 +107,7 @@ class TitlesPluginStack(PluginStack):
         attach_routes(self, stage, self.feedback_api.function, FEEDBACK_ROUTES, "*/*/videos/*")
 
     def _put_events(self, source: str) -> iam.PolicyStatement:
-        return iam.PolicyStatement(
-            actions=["events:PutEvents"],
-            resources=[self.bus.event_bus_arn],
-            conditions={"StringEquals": {"events:source": source}},
-        )
+        return publish_statement(self.bus.event_bus_arn, source)
 
     def _allow(self, role: iam.IRole, bucket_arn: str, guardrail: bedrock.CfnGuardrail | None) -> None:
         self.books.grant_read_write_data(role)

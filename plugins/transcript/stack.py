@@ -11,6 +11,7 @@ from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
 from infra.constructs.plugin import PluginStack
+from infra.constructs.publishing import grant_publish
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge_resource
 from infra.naming import resource_name
@@ -97,13 +98,7 @@ class TranscriptPluginStack(PluginStack):
             f"{bucket_arn}/{deferred}",
             "One deferred invocation per video; only that file under the plugin's own prefix can be deleted.",
         )
-        completion.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["events:PutEvents"],
-                resources=[self.bus.event_bus_arn],
-                conditions={"StringEquals": {"events:source": plugin_source("transcript")}},
-            )
-        )
+        grant_publish(completion.function, self.bus.event_bus_arn, plugin_source("transcript"))
         for role in (self.service_function.role, completion.role):
             assert role is not None
             acknowledge_resource(

@@ -25,8 +25,10 @@ class BusTap:
             "QueueArn"
         ]
         rules = cloud.client("events")
-        rules.put_rule(Name=f"{name}-everything", EventBusName=bus_name(stage),
-                       EventPattern=json.dumps({"source": [{"prefix": "svideo."}]}))  # fmt: skip
+        pattern = json.dumps({"source": [{"prefix": "svideo."}]})
+        rule_arn = rules.put_rule(Name=f"{name}-everything", EventBusName=bus_name(stage),
+                                  EventPattern=pattern)["RuleArn"]  # fmt: skip
+        allow_rule_to_send(cloud, self.queue_url, arn, rule_arn)
         rules.put_targets(Rule=f"{name}-everything", EventBusName=bus_name(stage),
                           Targets=[{"Id": "q", "Arn": arn}])  # fmt: skip
 
@@ -49,6 +51,15 @@ class BusTap:
             for e in self.drain()
             if e["detail"].get("video_id") == video_id and detail_type in (None, e["detail-type"])
         ]
+
+
+def allow_rule_to_send(cloud: LocalCloud, queue_url: str, queue_arn: str, rule_arn: str) -> None:
+    """The queue policy a rule's SQS target needs, as on AWS (what CDK's `SqsQueue` target adds)."""
+    statement = {"Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+                 "Action": "sqs:SendMessage", "Resource": queue_arn,
+                 "Condition": {"ArnEquals": {"aws:SourceArn": rule_arn}}}  # fmt: skip
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [statement]})
+    cloud.client("sqs").set_queue_attributes(QueueUrl=queue_url, Attributes={"Policy": policy})
 
 
 def put_event(cloud: LocalCloud, event: dict[str, Any], stage: str = STAGE) -> str:

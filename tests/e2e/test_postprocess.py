@@ -28,6 +28,7 @@ from local.platform_client import poll
 from services.postprocess import config
 from services.postprocess.ffmpeg import Ffmpeg
 from services.postprocess.storage import S3Storage
+from tests.e2e.conftest import allow_rule_to_send
 from tests.media import make_ivs_recording
 
 pytestmark = pytest.mark.e2e
@@ -87,11 +88,12 @@ def platform(local_cloud: LocalCloud, deploy_assembly: Callable[..., Any], assem
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
-    events.put_rule(
+    rule_arn = events.put_rule(
         Name="e2e-postprocess-outcomes",
         EventBusName=bus_name("dev"),
         EventPattern=json.dumps({"source": ["svideo.postprocess"]}),
-    )
+    )["RuleArn"]
+    allow_rule_to_send(local_cloud, queue_url, queue_arn, rule_arn)
     events.put_targets(
         Rule="e2e-postprocess-outcomes", EventBusName=bus_name("dev"), Targets=[{"Id": "q", "Arn": queue_arn}]
     )

@@ -18,7 +18,7 @@ from infra.naming import bus_name
 from local.cloud import LocalCloud
 from local.platform_client import poll
 from tests.conftest import DeployAssembly
-from tests.e2e.conftest import put_event
+from tests.e2e.conftest import allow_rule_to_send, put_event
 from tests.unit.video.support import event
 
 pytestmark = pytest.mark.e2e
@@ -130,11 +130,12 @@ def test_given_a_recording_when_applied_then_its_status_change_reaches_the_bus_t
         "QueueArn"
     ]
     bus = bus_name("dev")
-    events.put_rule(
+    rule_arn = events.put_rule(
         Name="outbox-watch",
         EventBusName=bus,
         EventPattern=json.dumps({"source": ["svideo.video"], "detail-type": ["Video.StatusChanged"]}),
-    )
+    )["RuleArn"]
+    allow_rule_to_send(local_cloud, queue_url, queue_arn, rule_arn)
     events.put_targets(Rule="outbox-watch", EventBusName=bus, Targets=[{"Id": "watch", "Arn": queue_arn}])
     video_id = f"vid-{uuid.uuid4().hex[:12]}"
     raw = event("Recording.Ended", video_id=video_id)

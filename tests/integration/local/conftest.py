@@ -12,6 +12,7 @@ from local.cloud import LocalCloud
 from local.contracts import LocalService
 from local.ecs import EcsService
 from local.eventbridge import install
+from local.iam import Mode
 from local.lambdas import LambdaService
 from tests.integration.local.helpers import StartCloud
 
@@ -28,8 +29,11 @@ def start_cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartCloud
             *services: Callable[[LocalCloud], LocalService],
             lambdas: Any = None,
             events: dict[str, float] | None = None,
+            iam: Mode = "off",
         ) -> LocalCloud:
-            local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0)
+            # These clouds are made of fake parts to test one service's mechanics; IAM has its own tests
+            # (tests/integration/local/test_iam.py) and the full cloud (tests/e2e) runs with it enforced.
+            local = LocalCloud(tmp_path_factory.mktemp("cloud"), port=0, iam_mode=iam)
             if lambdas is not None:
                 local.lambdas = lambdas
             for make in services:

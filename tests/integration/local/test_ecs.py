@@ -31,6 +31,19 @@ def cloud(start_cloud: StartCloud) -> LocalCloud:
     return local
 
 
+def task_role(cloud: LocalCloud) -> str:
+    iam = cloud.client("iam")
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+             "Principal": {"Service": "ecs-tasks.amazonaws.com"}}]}  # fmt: skip
+    try:
+        return str(iam.get_role(RoleName="task")["Role"]["Arn"])
+    except iam.exceptions.NoSuchEntityException:
+        arn = str(iam.create_role(RoleName="task", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"])
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+    iam.put_role_policy(RoleName="task", PolicyName="s3", PolicyDocument=json.dumps(policy))
+    return arn
+
+
 def register(cloud: LocalCloud, family: str, command: list[str] | None) -> None:
     container: dict[str, Any] = {
         "name": "main",
@@ -44,6 +57,7 @@ def register(cloud: LocalCloud, family: str, command: list[str] | None) -> None:
         container["command"] = command
     cloud.client("ecs").register_task_definition(
         family=family,
+        taskRoleArn=task_role(cloud),  # the task's credentials, as ECS hands them to the containers
         containerDefinitions=[container],
         requiresCompatibilities=["FARGATE"],
         networkMode="awsvpc",

@@ -22,6 +22,16 @@ class FakeLambdas:
         return self._result
 
 
+class FakeIam:
+    """Allows every call and records what the pipe asked IAM for (role, actions)."""
+
+    def __init__(self) -> None:
+        self.checks: list[tuple[str | None, list[str]]] = []
+
+    def require_role(self, role_arn: str | None, session: str, checks: list[Any], *, operation: str) -> None:
+        self.checks.append((role_arn, [check.action for check in checks]))
+
+
 class FakeCloud:
     region = "us-east-1"
     tasks = None
@@ -29,6 +39,7 @@ class FakeCloud:
     def __init__(self, lambdas: FakeLambdas) -> None:
         self.lambdas = lambdas
         self.state_dir = Path("/nonexistent")
+        self.iam = FakeIam()
 
 
 def record(body: str, message_id: str = "m1") -> dict[str, Any]:
@@ -47,6 +58,7 @@ def pipe(**extra: Any) -> dict[str, Any]:
     return {
         "Name": "p",
         "Arn": "arn:aws:pipes:us-east-1:1:pipe/p",
+        "RoleArn": "arn:aws:iam::1:role/pipe",
         "Source": "arn:aws:sqs:us-east-1:1:q",
         "Target": "arn:aws:lambda:us-east-1:1:function:target",
         **extra,

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.contracts import LambdaInvoker, LocalService, TargetDelivery, TaskRunner
+from local.contracts import LambdaInvoker, LocalService, MetricSink, TargetDelivery, TaskRunner
 from local.gateway import Gateway, InternalHandler
 
 log = logging.getLogger("svideo.local")
@@ -40,6 +40,7 @@ class LocalCloud:
         self.lambdas: LambdaInvoker | None = None
         self.tasks: TaskRunner | None = None
         self.targets: TargetDelivery | None = None
+        self.metrics: MetricSink | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._started: list[LocalService] = []

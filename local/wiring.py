@@ -28,6 +28,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("websocket", "local.websocket", "WebSocketService"),
     ("ivs", "local.ivs", "IvsService"),
     ("web", "local.web", "WebService"),
+    ("cloudwatch", "local.cloudwatch", "CloudWatchService"),
 )
 ALL_PARTS = tuple(part for part, _, _ in PARTS)
 
@@ -83,6 +84,8 @@ def _attach(cloud: LocalCloud, part: str, component: Any) -> None:
         cloud.lambdas = component
     elif part == "ecs":
         cloud.tasks = component
+    elif part == "cloudwatch":
+        cloud.metrics = component
     if hasattr(component, "signing_names") and hasattr(component, "handle"):
         cloud.add_service(component)
 

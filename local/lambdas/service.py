@@ -581,8 +581,9 @@ class LambdaService:
             environment=dict((config.get("Environment") or {}).get("Variables") or {}),
             log_group=(config.get("LoggingConfig") or {}).get("LogGroup", f"/aws/lambda/{function.name}"),
         )
+        metrics = self.cloud.metrics
         try:
-            return self.pool.invoke(
+            outcome = self.pool.invoke(
                 spec,
                 payload,
                 reserved_concurrency=function.reserved_concurrency,
@@ -591,11 +592,21 @@ class LambdaService:
                 client_context=client_context,
             )
         except Throttled as exc:
+            if metrics is not None:
+                metrics.lambda_invoked(function.name, duration_ms=None, error=False, throttled=True)
             raise AwsError(
                 "TooManyRequestsException",
                 f"{exc} (Reason: ReservedFunctionConcurrentInvocationLimitExceeded)",
                 429,
             ) from exc
+        if metrics is not None:
+            metrics.lambda_invoked(
+                function.name,
+                duration_ms=outcome.duration_ms,
+                error=outcome.error is not None,
+                throttled=False,
+            )
+        return outcome
 
     # -- asynchronous invocation ---------------------------------------------------------------------------
     def _invoke_config(self, function: Function, qualifier: str | None) -> dict[str, Any]:

@@ -103,6 +103,7 @@ def handle_message(message: TaskStoppedMessage, settings: ServiceSettings, ports
     reason = death_reason(task)
     if task.lastStatus != "STOPPED" or reason is None:
         return None
+    metrics.add_metric(name="FargateTasksFailed", unit="Count", value=1)
     job = job_of(task)
     outcome = recover_stranded(
         job, reason=reason, compute="fargate", output_bucket=settings.media_bucket, ports=ports

@@ -69,7 +69,9 @@ def dead_letter_references(stacks: Iterable[cdk.Stack]) -> DeadLetterReferences:
     for stack in stacks:
         for resource in resources(stack):
             for attribute in _REFERENCING.get(resource.cfn_resource_type, ()):
-                for value in _dead_letter_values(stack.resolve(getattr(resource, attribute, None))):
+                # Keyed by the property's own name: a function's `DeadLetterConfig` is the property itself.
+                value_of = {attribute.replace("_", ""): stack.resolve(getattr(resource, attribute, None))}
+                for value in _dead_letter_values(value_of):
                     found.add(stack, value)
     return found
 

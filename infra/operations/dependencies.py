@@ -4,6 +4,7 @@ not by list order; each still deploys alone (`cdk deploy -e <stack>`) once what 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import aws_cdk as cdk
@@ -39,13 +40,23 @@ def _named(stack: cdk.Stack) -> dict[str, set[str]]:
     return names
 
 
-def _buses_used(stack: cdk.Stack) -> set[str]:
-    return {
+def _buses_used(stack: cdk.Stack, known: set[str]) -> set[str]:
+    """Buses its rules sit on, and buses its policies name (`event-bus/<name>`: it publishes there)."""
+    used = {
         value
         for resource in resources(stack)
         if resource.cfn_resource_type == "AWS::Events::Rule"
         and isinstance(value := stack.resolve(getattr(resource, "event_bus_name", None)), str)
     }
+    policies = json.dumps(
+        [
+            stack.resolve(getattr(resource, attribute, None))
+            for resource in resources(stack)
+            for attribute in ("policy_document", "policies")
+            if resource.cfn_resource_type in ("AWS::IAM::Policy", "AWS::IAM::Role")
+        ]
+    )
+    return used | {name for name in known if f"event-bus/{name}" in policies}
 
 
 def declare_parameter_dependencies(stacks: Sequence[cdk.Stack]) -> dict[str, set[str]]:
@@ -57,7 +68,7 @@ def declare_parameter_dependencies(stacks: Sequence[cdk.Stack]) -> dict[str, set
         references = dead_letter_references([stack])
         wants = {
             "parameter": _parameters_read(stack),
-            "bus": _buses_used(stack),
+            "bus": _buses_used(stack, {bus for names in produced.values() for bus in names["bus"]}),
             "queue": references.names,
         }
         for path, names in produced.items():

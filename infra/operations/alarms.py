@@ -17,6 +17,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.operations import catalog
@@ -38,6 +39,7 @@ _REFERENCING = {
     "AWS::Scheduler::Schedule": ("target",),
 }
 _ALARM_NAME_LIMIT = 255
+DEAD_LETTER_METADATA = "svideo:dead-letter-queue-of"
 
 
 @dataclass
@@ -91,8 +93,17 @@ def _dead_letter_values(node: Any) -> Iterator[Any]:
                 yield from _dead_letter_values(value)
 
 
+def mark_dead_letter_queue(queue: sqs.IQueue, of: str) -> None:
+    """Declares a queue a DLQ even when no resource of the app names it yet (the bus's shared DLQ)."""
+    resource = queue.node.default_child
+    assert isinstance(resource, cdk.CfnResource), "mark the queue created in this app"
+    resource.add_metadata(DEAD_LETTER_METADATA, of)
+
+
 def is_dead_letter_queue(queue: cdk.CfnResource, references: DeadLetterReferences) -> bool:
     stack = cdk.Stack.of(queue)
+    if queue.get_metadata(DEAD_LETTER_METADATA):
+        return True
     if stack.get_logical_id(queue) in references.local.get(stack.node.path, set()):
         return True
     name = stack.resolve(getattr(queue, "queue_name", None))

@@ -41,12 +41,12 @@ BUILT_IN_PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 API_TIMEOUT_SECONDS = 30
 # Each milestone of the video's life, the part that emits it, and the prefix of that part's function logs.
 MILESTONES: tuple[tuple[str, str, str], ...] = (
-    ("Broadcast.Started", "channel service (IVS events)", "ChannelStack-IvsEvents"),
-    ("Recording.Ended", "channel service (IVS events)", "ChannelStack-IvsEvents"),
-    ("Video.StatusChanged", "video service (catalog events)", "VideoStack-CatalogEvents"),
+    ("Broadcast.Started", "channel service (IVS events)", "ChannelStack-*-IvsEvents"),
+    ("Recording.Ended", "channel service (IVS events)", "ChannelStack-*-IvsEvents"),
+    ("Video.StatusChanged", "video service (catalog events)", "VideoStack-*-CatalogEvents"),
     ("Video.Processed", "postprocess service", "PostprocessStack-"),
     ("Lifecycle.Completed", "plugins lifecycle", "PluginsStack-"),
-    ("Video.Published", "video service (catalog events)", "VideoStack-CatalogEvents"),
+    ("Video.Published", "video service (catalog events)", "VideoStack-*-CatalogEvents"),
 )
 
 

@@ -20,7 +20,7 @@ from services.postprocess.job import Job, JobOutcome, Ports, recover_stranded
 from services.postprocess.ledger import DynamoLedger
 from services.postprocess.storage import S3Storage
 from shared.events import EventPublisher
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 
 class _Loose(BaseModel):
@@ -123,5 +123,5 @@ def _record_handler(record: TaskStoppedMessage) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     runtime()
     return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(_record_handler), processor=processor, context=context
     )

@@ -49,7 +49,7 @@ def build_app(outdir: str | None = None, context: dict[str, Any] | None = None) 
     app = cdk.App(outdir=outdir, context={ASSET_METADATA: True, **(context or {})})
     stage = str(app.node.try_get_context("stage") or "dev")
     env = cdk.Environment(account=os.getenv("CDK_DEFAULT_ACCOUNT"), region=os.getenv("CDK_DEFAULT_REGION"))
-    # The stage is in every stack's id and name (`VideoStack-prod`): stages deploy side by side in one account.
+    # The stage is in every stack's id and name (`VideoStack-prod`): stages deploy side by side in an account.
     stacks = [factory(app, stack_name(stack_id, stage), stage=stage, env=env) for stack_id, factory in STACKS]
     operations = next(stack for stack in stacks if isinstance(stack, OperationsStack))
     add_operations(stacks, operations)

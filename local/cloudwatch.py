@@ -1,6 +1,6 @@
 """CloudWatch locally: metrics collected as AWS collects them, and the deployed alarms evaluated on them.
 
-- the EMF lines functions print (Powertools Metrics) are read from their logs, as CloudWatch Logs extracts them;
+- the EMF lines functions print (Powertools Metrics) are read from their logs, as CloudWatch Logs does;
 - Lambda's own metrics (Invocations, Errors, Throttles, Duration) come from the runtime, per invocation;
 - SQS queue depth (ApproximateNumberOfMessagesVisible) is sampled from the queues on every tick;
 - alarms (`PutMetricAlarm`, from the templates) stay in moto; every tick evaluates each one with CloudWatch's
@@ -143,7 +143,7 @@ def emf_datapoints(message: str) -> list[Datapoint]:
 
 
 class LogScanner:
-    """Reads the function logs (`<state>/logs/*.log`, JSON lines) from where it stopped; EMF lines → metrics."""
+    """Reads the function logs (`<state>/logs/*.log`, JSON lines) from where it stopped: EMF → metrics."""
 
     def __init__(self, logs_dir: Path, store: MetricStore) -> None:
         self._dir = logs_dir
@@ -211,15 +211,15 @@ def statistic(values: Sequence[float], name: str) -> float:
 class Evaluation:
     state: str  # OK | ALARM | INSUFFICIENT_DATA
     reason: str
-    datapoints: list[tuple[float, float | None]]  # (period start, value or None when missing)
+    datapoints: list[tuple[int, float | None]]  # (period start, value or None when missing)
 
 
 def evaluate(alarm: Mapping[str, Any], points: Iterable[Datapoint], now: float) -> Evaluation:
     """One evaluation of a metric alarm (the DescribeAlarms shape) on its metric's datapoints at `now`.
 
     The evaluation range is the last `EvaluationPeriods` periods up to the one `now` falls in; a period with
-    no datapoint is missing. `TreatMissingData`: `missing` (the default) and `ignore` judge on the periods that
-    have data, and with none at all go to INSUFFICIENT_DATA (`missing`) or keep the state (`ignore`);
+    no datapoint is missing. `TreatMissingData`: `missing` (the default) and `ignore` judge on the periods
+    that have data, and with none at all go to INSUFFICIENT_DATA (`missing`) or keep the state (`ignore`);
     `breaching`/`notBreaching` count missing periods as bad/good. ALARM when at least `DatapointsToAlarm`
     (default: `EvaluationPeriods`) of the judged periods breach, otherwise OK.
     """
@@ -240,8 +240,12 @@ def evaluate(alarm: Mapping[str, Any], points: Iterable[Datapoint], now: float) 
     values = [(start, statistic(by_period[start], stat) if by_period[start] else None) for start in starts]
     present = [value for _, value in values if value is not None]
     if not present and missing in ("missing", "ignore"):
-        state = "INSUFFICIENT_DATA" if missing == "missing" else str(alarm.get("StateValue", "INSUFFICIENT_DATA"))
-        return Evaluation(state, f"no datapoints in the last {periods} period(s) of {period}s ({missing})", values)
+        state = (
+            "INSUFFICIENT_DATA" if missing == "missing" else str(alarm.get("StateValue", "INSUFFICIENT_DATA"))
+        )
+        return Evaluation(
+            state, f"no datapoints in the last {periods} period(s) of {period}s ({missing})", values
+        )
     if missing == "breaching":
         breaching = sum(1 for _, value in values if value is None or compare(value, threshold))
     elif missing == "notBreaching":
@@ -257,13 +261,15 @@ def evaluate(alarm: Mapping[str, Any], points: Iterable[Datapoint], now: float) 
         )
         return Evaluation("ALARM", reason, values)
     reason = (
-        f"Threshold Crossed: {breaching} out of the last {periods} datapoints [{shown}] {words} the threshold "
-        f"({threshold}); fewer than {needed} needed for ALARM."
+        f"Threshold Crossed: {breaching} out of the last {periods} datapoints [{shown}] {words} the "
+        f"threshold ({threshold}); fewer than {needed} needed for ALARM."
     )
     return Evaluation("OK", reason, values)
 
 
-def notification(alarm: Mapping[str, Any], old: str, new: Evaluation, region: str, now: float) -> dict[str, Any]:
+def notification(
+    alarm: Mapping[str, Any], old: str, new: Evaluation, region: str, now: float
+) -> dict[str, Any]:
     """The JSON CloudWatch publishes to an alarm's SNS topic on a state change."""
     return {
         "AlarmName": alarm["AlarmName"],
@@ -336,8 +342,10 @@ class CloudWatchService:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
-    # -- what other parts report -------------------------------------------------------------------------------
-    def lambda_invoked(self, function_name: str, *, duration_ms: float | None, error: bool, throttled: bool) -> None:
+    # -- what other parts report ------------------------------------------------------------------------
+    def lambda_invoked(
+        self, function_name: str, *, duration_ms: float | None, error: bool, throttled: bool
+    ) -> None:
         """Lambda's metrics for one invocation (AWS/Lambda, dimension FunctionName)."""
         dimensions = {"FunctionName": function_name}
         if throttled:
@@ -348,7 +356,7 @@ class CloudWatchService:
         if duration_ms is not None:
             self.store.put("AWS/Lambda", "Duration", dimensions, duration_ms, unit="Milliseconds")
 
-    # -- the timer -----------------------------------------------------------------------------------------------
+    # -- the timer --------------------------------------------------------------------------------------
     def _loop(self) -> None:
         while not self._stop.wait(self.tick_seconds):
             try:
@@ -371,12 +379,18 @@ class CloudWatchService:
                 )["Attributes"]
                 dimensions = {"QueueName": url.rsplit("/", 1)[-1]}
                 self.store.put(
-                    "AWS/SQS", "ApproximateNumberOfMessagesVisible", dimensions,
-                    int(attributes["ApproximateNumberOfMessages"]), unit="Count",
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesVisible",
+                    dimensions,
+                    int(attributes["ApproximateNumberOfMessages"]),
+                    unit="Count",
                 )
                 self.store.put(
-                    "AWS/SQS", "ApproximateNumberOfMessagesNotVisible", dimensions,
-                    int(attributes["ApproximateNumberOfMessagesNotVisible"]), unit="Count",
+                    "AWS/SQS",
+                    "ApproximateNumberOfMessagesNotVisible",
+                    dimensions,
+                    int(attributes["ApproximateNumberOfMessagesNotVisible"]),
+                    unit="Count",
                 )
 
     def evaluate_alarms(self, now: float) -> list[tuple[str, str, str]]:
@@ -400,7 +414,10 @@ class CloudWatchService:
                     StateValue=result.state,
                     StateReason=result.reason[:1023],
                     StateReasonData=json.dumps(
-                        {"version": "1.0", "recentDatapoints": [v for _, v in result.datapoints if v is not None]}
+                        {
+                            "version": "1.0",
+                            "recentDatapoints": [v for _, v in result.datapoints if v is not None],
+                        }
                     ),
                 )
                 if result.state != old:

@@ -2,9 +2,10 @@
 
     python scripts/deploy_check.py [--stage prod] [-c postprocess.image_uri=<uri>]
 
-Checks AWS credentials (STS GetCallerIdentity) and a region, the CDK bootstrap of that account and region (the
-SSM parameter `cdk bootstrap` writes), and Docker with arm64 builds, which only PostprocessStack's Fargate image
-needs (none when `-c postprocess.image_uri=` names a prebuilt image). Exit status 1 when something is missing.
+Checks AWS credentials (STS GetCallerIdentity) and a region, the CDK bootstrap of that account and region
+(the SSM parameter `cdk bootstrap` writes), and Docker with arm64 builds, which only PostprocessStack's
+Fargate image needs (none when `-c postprocess.image_uri=` names a prebuilt image). Exit status 1 when
+something is missing.
 """
 
 from __future__ import annotations
@@ -50,15 +51,19 @@ def credentials() -> tuple[Check, Check, str | None, str | None]:
             Check(
                 "credentials",
                 False,
-                f"none usable ({type(exc).__name__}: {exc}): set AWS_PROFILE, run `aws sso login`, or export keys",
+                f"none usable ({type(exc).__name__}: {exc}): "
+                "set AWS_PROFILE, run `aws sso login`, or export keys",
             ),
             region_check,
             None,
             region,
         )
-    return Check("credentials", True, f"{identity['Arn']} (account {identity['Account']})"), region_check, identity[
-        "Account"
-    ], region
+    return (
+        Check("credentials", True, f"{identity['Arn']} (account {identity['Account']})"),
+        region_check,
+        identity["Account"],
+        region,
+    )
 
 
 def bootstrap(account: str | None, region: str | None) -> Check:
@@ -69,7 +74,9 @@ def bootstrap(account: str | None, region: str | None) -> Check:
 
     command = f"`cdk bootstrap aws://{account}/{region}`"
     try:
-        value = boto3.client("ssm", region_name=region).get_parameter(Name=BOOTSTRAP_PARAMETER)["Parameter"]["Value"]
+        value = boto3.client("ssm", region_name=region).get_parameter(Name=BOOTSTRAP_PARAMETER)["Parameter"][
+            "Value"
+        ]
     except ClientError as exc:
         if exc.response["Error"]["Code"] == "ParameterNotFound":
             return Check("bootstrap", False, f"{account}/{region} is not bootstrapped: run {command}")
@@ -86,14 +93,16 @@ def docker(image_uri: str | None) -> Check:
         return Check("docker", True, f"not needed: PostprocessStack uses the prebuilt image {image_uri}")
     advice = (
         f"PostprocessStack builds its Fargate image (linux/arm64) with Docker; install Docker, or pass "
-        f"`-c {IMAGE_URI_CONTEXT}=<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`, or deploy the other "
-        "stacks only"
+        f"`-c {IMAGE_URI_CONTEXT}=<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`, "
+        "or deploy the other stacks only"
     )
     if shutil.which("docker") is None:
         return Check("docker", False, f"not found. {advice}")
     info = subprocess.run(["docker", "info", "--format", "{{.Architecture}}"], capture_output=True, text=True)
     if info.returncode != 0:
-        return Check("docker", False, f"installed but the daemon does not answer ({info.stderr.strip()}). {advice}")
+        return Check(
+            "docker", False, f"installed but the daemon does not answer ({info.stderr.strip()}). {advice}"
+        )
     native = info.stdout.strip() in ("aarch64", "arm64") or platform.machine() in ("aarch64", "arm64")
     if not native and not ARM64_BINFMT.exists():
         return Check(
@@ -121,7 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"deploy-check: missing {', '.join(missing)} (stage {args.stage})")
         return 1
-    print(f"deploy-check: ready; `cdk deploy --all -c stage={args.stage}` (stacks are named <Stack>-{args.stage})")
+    print(
+        f"deploy-check: ready; `cdk deploy --all -c stage={args.stage}` "
+        f"(stacks are named <Stack>-{args.stage})"
+    )
     return 0
 
 

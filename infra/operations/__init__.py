@@ -1,7 +1,7 @@
 """Operating the app: alarms and a dashboard added to every stack, stack dependencies from SSM reads.
 
-`add_operations(stacks, operations)` runs once in `infra.app.build_app`, after every stack is built, so a stack
-added to `STACKS` gets its alarms and dashboard without declaring them.
+`add_operations(stacks, operations)` runs once in `infra.app.build_app`, after every stack is built, so a
+stack added to `STACKS` gets its alarms and dashboard without declaring them.
 """
 
 from __future__ import annotations

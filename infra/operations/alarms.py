@@ -113,9 +113,7 @@ def is_dead_letter_queue(queue: cdk.CfnResource, references: DeadLetterReference
 class StackAlarms(Construct):
     """The alarms of one stack (construct `Operations` in it); `.alarms` in creation order."""
 
-    def __init__(
-        self, stack: cdk.Stack, *, topic: sns.ITopic, references: DeadLetterReferences
-    ) -> None:
+    def __init__(self, stack: cdk.Stack, *, topic: sns.ITopic, references: DeadLetterReferences) -> None:
         super().__init__(stack, "Operations")
         self.stack = stack
         self.action = actions.SnsAction(topic)
@@ -140,7 +138,12 @@ class StackAlarms(Construct):
 
     # -- one method per resource type ----------------------------------------------------------------------
     def _queue(self, queue: cdk.CfnResource, logical_id: str) -> None:
-        depth = _metric("AWS/SQS", "ApproximateNumberOfMessagesVisible", catalog.DLQ_DEPTH, QueueName=queue.get_att("QueueName").to_string())
+        depth = _metric(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            catalog.DLQ_DEPTH,
+            QueueName=queue.get_att("QueueName").to_string(),
+        )
         self._alarm(catalog.DLQ_DEPTH, logical_id, depth, f"dead-letter queue {logical_id}")
         self.widgets.setdefault("Dead-letter queue depth", []).append(depth)
 
@@ -180,7 +183,7 @@ class StackAlarms(Construct):
         dimensions = {"RuleName": self._rule_name(rule)}
         bus = self.stack.resolve(getattr(rule, "event_bus_name", None))
         if bus is not None and bus != "default":
-            dimensions["EventBusName"] = getattr(rule, "event_bus_name")
+            dimensions["EventBusName"] = _property(rule, "event_bus_name")
         failed = _metric("AWS/Events", "FailedInvocations", catalog.RULE_TARGET_FAILURES, **dimensions)
         self._alarm(catalog.RULE_TARGET_FAILURES, logical_id, failed, f"rule {logical_id}")
         self.widgets.setdefault("Rule target failures", []).append(failed)
@@ -190,13 +193,17 @@ class StackAlarms(Construct):
         if isinstance(name, str):
             return name
         # Ref of a rule on a custom bus is `<bus>|<rule>`.
-        return cdk.Fn.select(1, cdk.Fn.split("|", rule.ref)) if getattr(rule, "event_bus_name", None) else rule.ref
+        return (
+            cdk.Fn.select(1, cdk.Fn.split("|", rule.ref))
+            if getattr(rule, "event_bus_name", None)
+            else rule.ref
+        )
 
     def _http_api_stage(self, stage: cdk.CfnResource, logical_id: str) -> None:
         api = _http_api(self.stack, self.stack.resolve(getattr(stage, "api_id", None)))
         if api is None:
             return
-        dimensions = {"ApiId": getattr(stage, "api_id"), "Stage": getattr(stage, "stage_name")}
+        dimensions = {"ApiId": _property(stage, "api_id"), "Stage": _property(stage, "stage_name")}
         errors = _metric("AWS/ApiGateway", "5xx", catalog.API_5XX, **dimensions)
         latency = _metric("AWS/ApiGateway", "Latency", catalog.API_LATENCY, **dimensions)
         self._alarm(catalog.API_5XX, logical_id, errors, f"HTTP API stage {logical_id}")
@@ -209,7 +216,12 @@ class StackAlarms(Construct):
             metric = _metric(
                 "AWS/States", metric_name, catalog.STATE_MACHINE_FAILURES, StateMachineArn=machine.ref
             )
-            self._alarm(catalog.STATE_MACHINE_FAILURES, f"{logical_id}{metric_name}", metric, f"state machine {logical_id}")
+            self._alarm(
+                catalog.STATE_MACHINE_FAILURES,
+                f"{logical_id}{metric_name}",
+                metric,
+                f"state machine {logical_id}",
+            )
             self.widgets.setdefault("State machine failures", []).append(metric)
 
     # -- the alarm -----------------------------------------------------------------------------------------
@@ -236,7 +248,12 @@ _COMPARISON = {
     "GreaterThanThreshold": "GREATER_THAN_THRESHOLD",
     "GreaterThanOrEqualToThreshold": "GREATER_THAN_OR_EQUAL_TO_THRESHOLD",
 }
-_MISSING = {"missing": "MISSING", "notBreaching": "NOT_BREACHING", "breaching": "BREACHING", "ignore": "IGNORE"}
+_MISSING = {
+    "missing": "MISSING",
+    "notBreaching": "NOT_BREACHING",
+    "breaching": "BREACHING",
+    "ignore": "IGNORE",
+}
 
 
 def _metric(namespace: str, name: str, kind: AlarmKind, **dimensions: str) -> cloudwatch.Metric:
@@ -247,6 +264,12 @@ def _metric(namespace: str, name: str, kind: AlarmKind, **dimensions: str) -> cl
         statistic=kind.statistic,
         period=cdk.Duration.seconds(kind.period_s),
     )
+
+
+def _property(resource: cdk.CfnResource, name: str) -> str:
+    """An L1 property by its Python name (the value or its token), whatever the resource's class."""
+    value: Any = getattr(resource, name, None)
+    return str(value)
 
 
 def _http_api(stack: cdk.Stack, api_ref: Any) -> cdk.CfnResource | None:

@@ -1,4 +1,4 @@
-"""What the platform alarms on: one `AlarmKind` per runbook entry in docs/operations.md, and the custom metrics.
+"""What the platform alarms on: one `AlarmKind` per runbook entry in docs/operations.md; custom metrics.
 
 Thresholds, periods and missing-data treatment live here, not in the stacks, so every stack (and any stack
 added later) gets the same alarms, and the local cloud evaluates exactly these definitions.

@@ -60,7 +60,7 @@ def _buses_used(stack: cdk.Stack, known: set[str]) -> set[str]:
 
 
 def declare_parameter_dependencies(stacks: Sequence[cdk.Stack]) -> dict[str, set[str]]:
-    """`stack.add_stack_dependency(producer)` for every producer a stack reads from; returns name → producers."""
+    """`add_stack_dependency(producer)` for every producer a stack reads from; returns name → producers."""
     produced = {stack.node.path: _named(stack) for stack in stacks}
     by_path = {stack.node.path: stack for stack in stacks}
     declared: dict[str, set[str]] = {}
@@ -75,6 +75,8 @@ def declare_parameter_dependencies(stacks: Sequence[cdk.Stack]) -> dict[str, set
             if path == stack.node.path:
                 continue
             if any(wants[kind] & names[kind] for kind in wants):
-                stack.add_stack_dependency(by_path[path], "reads what it publishes (SSM parameters, bus, DLQ)")
+                stack.add_stack_dependency(
+                    by_path[path], "reads what it publishes (SSM parameters, bus, DLQ)"
+                )
                 declared.setdefault(stack.node.path, set()).add(path)
     return declared

@@ -150,9 +150,9 @@ class ChannelStack(cdk.Stack):
         acknowledge(
             bucket,
             "AwsSolutions-S1",
-            "No access logs: only IVS writes and svideo's roles read (public access blocked, TLS only), and raw "
-            "recordings expire; the app creates no trail, so an account that needs an object-level audit enables "
-            "CloudTrail S3 data events itself (docs/operations.md).",
+            "No access logs: only IVS writes and svideo's roles read (public access blocked, TLS only), raw "
+            "recordings expire; the app creates no trail: an account that needs an object-level audit "
+            "enables CloudTrail S3 data events itself (docs/operations.md).",
         )
         ignore_lint(bucket, "W3045", "Bucket policy is CDK's enforce_ssl statement; no ACLs are used.")
         return bucket

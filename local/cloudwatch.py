@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("svideo.local.cloudwatch")
 
 TICK_SECONDS = 2.0
-RETENTION_SECONDS = 24 * 3600
+QUEUE_SAMPLE_SECONDS = 10.0  # AWS publishes SQS metrics per minute; every 10 s keeps the store small
+RETENTION_SECONDS = 3 * 3600  # the longest alarm window is 3 periods of 15 minutes
 REGION_NAMES = {"us-east-1": "US East (N. Virginia)"}  # how CloudWatch names the region in notifications
 Dimensions = tuple[tuple[str, str], ...]
 INITIAL_REASON = "Unchecked: Initial alarm creation"
@@ -326,6 +327,7 @@ class CloudWatchService:
         self._logs = LogScanner(cloud.state_dir / "logs", self.store)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._sampled_at = 0.0
         cloud.add_internal_route("GET", "/_svideo/metrics", self._metrics_route)
 
     # -- LocalService ----------------------------------------------------------------------------------------
@@ -365,33 +367,35 @@ class CloudWatchService:
                 log.exception("cloudwatch tick failed")
 
     def tick(self, now: float | None = None) -> None:
+        now = now or time.time()
         self._logs.scan()
-        self._sample_queues()
-        self.evaluate_alarms(now or time.time())
+        if now - self._sampled_at >= QUEUE_SAMPLE_SECONDS:
+            self._sampled_at = now
+            self._sample_queues()
+        self.evaluate_alarms(now)
 
     def _sample_queues(self) -> None:
-        sqs = self.cloud.client("sqs")
-        for url in sqs.list_queues().get("QueueUrls", []):
-            with contextlib.suppress(Exception):  # a queue deleted between list and read
-                attributes = sqs.get_queue_attributes(
-                    QueueUrl=url,
-                    AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-                )["Attributes"]
-                dimensions = {"QueueName": url.rsplit("/", 1)[-1]}
-                self.store.put(
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesVisible",
-                    dimensions,
-                    int(attributes["ApproximateNumberOfMessages"]),
-                    unit="Count",
-                )
-                self.store.put(
-                    "AWS/SQS",
-                    "ApproximateNumberOfMessagesNotVisible",
-                    dimensions,
-                    int(attributes["ApproximateNumberOfMessagesNotVisible"]),
-                    unit="Count",
-                )
+        """Depths read from moto's queues in this process: an API call per queue every tick would load the
+        gateway for nothing."""
+        from moto.sqs.models import sqs_backends
+
+        backend = sqs_backends[self.cloud.account_id][self.cloud.region]
+        for name, queue in list(backend.queues.items()):
+            dimensions = {"QueueName": name}
+            self.store.put(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesVisible",
+                dimensions,
+                queue.approximate_number_of_messages,
+                unit="Count",
+            )
+            self.store.put(
+                "AWS/SQS",
+                "ApproximateNumberOfMessagesNotVisible",
+                dimensions,
+                queue.approximate_number_of_messages_not_visible,
+                unit="Count",
+            )
 
     def evaluate_alarms(self, now: float) -> list[tuple[str, str, str]]:
         """Evaluates every metric alarm; returns the (name, old, new) state changes it made."""

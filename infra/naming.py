@@ -11,6 +11,14 @@ def resource_name(stage: str, *parts: str) -> str:
     return "-".join([stage, PROJECT, *parts])
 
 
+def stack_name(stack_id: str, stage: str) -> str:
+    """The deployed name of one of the app's stacks: `stack_name("VideoStack", "prod")` → `VideoStack-prod`.
+
+    The stage is part of the name (and of the `cdk ls` id), so two stages deploy side by side in one account.
+    """
+    return f"{stack_id}-{stage}"
+
+
 def bus_name(stage: str) -> str:
     return resource_name(stage)
 
@@ -60,6 +68,12 @@ class VideoParameter(StrEnum):
     API_ID = "video/http-api-id"
     API_URL = "video/api-url"
     API_AUTHORIZER_ID = "video/http-api-authorizer-id"
+
+
+class OperationsParameter(StrEnum):
+    """SSM parameters the operations stack publishes: every stack's alarms notify this stage's topic."""
+
+    ALARM_TOPIC_ARN = "operations/alarm-topic-arn"
 
 
 def parameter_name(stage: str, key: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-from local.contracts import EventPutter, LambdaInvoker, LocalService, TargetDelivery, TaskRunner
+from local.contracts import EventPutter, LambdaInvoker, LocalService, MetricSink, TargetDelivery, TaskRunner
 from local.gateway import Gateway, InternalHandler
 from local.iam import MODES, IamEnforcer, Mode
 
@@ -53,6 +53,7 @@ class LocalCloud:
         # The buses in-process: how the emulated AWS services (IVS, ECS) emit their `aws.*` events, which
         # PutEvents refuses from callers as AWS does.
         self.events: EventPutter | None = None
+        self.metrics: MetricSink | None = None
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._started: list[LocalService] = []

@@ -65,6 +65,13 @@ class EventPutter(Protocol):
         """PutEvents semantics in-process: the API's request entries in, its response shape out."""
 
 
+class MetricSink(Protocol):
+    def lambda_invoked(
+        self, function_name: str, *, duration_ms: float | None, error: bool, throttled: bool
+    ) -> None:
+        """One invocation's AWS/Lambda metrics (Invocations, Errors, Throttles, Duration)."""
+
+
 class DeliveryError(Exception):
     def __init__(self, code: str, message: str, *, retryable: bool) -> None:
         super().__init__(f"{code}: {message}")

@@ -41,12 +41,12 @@ BUILT_IN_PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 API_TIMEOUT_SECONDS = 30
 # Each milestone of the video's life, the part that emits it, and the prefix of that part's function logs.
 MILESTONES: tuple[tuple[str, str, str], ...] = (
-    ("Broadcast.Started", "channel service (IVS events)", "ChannelStack-IvsEvents"),
-    ("Recording.Ended", "channel service (IVS events)", "ChannelStack-IvsEvents"),
-    ("Video.StatusChanged", "video service (catalog events)", "VideoStack-CatalogEvents"),
+    ("Broadcast.Started", "channel service (IVS events)", "ChannelStack-*-IvsEvents"),
+    ("Recording.Ended", "channel service (IVS events)", "ChannelStack-*-IvsEvents"),
+    ("Video.StatusChanged", "video service (catalog events)", "VideoStack-*-CatalogEvents"),
     ("Video.Processed", "postprocess service", "PostprocessStack-"),
     ("Lifecycle.Completed", "plugins lifecycle", "PluginsStack-"),
-    ("Video.Published", "video service (catalog events)", "VideoStack-CatalogEvents"),
+    ("Video.Published", "video service (catalog events)", "VideoStack-*-CatalogEvents"),
 )
 
 
@@ -142,10 +142,11 @@ def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
     endpoint = cli._endpoint(directory)
     stacks = cli._internal(directory, "GET", "stacks")["stacks"]
     say(f"local cloud ready at {endpoint} in {time.monotonic() - started:.0f}s; {len(stacks)} stacks:")
+    width = max((len(stack["name"]) for stack in stacks), default=0)
     for stack in stacks:
         skipped = [r for r in stack["resources"] if r["status"] == "skipped"]
         note = f", skipped: {', '.join(r['type'] for r in skipped)}" if skipped else ""
-        say(f"  {stack['name']:<22} {stack['status']} ({len(stack['resources'])} resources{note})")
+        say(f"  {stack['name']:<{width}} {stack['status']} ({len(stack['resources'])} resources{note})")
     return endpoint
 
 

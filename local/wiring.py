@@ -30,6 +30,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("web", "local.web", "WebService"),
     ("schemas", "local.schemas", "SchemasService"),
     ("cloudformation", "local.cloudformation", "CloudFormationService"),
+    ("cloudwatch", "local.cloudwatch", "CloudWatchService"),
 )
 ALL_PARTS = tuple(part for part, _, _ in PARTS)
 
@@ -85,6 +86,8 @@ def _attach(cloud: LocalCloud, part: str, component: Any) -> None:
         cloud.lambdas = component
     elif part == "ecs":
         cloud.tasks = component
+    elif part == "cloudwatch":
+        cloud.metrics = component
     if part == "ivs":  # IAM conditions on aws:ResourceTag/* read the channels' and keys' tags
         cloud.iam.tag_sources["ivs"] = component.resource_tags
     if hasattr(component, "signing_names") and hasattr(component, "handle"):

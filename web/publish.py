@@ -1,7 +1,7 @@
 """Publishes the web app to AWS: the app's files and a config.json into the WebStack bucket, then a CloudFront
 invalidation. Run after `cdk deploy` (it reads the stacks' SSM parameters and the WebStack outputs):
 
-    python web/publish.py --stage dev [--stack WebStack] [--dry-run]
+    python web/publish.py --stage dev [--stack WebStack-dev] [--dry-run]
 
 Credentials and region come from the usual AWS environment (profile, SSO, role).
 """
@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from infra.naming import WEB_CONFIG, parameter_name
+from infra.naming import WEB_CONFIG, parameter_name, stack_name
 from local.web import SERVED, WEB_ROOT
 
 # Names are not content-hashed, so browsers revalidate every file (ETag → 304): a publish is seen at once.
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--stage", default="dev")
     parser.add_argument(
-        "--stack", default="WebStack", help="the WebStack's name (outputs BucketName, DistributionId)"
+        "--stack", help="the web stack's name (outputs BucketName, DistributionId); default WebStack-<stage>"
     )
     parser.add_argument(
         "--dry-run", action="store_true", help="print config.json and the files, upload nothing"
@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not (WEB_ROOT / "vendor" / "hls.mjs").is_file():
         raise SystemExit("web/vendor/hls.mjs is missing: run web/vendor.sh first")
-    target = target_of(session.client("cloudformation"), args.stack)
+    target = target_of(session.client("cloudformation"), args.stack or stack_name("WebStack", args.stage))
     written = publish(session.client("s3"), session.client("cloudfront"), target, config)
     print(f"published {len(written)} files to s3://{target.bucket}; invalidated {target.distribution_id}")
 

@@ -43,8 +43,6 @@ ROUTES: tuple[tuple[str, str, bool], ...] = (
     ("POST", "/channels/{id}/stream-key/rotate", True),
     ("DELETE", "/channels/{id}", True),
 )
-# Stacks whose SSM parameters this one reads (the HTTP API and its authorizer, the user pool): deploy order.
-READS_FROM = ("CoreStack", "IdentityStack", "VideoStack")
 
 
 def ivs_channel_prefix(stage: str) -> str:
@@ -98,10 +96,6 @@ class ChannelStack(cdk.Stack):
         self.api_function = self._api_function()
         self.events_function = self._events_function(window)
         self._routes()
-        for stack_id in READS_FROM:
-            other = scope.node.try_find_child(stack_id)
-            if isinstance(other, cdk.Stack):
-                self.add_dependency(other)
         publish_parameters(
             self,
             stage,
@@ -159,7 +153,9 @@ class ChannelStack(cdk.Stack):
         acknowledge(
             bucket,
             "AwsSolutions-S1",
-            "Only IVS writes here and svideo functions read; CloudTrail S3 data events are the access audit.",
+            "No access logs: only IVS writes and svideo's roles read (public access blocked, TLS only), raw "
+            "recordings expire; the app creates no trail: an account that needs an object-level audit "
+            "enables CloudTrail S3 data events itself (docs/operations.md).",
         )
         ignore_lint(bucket, "W3045", "Bucket policy is CDK's enforce_ssl statement; no ACLs are used.")
         return bucket

@@ -14,6 +14,7 @@ from constructs import Construct
 from infra.constructs.parameters import publish_parameters
 from infra.nag import acknowledge, ignore_lint
 from infra.naming import CoreParameter, bus_name, resource_name, schema_registry_name
+from infra.operations.alarms import mark_dead_letter_queue
 
 ARCHIVE_RETENTION = cdk.Duration.days(90)
 DLQ_RETENTION = cdk.Duration.days(14)
@@ -79,6 +80,7 @@ class CoreStack(cdk.Stack):
             enforce_ssl=True,
             retention_period=DLQ_RETENTION,
         )
+        mark_dead_letter_queue(dlq, "the svideo bus's rule targets, in whichever stack owns the rule")
         # Rules of this bus, in whichever stack owns them, may dead-letter here.
         dlq.add_to_resource_policy(
             iam.PolicyStatement(

@@ -20,6 +20,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
+from infra.constructs.images import prebuilt_or_built
 from infra.constructs.packaging import ffmpeg_layer
 from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
@@ -236,12 +237,15 @@ class PostprocessStack(cdk.Stack):
         )
         self.task_definition.add_container(
             config.FARGATE_CONTAINER_NAME,
-            image=ecs.ContainerImage.from_asset(
-                str(REPO_ROOT),
-                file="services/postprocess/Dockerfile",
-                platform=ecr_assets.Platform.LINUX_ARM64,
-                exclude=_IMAGE_EXCLUDE,
-                ignore_mode=cdk.IgnoreMode.DOCKER,
+            image=prebuilt_or_built(
+                self,
+                lambda: ecs.ContainerImage.from_asset(
+                    str(REPO_ROOT),
+                    file="services/postprocess/Dockerfile",
+                    platform=ecr_assets.Platform.LINUX_ARM64,
+                    exclude=_IMAGE_EXCLUDE,
+                    ignore_mode=cdk.IgnoreMode.DOCKER,
+                ),
             ),
             # Also in the image; stated here because the local cloud runs the command, not the image.
             command=["python", "-m", "services.postprocess.task"],

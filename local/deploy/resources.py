@@ -132,9 +132,7 @@ def _vpc_keys(value: Any) -> Any:
 
 RECORDED_ONLY = (
     "AWS::CDK::Metadata",
-    "AWS::CloudWatch::Alarm",
     "AWS::CloudWatch::CompositeAlarm",
-    "AWS::CloudWatch::Dashboard",
     "AWS::Logs::MetricFilter",
     "AWS::Logs::SubscriptionFilter",
     "AWS::Logs::ResourcePolicy",
@@ -420,6 +418,59 @@ def _subscription(ctx: ResourceContext, props: dict[str, Any]) -> Created:
         ReturnSubscriptionArn=True,
     )
     return response["SubscriptionArn"], {}
+
+
+# ---------------------------------------------------------------- CloudWatch (local.cloudwatch evaluates)
+
+_ALARM_PROPERTIES = (
+    "AlarmDescription",
+    "ActionsEnabled",
+    "AlarmActions",
+    "OKActions",
+    "InsufficientDataActions",
+    "MetricName",
+    "Namespace",
+    "Statistic",
+    "ExtendedStatistic",
+    "Dimensions",
+    "Period",
+    "Unit",
+    "EvaluationPeriods",
+    "DatapointsToAlarm",
+    "Threshold",
+    "ComparisonOperator",
+    "TreatMissingData",
+    "Metrics",
+)
+_ALARM_NUMBERS = {"Period": int, "EvaluationPeriods": int, "DatapointsToAlarm": int, "Threshold": float}
+
+
+@handles(
+    "AWS::CloudWatch::Alarm",
+    upsert=True,
+    delete=lambda ctx, name, props: ctx.client("cloudwatch").delete_alarms(AlarmNames=[name]),
+)
+def _alarm(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    name = props.get("AlarmName") or ctx.name(255)
+    request = {key: props[key] for key in _ALARM_PROPERTIES if key in props}
+    for key, kind in _ALARM_NUMBERS.items():
+        if key in request:
+            request[key] = kind(request[key])
+    if "ActionsEnabled" in request:
+        request["ActionsEnabled"] = str(request["ActionsEnabled"]).lower() == "true"
+    ctx.client("cloudwatch").put_metric_alarm(AlarmName=name, **request)
+    return name, {"Arn": ctx.arn("cloudwatch", f"alarm:{name}")}
+
+
+@handles(
+    "AWS::CloudWatch::Dashboard",
+    upsert=True,
+    delete=lambda ctx, name, props: ctx.client("cloudwatch").delete_dashboards(DashboardNames=[name]),
+)
+def _dashboard(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    name = props.get("DashboardName") or ctx.name(255)
+    ctx.client("cloudwatch").put_dashboard(DashboardName=name, DashboardBody=_json(props["DashboardBody"]))
+    return name, {}
 
 
 # ---------------------------------------------------------------- DynamoDB, S3, SSM, Secrets, KMS, Logs

@@ -584,8 +584,9 @@ class LambdaService:
             if config.get("Role")
             else {},
         )
+        metrics = self.cloud.metrics
         try:
-            return self.pool.invoke(
+            outcome = self.pool.invoke(
                 spec,
                 payload,
                 reserved_concurrency=function.reserved_concurrency,
@@ -594,11 +595,21 @@ class LambdaService:
                 client_context=client_context,
             )
         except Throttled as exc:
+            if metrics is not None:
+                metrics.lambda_invoked(function.name, duration_ms=None, error=False, throttled=True)
             raise AwsError(
                 "TooManyRequestsException",
                 f"{exc} (Reason: ReservedFunctionConcurrentInvocationLimitExceeded)",
                 429,
             ) from exc
+        if metrics is not None:
+            metrics.lambda_invoked(
+                function.name,
+                duration_ms=outcome.duration_ms,
+                error=outcome.error is not None,
+                throttled=False,
+            )
+        return outcome
 
     # -- asynchronous invocation ---------------------------------------------------------------------------
     def _invoke_config(self, function: Function, qualifier: str | None) -> dict[str, Any]:

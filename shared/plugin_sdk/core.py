@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import logging
 import os
 import re
 from collections.abc import Callable, Mapping
@@ -19,8 +18,8 @@ from shared.events.base import Meta
 from shared.events.plugins import PluginCompleted, PluginError, PluginInvoked
 from shared.events.publisher import EventPublisher, Publisher
 from shared.events.registry import parse_event
+from shared.observability import logger as log
 
-log = logging.getLogger(__name__)
 DEFERRED_FILE = "deferred-invocation.json"
 MEDIA_BUCKET_ENV = "MEDIA_BUCKET"
 _PLUGIN_NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")  # as PluginName and VideoId in shared.events.base
@@ -250,15 +249,29 @@ def plugin_handler(
 
 
 def _run_one(fn: PluginFunction, client: PluginClient, invocation: PluginInvoked) -> None:
+    # Every line the plugin logs (with shared.observability's logger) carries the lifecycle's correlation id.
+    log.set_correlation_id(invocation.meta.correlation_id)
+    log.append_keys(plugin=client.name, video_id=invocation.video_id, invocation_id=invocation.invocation.id)
+    try:
+        _report(fn, client, invocation)
+    finally:
+        log.set_correlation_id(None)
+        log.remove_keys(["plugin", "video_id", "invocation_id"])
+
+
+def _report(fn: PluginFunction, client: PluginClient, invocation: PluginInvoked) -> None:
     try:
         output = fn(invocation)
     except PluginFailure as failure:
+        log.warning("invocation failed", extra={"code": failure.code})
         client.fail(invocation, failure.code, failure.message)
         return
     except Exception as exc:  # the plugin's own bug: report it rather than let the deadline find out
+        log.exception("plugin raised; reported as failed")
         client.fail(invocation, type(exc).__name__, str(exc) or "unhandled error")
         return
     if isinstance(output, Deferred):
-        log.info("invocation deferred", extra={"plugin": client.name, "video_id": invocation.video_id})
+        log.info("invocation deferred")
         return
     client.complete(invocation, output)
+    log.info("invocation completed")

@@ -68,7 +68,7 @@ def ssm(
     """CoreStack, IdentityStack and VideoStack deployed once for this module; reads their SSM parameters."""
     outdir = tmp_path_factory.mktemp("video-assembly")
     build_app(outdir=str(outdir)).synth()
-    deploy_assembly(outdir, stacks=["CoreStack", "IdentityStack", "VideoStack"])
+    deploy_assembly(outdir, stacks=["CoreStack-dev", "IdentityStack-dev", "VideoStack-dev"])
 
     def read(name: str) -> str:
         value: str = _client(local_cloud, "ssm").get_parameter(Name=f"/svideo/dev/{name}")["Parameter"][

@@ -15,11 +15,13 @@ from infra.constructs.consumer import QueueConsumer
 from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
 from infra.nag import add_nag_gate, ignore_lint
+from infra.naming import stack_name
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe_queue
 
 # What `build_app` reads for the stacks' environment (as `cdk synth` exports them).
 CONSUMER_STACK = "ConsumerFixtureStack"
+STAGE = "dev"  # cdk.json's default stage, which the app fixture synthesizes
 ENV_VARIABLES = ("CDK_DEFAULT_ACCOUNT", "CDK_DEFAULT_REGION")
 RECORDING_ENDED = Subscription(
     name="fixture-recording-ended",
@@ -38,7 +40,11 @@ class Synthesized:
     app: cdk.App
 
     def template(self, stack_id: str) -> dict[str, Any]:
-        return json.loads((self.outdir / f"{stack_id}.template.json").read_text())
+        """`stack_id` as in `infra.app.STACKS` (`VideoStack`, synthesized `VideoStack-<stage>`), or named."""
+        path = self.outdir / f"{stack_id}.template.json"
+        if not path.is_file():
+            path = self.outdir / f"{stack_name(stack_id, STAGE)}.template.json"
+        return json.loads(path.read_text())
 
     def assertions(self, stack_id: str) -> Template:
         return Template.from_json(self.template(stack_id))

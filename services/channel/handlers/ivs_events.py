@@ -13,7 +13,7 @@ from services.channel.broadcasts import IvsChange, handle_ivs_change
 from services.channel.handlers.dependencies import events_dependencies
 from shared.events import parse_event
 from shared.events.aws import IvsRecordingStateChange, IvsStreamStateChange
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -48,5 +48,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> Any:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(record_handler), processor=processor, context=context
     )

@@ -18,7 +18,7 @@ from services.genai.ports import TitleWriter
 from services.genai.s3_bucket import BucketArtefacts
 from shared.events import parse_event
 from shared.events.video import TitlesRegenerateRequested
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -60,5 +60,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(record_handler), processor=processor, context=context
     )

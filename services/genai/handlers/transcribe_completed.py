@@ -20,7 +20,7 @@ from services.genai.s3_store import S3ArtefactStore
 from services.genai.transcribe_jobs import answers, deferred_ref_of, video_id_of_media
 from shared.events import parse_event
 from shared.events.aws import TranscribeJobStateChange
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 from shared.plugin_sdk import DeferredInvocations, PluginClient, PluginFailure
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -74,5 +74,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(record_handler), processor=processor, context=context
     )

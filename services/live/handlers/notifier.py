@@ -17,7 +17,7 @@ from services.live.poster import ManagementApiPoster
 from services.live.repository import DynamoConnectionStore
 from services.live.settings import notifier_settings
 from shared.events import parse_event
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -53,5 +53,5 @@ def record_handler(record: SQSRecord) -> None:
 @metrics.log_metrics
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(record_handler), processor=processor, context=context
     )

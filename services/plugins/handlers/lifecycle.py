@@ -26,7 +26,7 @@ from services.plugins.lifecycle import DeadlineMessage, LifecycleService
 from services.plugins.tokens import TokenSigner
 from shared.events import EventContractError, EventPublisher, PluginCompleted, VideoProcessed, parse_event
 from shared.events.plugins import PLUGIN_SOURCE_PREFIX
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -94,5 +94,5 @@ def _record_handler(record: SQSRecord) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     service()  # fail fast on a bad environment, before any record is touched
     return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(_record_handler), processor=processor, context=context
     )

@@ -21,7 +21,7 @@ from services.postprocess.launcher import EcsLauncher
 from services.postprocess.ledger import DynamoLedger
 from services.postprocess.storage import S3Storage
 from shared.events import Envelope, EventPublisher, RecordingEnded
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 
 class RecordingEndedMessage(SqsRecordModel):
@@ -85,5 +85,5 @@ def _record_handler(record: RecordingEndedMessage) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     runtime()  # fail fast on a bad environment, before any record is touched
     return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(_record_handler), processor=processor, context=context
     )

@@ -20,7 +20,7 @@ from services.postprocess.job import Job, JobOutcome, Ports, recover_stranded
 from services.postprocess.ledger import DynamoLedger
 from services.postprocess.storage import S3Storage
 from shared.events import EventPublisher
-from shared.observability import logger, metrics, tracer
+from shared.observability import correlated, logger, metrics, tracer
 
 
 class _Loose(BaseModel):
@@ -103,6 +103,7 @@ def handle_message(message: TaskStoppedMessage, settings: ServiceSettings, ports
     reason = death_reason(task)
     if task.lastStatus != "STOPPED" or reason is None:
         return None
+    metrics.add_metric(name="FargateTasksFailed", unit="Count", value=1)
     job = job_of(task)
     outcome = recover_stranded(
         job, reason=reason, compute="fargate", output_bucket=settings.media_bucket, ports=ports
@@ -122,5 +123,5 @@ def _record_handler(record: TaskStoppedMessage) -> None:
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     runtime()
     return process_partial_response(
-        event=event, record_handler=_record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(_record_handler), processor=processor, context=context
     )

@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from services.video.changes import change_for, channel_fact
 from services.video.handlers.dependencies import catalog_dependencies
 from shared.events import parse_event
-from shared.observability import logger, tracer
+from shared.observability import correlated, logger, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -42,5 +42,5 @@ def record_handler(record: SQSRecord) -> None:
 @tracer.capture_lambda_handler
 def handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event=event, record_handler=correlated(record_handler), processor=processor, context=context
     )

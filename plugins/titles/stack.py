@@ -56,8 +56,19 @@ def regenerate_subscription(stage: str) -> Subscription:
 
 
 # The PII types Bedrock blocks in titles, descriptions and tags (the local detector's categories).
-PII_ENTITIES = ("EMAIL", "PHONE", "URL", "NAME", "ADDRESS", "CREDIT_DEBIT_CARD_NUMBER", "IP_ADDRESS",
-                "US_SOCIAL_SECURITY_NUMBER", "US_BANK_ACCOUNT_NUMBER", "INTERNATIONAL_BANK_ACCOUNT_NUMBER")  # fmt: skip
+PII_ENTITIES = (
+    "EMAIL",
+    "PHONE",
+    "URL",
+    "NAME",
+    "ADDRESS",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "IP_ADDRESS",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "US_BANK_ACCOUNT_NUMBER",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+)
+
 
 class TitlesPluginStack(PluginStack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:

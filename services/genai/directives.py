@@ -8,7 +8,9 @@ from dataclasses import dataclass
 
 from services.genai import guardrails
 
-_SHORTER = re.compile(r"\b(shorter|short|shorten|concise|brief|briefer|fewer words|too long|snappier)\b", re.I)
+_SHORTER = re.compile(
+    r"\b(shorter|short|shorten|concise|brief|briefer|fewer words|too long|snappier)\b", re.I
+)
 _LONGER = re.compile(r"\b(longer|more detail(ed)?|more descriptive|too short|expand|fuller)\b", re.I)
 _FORMAL = re.compile(r"\b(more formal|formal|professional|serious|businesslike)\b", re.I)
 _CASUAL = re.compile(r"\b(casual|informal|fun|funnier|playful|catchy|catchier|friendlier|relaxed)\b", re.I)
@@ -19,10 +21,25 @@ _LIKE = re.compile(rf"\b(?:like|similar to|closer to|more like|prefer|keep)\s+(?
 _AVOID = re.compile(rf"\b(?:not|drop|reject|remove|no|hate|without)\s+(?:the\s+)?{_REF}", re.I)
 _INCLUDE = re.compile(
     r"\b(?:include|including|mention|mentioning|use|add|with|about|name|feature)\s+(?:the\s+)?(?:words?\s+)?"
-    r"[\"'\u201c]?(?P<words>[^\W\d_][\w' -]{1,40}?)[\"'\u201d]?(?=$|[.,;!?]|\s+(?:and|but|please|too|instead)\b)",
+    r"[\"'\u201c]?(?P<words>[^\W\d_][\w' -]{1,40}?)[\"'\u201d]?"
+    r"(?=$|[.,;!?]|\s+(?:and|but|please|too|instead)\b)",
     re.I,
 )
-_FILLER = {"it", "them", "this", "that", "something", "more", "the", "a", "an", "word", "words", "title", "please"}
+_FILLER = {
+    "it",
+    "them",
+    "this",
+    "that",
+    "something",
+    "more",
+    "the",
+    "a",
+    "an",
+    "word",
+    "words",
+    "title",
+    "please",
+}
 
 
 @dataclass(frozen=True)
@@ -66,5 +83,5 @@ def parse(feedback: str) -> Directives:
 
 
 def rejected_by(feedback: str, latest_titles: list[str]) -> list[str]:
-    """The latest round's titles the feedback turns down ("not 2", "drop the first"); the others stay eligible."""
+    """The latest round's titles the feedback turns down ("not 2", "drop the first"); others stay eligible."""
     return [latest_titles[n - 1] for n in parse(feedback).avoid if 0 < n <= len(latest_titles)]

@@ -80,8 +80,13 @@ class PresidioDetector:
         personal: set[str] = set()
         engine = self._engine()
         for text in texts:
-            results = [r for r in engine.analyze(text=text, language="en", entities=[*PATTERN_ENTITIES,
-                       "PERSON", "LOCATION"]) if r.score >= self._min_score]  # fmt: skip
+            results = [
+                r
+                for r in engine.analyze(
+                    text=text, language="en", entities=[*PATTERN_ENTITIES, "PERSON", "LOCATION"]
+                )
+                if r.score >= self._min_score
+            ]
             beside_contact = any(r.entity_type != "PERSON" and r.entity_type != "LOCATION" for r in results)
             for result in results:
                 if result.entity_type == "LOCATION" and not beside_contact:

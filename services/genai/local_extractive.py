@@ -30,21 +30,133 @@ MIN_TITLES = 3
 TAG_LIMIT = 10
 TITLE_MAX_CHARS = 80
 _SENTENCE_END = re.compile("(?<=[.!?\u3002\uff01\uff1f])\\s+")
-_SMALL_WORDS = {"a", "an", "the", "and", "or", "with", "of", "for", "to", "in", "on", "at", "by", "from", "vs"}
+_SMALL_WORDS = {
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "with",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "at",
+    "by",
+    "from",
+    "vs",
+}
 # Chunk roots and words that are about the broadcast, not its topic.
 _GENERIC = {
-    "today", "tonight", "welcome", "thing", "things", "everything", "something", "stream", "live", "time",
-    "video", "show", "guy", "guys", "everyone", "folk", "folks", "hello", "thanks", "okay", "yeah", "chat",
-    "idea", "way", "end", "lot", "bit", "minute", "minutes", "second", "seconds", "hour", "viewer", "viewers",
-    "question", "questions", "answer", "answers", "coffee", "morning", "evening", "afternoon", "night",
-    "week", "day", "people", "one", "ones", "kind", "part", "trick", "try", "side", "hand", "hands", "item",
-    "agenda", "plan", "proposal", "test", "choice", "record", "timer", "anything", "air", "middle", "top",
-    "sentence", "sentences", "stuff", "start", "channel", "episode", "session", "case", "price", "train",
-    "beginner", "beginners", "back", "hey", "works", "work",
-}  # fmt: skip
-_DROP_MODIFIERS = {"new", "old", "same", "other", "main", "whole", "few", "next", "last", "first", "regular",
-                   "common", "short", "own", "great", "good", "little", "big", "simple"}  # fmt: skip
-_GREETING = re.compile(r"^(hi|hello|hey|good (morning|afternoon|evening)|welcome|what's up|okay|right|so)\b", re.I)
+    "today",
+    "tonight",
+    "welcome",
+    "thing",
+    "things",
+    "everything",
+    "something",
+    "stream",
+    "live",
+    "time",
+    "video",
+    "show",
+    "guy",
+    "guys",
+    "everyone",
+    "folk",
+    "folks",
+    "hello",
+    "thanks",
+    "okay",
+    "yeah",
+    "chat",
+    "idea",
+    "way",
+    "end",
+    "lot",
+    "bit",
+    "minute",
+    "minutes",
+    "second",
+    "seconds",
+    "hour",
+    "viewer",
+    "viewers",
+    "question",
+    "questions",
+    "answer",
+    "answers",
+    "coffee",
+    "morning",
+    "evening",
+    "afternoon",
+    "night",
+    "week",
+    "day",
+    "people",
+    "one",
+    "ones",
+    "kind",
+    "part",
+    "trick",
+    "try",
+    "side",
+    "hand",
+    "hands",
+    "item",
+    "agenda",
+    "plan",
+    "proposal",
+    "test",
+    "choice",
+    "record",
+    "timer",
+    "anything",
+    "air",
+    "middle",
+    "top",
+    "sentence",
+    "sentences",
+    "stuff",
+    "start",
+    "channel",
+    "episode",
+    "session",
+    "case",
+    "price",
+    "train",
+    "beginner",
+    "beginners",
+    "back",
+    "hey",
+    "works",
+    "work",
+}
+_DROP_MODIFIERS = {
+    "new",
+    "old",
+    "same",
+    "other",
+    "main",
+    "whole",
+    "few",
+    "next",
+    "last",
+    "first",
+    "regular",
+    "common",
+    "short",
+    "own",
+    "great",
+    "good",
+    "little",
+    "big",
+    "simple",
+}
+_GREETING = re.compile(
+    r"^(hi|hello|hey|good (morning|afternoon|evening)|welcome|what's up|okay|right|so)\b", re.I
+)
 
 
 @dataclass(frozen=True)
@@ -56,37 +168,195 @@ class Kind:
 
 
 KINDS = (
-    Kind("recipe", "Recipe",
-         frozenset({"cook", "bake", "recipe", "oven", "flour", "simmer", "chop", "ingredient", "dough", "soup",
-                    "bread", "fry", "blend", "serve", "loaf", "starter", "salt", "garlic", "crust", "stir"}),
-         frozenset({"recipe", "cooking", "baking"})),
-    Kind("lesson", "Lesson",
-         frozenset({"lesson", "learn", "study", "teach", "student", "beginner", "verb", "grammar", "puzzle",
-                    "trap", "opening", "sentence"}), frozenset({"lesson", "tutorial"})),
-    Kind("practice", "Practice",
-         frozenset({"practice", "practise", "metronome", "scale", "drill", "rehearse", "solo", "improvise",
-                    "chord", "note"}), frozenset({"practice", "rehearsal"})),
-    Kind("meeting", "Meeting",
-         frozenset({"meeting", "council", "agenda", "vote", "motion", "committee", "resident", "proposal",
-                    "approve", "comment", "board"}), frozenset({"meeting", "hearing"})),
-    Kind("review", "Review",
-         frozenset({"review", "test", "verdict", "price", "battery", "pro", "con", "worth", "brand", "cheap",
-                    "quality"}), frozenset({"review"})),
-    Kind("q&a", "Q&A",
-         frozenset({"question", "answer", "ask", "asks", "viewer"}), frozenset({"q&a", "questions and answers"})),
-    Kind("workout", "Workout",
-         frozenset({"workout", "yoga", "stretch", "breathe", "exercise", "warm", "pose", "rep", "cardio",
-                    "routine", "spine", "rest"}), frozenset({"workout", "class", "routine"})),
-    Kind("playthrough", "Playthrough",
-         frozenset({"play", "game", "level", "speedrun", "checkpoint", "boss", "run", "jump", "reset", "skip"}),
-         frozenset({"speedrun", "playthrough"})),
-)  # fmt: skip
+    Kind(
+        "recipe",
+        "Recipe",
+        frozenset(
+            {
+                "cook",
+                "bake",
+                "recipe",
+                "oven",
+                "flour",
+                "simmer",
+                "chop",
+                "ingredient",
+                "dough",
+                "soup",
+                "bread",
+                "fry",
+                "blend",
+                "serve",
+                "loaf",
+                "starter",
+                "salt",
+                "garlic",
+                "crust",
+                "stir",
+            }
+        ),
+        frozenset({"recipe", "cooking", "baking"}),
+    ),
+    Kind(
+        "lesson",
+        "Lesson",
+        frozenset(
+            {
+                "lesson",
+                "learn",
+                "study",
+                "teach",
+                "student",
+                "beginner",
+                "verb",
+                "grammar",
+                "puzzle",
+                "trap",
+                "opening",
+                "sentence",
+            }
+        ),
+        frozenset({"lesson", "tutorial"}),
+    ),
+    Kind(
+        "practice",
+        "Practice",
+        frozenset(
+            {
+                "practice",
+                "practise",
+                "metronome",
+                "scale",
+                "drill",
+                "rehearse",
+                "solo",
+                "improvise",
+                "chord",
+                "note",
+            }
+        ),
+        frozenset({"practice", "rehearsal"}),
+    ),
+    Kind(
+        "meeting",
+        "Meeting",
+        frozenset(
+            {
+                "meeting",
+                "council",
+                "agenda",
+                "vote",
+                "motion",
+                "committee",
+                "resident",
+                "proposal",
+                "approve",
+                "comment",
+                "board",
+            }
+        ),
+        frozenset({"meeting", "hearing"}),
+    ),
+    Kind(
+        "review",
+        "Review",
+        frozenset(
+            {
+                "review",
+                "test",
+                "verdict",
+                "price",
+                "battery",
+                "pro",
+                "con",
+                "worth",
+                "brand",
+                "cheap",
+                "quality",
+            }
+        ),
+        frozenset({"review"}),
+    ),
+    Kind(
+        "q&a",
+        "Q&A",
+        frozenset({"question", "answer", "ask", "asks", "viewer"}),
+        frozenset({"q&a", "questions and answers"}),
+    ),
+    Kind(
+        "workout",
+        "Workout",
+        frozenset(
+            {
+                "workout",
+                "yoga",
+                "stretch",
+                "breathe",
+                "exercise",
+                "warm",
+                "pose",
+                "rep",
+                "cardio",
+                "routine",
+                "spine",
+                "rest",
+            }
+        ),
+        frozenset({"workout", "class", "routine"}),
+    ),
+    Kind(
+        "playthrough",
+        "Playthrough",
+        frozenset(
+            {"play", "game", "level", "speedrun", "checkpoint", "boss", "run", "jump", "reset", "skip"}
+        ),
+        frozenset({"speedrun", "playthrough"}),
+    ),
+)
 _KIND_WORDS = {"question", "answer", "cooking", "baking", "review", "lesson", "practice", "meeting"}
 _AUDIENCES = {"beginner", "kid", "child", "student", "everyone", "parent", "senior", "adult"}
-_KIND_NOUNS = {"lesson", "practice", "meeting", "review", "class", "routine", "workout", "stream", "show",
-               "session", "tutorial", "recipe", "speedrun", "playthrough", "q&a", "hearing"}  # fmt: skip
-_LIGHT_VERBS = {"be", "have", "go", "show", "need", "want", "let", "get", "do", "say", "grab", "feel",
-                "miss", "try", "look", "see", "spoke", "speak", "worry", "like", "use", "start"}
+_KIND_NOUNS = {
+    "lesson",
+    "practice",
+    "meeting",
+    "review",
+    "class",
+    "routine",
+    "workout",
+    "stream",
+    "show",
+    "session",
+    "tutorial",
+    "recipe",
+    "speedrun",
+    "playthrough",
+    "q&a",
+    "hearing",
+}
+_LIGHT_VERBS = {
+    "be",
+    "have",
+    "go",
+    "show",
+    "need",
+    "want",
+    "let",
+    "get",
+    "do",
+    "say",
+    "grab",
+    "feel",
+    "miss",
+    "try",
+    "look",
+    "see",
+    "spoke",
+    "speak",
+    "worry",
+    "like",
+    "use",
+    "start",
+}
 _HOW_TO = re.compile(r"\bhow to\s+(?P<rest>[^.,;:!?]{3,80})", re.I)
 _STRONG_HOW_TO = re.compile(r"\b(show|teach|tell)\s+you\s+how to\b|\blearn how to\b|\bthis is how to\b", re.I)
 
@@ -203,8 +473,10 @@ def _chunk_text(chunk: Any, articles: bool = False) -> tuple[str, tuple[str, ...
     if articles and len(chunk) and chunk[0].lower_ in ("a", "an", "the"):
         article = chunk[0].lower_
     tokens = [t for t in chunk if t.pos_ not in ("DET", "PRON") and t.dep_ not in ("poss", "predet")]
-    while tokens and ((tokens[0].lower_ in _DROP_MODIFIERS and tokens[0].pos_ == "ADJ")
-                      or tokens[0].pos_ in ("NUM", "PUNCT", "CCONJ")):  # fmt: skip
+    while tokens and (
+        (tokens[0].lower_ in _DROP_MODIFIERS and tokens[0].pos_ == "ADJ")
+        or tokens[0].pos_ in ("NUM", "PUNCT", "CCONJ")
+    ):
         tokens = tokens[1:]
     text = " ".join(t.text for t in tokens).replace(" 's", "'s").replace(" - ", "-")
     if article and tokens:
@@ -262,10 +534,13 @@ class ExtractiveTitleWriter:
         extractor = _extractor(language, 3)
         stop = extractor.stopword_set
         keyphrases = [
-            kp for kp, _ in extractor.extract_keywords(text)
-            if kp.split()[0].lower() not in stop and kp.split()[-1].lower() not in stop and not kp.isdigit()
+            kp
+            for kp, _ in extractor.extract_keywords(text)
+            if kp.split()[0].lower() not in stop
+            and kp.split()[-1].lower() not in stop
+            and not kp.isdigit()
             and not (len(kp.split()) == 1 and kp.lower() in _GENERIC)
-        ]  # fmt: skip
+        ]
         if not language.startswith("en"):
             return self._read_plain(sentences, keyphrases)
         nlp = _nlp()
@@ -299,13 +574,28 @@ class ExtractiveTitleWriter:
         phrases: dict[str, Phrase] = {}
         domain: Phrase | None = None
         audience: str | None = None
-        kind_word = next((w for w in sorted(kind.strong, key=len, reverse=True) if kind and re.search(
-            rf"\b{re.escape(w)}\b", lowered)), None) if kind else None  # fmt: skip
+        kind_word = (
+            next(
+                (
+                    w
+                    for w in sorted(kind.strong, key=len, reverse=True)
+                    if kind and re.search(rf"\b{re.escape(w)}\b", lowered)
+                ),
+                None,
+            )
+            if kind
+            else None
+        )
         actions: list[tuple[str, str, tuple[int, ...]]] = []
         for sentence, doc, position in zip(sentences, docs, range(len(docs)), strict=True):
-            intent = bool(re.search(r"\b(today|tonight|this (stream|session|afternoon|morning|evening|review)"
-                                    r"|all about|we are|we're|i am going|i'm going|i will|i'll|welcome to)\b",
-                                    sentence.text, re.I))  # fmt: skip
+            intent = bool(
+                re.search(
+                    r"\b(today|tonight|this (stream|session|afternoon|morning|evening|review)"
+                    r"|all about|we are|we're|i am going|i'm going|i will|i'll|welcome to)\b",
+                    sentence.text,
+                    re.I,
+                )
+            )
             for chunk in doc.noun_chunks:
                 root = chunk.root.lemma_.lower()
                 base, lemmas = _chunk_text(chunk)
@@ -314,11 +604,22 @@ class ExtractiveTitleWriter:
                 if root in _KIND_NOUNS:
                     if root in ("stream", "show", "session"):
                         continue
-                    modifiers = [t for t in chunk if t.i < chunk.root.i and t.pos_ in ("NOUN", "PROPN", "ADJ")
-                                 and t.lower_ not in _DROP_MODIFIERS and t.lemma_.lower() not in _KIND_WORDS
-                                 and not t.like_num]  # fmt: skip
-                    of = [c for p in chunk.root.children if p.dep_ == "prep" and p.lower_ == "of"
-                          for c in p.children if c.dep_ == "pobj"]  # fmt: skip
+                    modifiers = [
+                        t
+                        for t in chunk
+                        if t.i < chunk.root.i
+                        and t.pos_ in ("NOUN", "PROPN", "ADJ")
+                        and t.lower_ not in _DROP_MODIFIERS
+                        and t.lemma_.lower() not in _KIND_WORDS
+                        and not t.like_num
+                    ]
+                    of = [
+                        c
+                        for p in chunk.root.children
+                        if p.dep_ == "prep" and p.lower_ == "of"
+                        for c in p.children
+                        if c.dep_ == "pobj"
+                    ]
                     if modifiers and domain is None:
                         words = " ".join(t.text for t in modifiers)
                         domain = Phrase(words, tuple(t.lemma_.lower() for t in modifiers), sentence.evidence)
@@ -350,8 +651,10 @@ class ExtractiveTitleWriter:
                     weight += 1.0
                 if intent:
                     weight += 3.0 / (1 + 0.3 * position)
-                if any(kp.casefold() in full.casefold() or full.casefold() in kp.casefold()
-                       for kp in keyphrases[:8]):  # fmt: skip
+                if any(
+                    kp.casefold() in full.casefold() or full.casefold() in kp.casefold()
+                    for kp in keyphrases[:8]
+                ):
                     weight += 1.0
                 phrase.score = max(phrase.score, weight)
                 if len(full) > len(phrase.text) and len(full) <= 50:
@@ -365,12 +668,28 @@ class ExtractiveTitleWriter:
                         text = _chunk_text(chunk, articles=True)[0] if chunk is not None else ""
                         if text and objects[0].lemma_.lower() not in _GENERIC:
                             weight = (5.0 if intent else 0.0) - 0.3 * position
-                            actions.append((token.lemma_.lower(), _with_prep(objects[0], text), sentence.evidence,
-                                            weight))  # fmt: skip
+                            actions.append(
+                                (
+                                    token.lemma_.lower(),
+                                    _with_prep(objects[0], text),
+                                    sentence.evidence,
+                                    weight,
+                                )
+                            )
         topics = sorted(phrases.values(), key=lambda p: -p.score)
         actions.sort(key=lambda a: -a[3])
-        return Reading(list(sentences), kind, scores, topics, domain, how_to,
-                       [(v, o, e) for v, o, e, _ in actions], keyphrases, kind_word, audience)  # fmt: skip
+        return Reading(
+            list(sentences),
+            kind,
+            scores,
+            topics,
+            domain,
+            how_to,
+            [(v, o, e) for v, o, e, _ in actions],
+            keyphrases,
+            kind_word,
+            audience,
+        )
 
     def _read_plain(self, sentences: Sequence[Sentence], keyphrases: list[str]) -> Reading:
         """Other languages: YAKE keyphrases only (spaCy's English model would misread them)."""
@@ -389,7 +708,9 @@ class ExtractiveTitleWriter:
         topics = [t for t in reading.topics if not _GREETING.match(t.text)][:6]
         domain = reading.domain
 
-        def add(title: str, evidence: tuple[int, ...], score: float, form: str, register: str = "neutral") -> None:
+        def add(
+            title: str, evidence: tuple[int, ...], score: float, form: str, register: str = "neutral"
+        ) -> None:
             title = re.sub(r"\s+", " ", title).strip(" -:\u2013\u2014\"'")
             if not evidence or not 8 <= len(title) <= TITLE_MAX_CHARS or len(title.split()) < 2:
                 return
@@ -400,6 +721,9 @@ class ExtractiveTitleWriter:
         for rank, (rest, evidence) in enumerate(reading.how_to):
             howto = title_case(rest, language)
             add(f"How to {howto}", evidence, 10.0 - rank, "how-to")
+            compact = _compact(rest)
+            if compact != rest:
+                add(f"How to {title_case(compact, language)}", evidence, 9.0 - rank, "how-to")
             add(f"Let's {howto}!", evidence, 4.0 - rank, "how-to", "casual")
             gerund = _gerund(rest.split()[0])
             if gerund:
@@ -411,8 +735,11 @@ class ExtractiveTitleWriter:
             base = 6.0 - rank + min(topic.score, 6) / 3
             if kind is not None and kind.name not in ("how-to",):
                 noun = title_case(reading.kind_word or kind.noun) if kind.name != "q&a" else "Q&A"
-                if (domain is not None and not set(domain.lemmas) & set(topic.lemmas)
-                        and kind.name not in ("q&a", "review", "recipe")):  # fmt: skip
+                if (
+                    domain is not None
+                    and not set(domain.lemmas) & set(topic.lemmas)
+                    and kind.name not in ("q&a", "review", "recipe")
+                ):
                     dom = title_case(domain.text, language)
                     both = tuple(dict.fromkeys(topic.evidence + domain.evidence))[:10]
                     add(f"{dom} {noun}: {name}", both, base + 3, "kind")
@@ -421,8 +748,12 @@ class ExtractiveTitleWriter:
                     if rank == 0:
                         add(f"{dom} {noun}", domain.evidence, base + 1, "kind")
                         if reading.audience:
-                            add(f"{dom} {noun} for {title_case(reading.audience)}", domain.evidence, base + 3.5,
-                                "kind")  # fmt: skip
+                            add(
+                                f"{dom} {noun} for {title_case(reading.audience)}",
+                                domain.evidence,
+                                base + 3.5,
+                                "kind",
+                            )
                 elif kind.name == "q&a":
                     add(f"{short} Q&A: Your Questions Answered", topic.evidence, base + 3, "kind", "casual")
                     add(f"{short} Q&A", topic.evidence, base + 2.5, "kind")
@@ -447,8 +778,12 @@ class ExtractiveTitleWriter:
             if gerund and obj.split()[0].lower() not in ("it", "them"):
                 add(title_case(f"{gerund} {obj}", language), evidence, bonus + 4.0 - rank * 0.5, "gerund")
                 if kind is None or kind.name in ("how-to", "recipe"):
-                    add(f"How to {title_case(verb + ' ' + obj, language)}", evidence,
-                        bonus + 3.5 - rank * 0.5, "how-to")  # fmt: skip
+                    add(
+                        f"How to {title_case(verb + ' ' + obj, language)}",
+                        evidence,
+                        bonus + 3.5 - rank * 0.5,
+                        "how-to",
+                    )
         if len(pool) < MIN_TITLES:
             for kp in reading.keyphrases[:10]:
                 cited = _cite(kp, reading.sentences)
@@ -456,8 +791,12 @@ class ExtractiveTitleWriter:
         if len(pool) < MIN_TITLES:
             for sentence in reading.sentences:
                 if not _GREETING.match(sentence.text):
-                    add(sentence.text.rstrip(".!?")[:TITLE_MAX_CHARS].rsplit(" ", 1)[0], sentence.evidence,
-                        -2.0, "topic")  # fmt: skip
+                    add(
+                        sentence.text.rstrip(".!?")[:TITLE_MAX_CHARS].rsplit(" ", 1)[0],
+                        sentence.evidence,
+                        -2.0,
+                        "topic",
+                    )
         return pool
 
     def _include(
@@ -474,35 +813,50 @@ class ExtractiveTitleWriter:
             for candidate in best:
                 if phrase.casefold() in candidate.title.casefold():
                     continue
-                title = f"{candidate.title.split(':')[0]}: {said}" if ":" in candidate.title else (
-                    f"{candidate.title} with {said}")  # fmt: skip
+                title = (
+                    f"{candidate.title.split(':')[0]}: {said}"
+                    if ":" in candidate.title
+                    else (f"{candidate.title} with {said}")
+                )
                 if len(title) <= TITLE_MAX_CHARS:
-                    extra.append(Candidate(title, tuple(dict.fromkeys(candidate.evidence + cited))[:10],
-                                           candidate.score, "include", candidate.register))  # fmt: skip
+                    extra.append(
+                        Candidate(
+                            title,
+                            tuple(dict.fromkeys(candidate.evidence + cited))[:10],
+                            candidate.score,
+                            "include",
+                            candidate.register,
+                        )
+                    )
         return extra
 
     # ------------------------------------------------------------------ ranking
 
-    def _rank(self, pool: list[Candidate], wanted: directives.Directives, request: TitleRequest) -> list[Candidate]:
+    def _rank(
+        self, pool: list[Candidate], wanted: directives.Directives, request: TitleRequest
+    ) -> list[Candidate]:
         previous = list(request.previous_titles)
         reference = previous[0] if previous else None
         liked = previous[wanted.like - 1] if wanted.like and 0 < wanted.like <= len(previous) else None
         liked_form = next((c.form for c in pool if liked and c.title.casefold() == liked.casefold()), None)
         rejected = {t.casefold() for t in request.rejected_titles}
+        reference_form = next(
+            (c.form for c in pool if reference and c.title.casefold() == reference.casefold()), None
+        )
 
         def score(c: Candidate) -> float:
             s = c.score
             n = len(c.title)
             if wanted.shorter:
-                s += 6.0 if reference is None or n < len(reference) else -6.0
-                s -= n / 12
+                s += 8.0 if reference is None or n < len(reference) else -8.0
+                s += 3.0 if c.form == reference_form else 0.0
             if wanted.longer:
-                s += 6.0 if reference is None or n > len(reference) else -6.0
-                s += n / 12
+                s += 8.0 if reference is None or n > len(reference) else -8.0
+                s += 3.0 if c.form == reference_form else 0.0
             if wanted.formal:
                 s += {"formal": 4.0, "neutral": 1.0, "casual": -5.0}[c.register]
             elif wanted.casual:
-                s += {"casual": 4.0, "neutral": 0.5, "formal": -3.0}[c.register]
+                s += {"casual": 7.0, "neutral": 0.5, "formal": -3.0}[c.register]
             elif c.register == "casual":
                 s -= 3.0
             if wanted.how_to:
@@ -519,8 +873,10 @@ class ExtractiveTitleWriter:
                 _jaccard(candidate.title, r) >= 0.8 for r in request.rejected_titles
             ):
                 continue
-            if any(_jaccard(candidate.title, c.title) >= 0.75 or candidate.title.casefold() == c.title.casefold()
-                   for c in chosen):  # fmt: skip
+            if any(
+                _jaccard(candidate.title, c.title) >= 0.75 or candidate.title.casefold() == c.title.casefold()
+                for c in chosen
+            ):
                 continue
             chosen.append(candidate)
             if len(chosen) >= TITLE_COUNT:
@@ -537,11 +893,17 @@ class ExtractiveTitleWriter:
             sentence = reading.sentences[0]
             return Evidenced(text=sentence.text[:300], evidence=sentence.evidence)
         kind_text = {
-            None: "A live broadcast", "how-to": "A step-by-step guide", "recipe": "A cooking broadcast",
-            "lesson": "A lesson", "practice": "A practice session", "meeting": "A public meeting",
-            "review": "A review", "q&a": "A questions-and-answers session", "workout": "A guided workout",
+            None: "A live broadcast",
+            "how-to": "A step-by-step guide",
+            "recipe": "A cooking broadcast",
+            "lesson": "A lesson",
+            "practice": "A practice session",
+            "meeting": "A public meeting",
+            "review": "A review",
+            "q&a": "A questions-and-answers session",
+            "workout": "A guided workout",
             "playthrough": "A gaming broadcast",
-        }[kind.name if kind else None]  # fmt: skip
+        }[kind.name if kind else None]
         if kind and kind.name == "how-to" and reading.how_to:
             first = f"{kind_text} on how to {reading.how_to[0][0].rstrip('.')}."
         elif reading.domain is not None and kind is not None:
@@ -571,8 +933,11 @@ class ExtractiveTitleWriter:
         if reading.domain is not None:
             candidates.insert(0, (reading.domain.text, reading.domain.evidence))
         chunks = {" ".join(t.text.casefold().split()) for t in reading.topics}
-        candidates += [(kp, _cite(kp, reading.sentences)) for kp in reading.keyphrases if kp.casefold() in chunks
-                       or not reading.topics]  # fmt: skip
+        candidates += [
+            (kp, _cite(kp, reading.sentences))
+            for kp in reading.keyphrases
+            if kp.casefold() in chunks or not reading.topics
+        ]
         for text, evidence in candidates:
             tag = " ".join(text.casefold().split())
             words = tag.split()
@@ -597,6 +962,22 @@ def _cite(phrase: str, sentences: Sequence[Sentence]) -> tuple[int, ...]:
         if needle in sentence.text.casefold():
             cited += [i for i in sentence.evidence if i not in cited]
     return tuple(cited[:5])
+
+
+_OWNED = re.compile(
+    r"^(?P<verb>\w+) (?:the|a|an) (?P<thing>\w+(?: \w+)?) (?:on|of|for) (?:the|a|an|your|my) (?P<owner>.+)$",
+    re.I,
+)
+
+
+def _compact(rest: str) -> str:
+    """'replace the chain on a road bike' -> 'replace a road bike chain'; other phrases stay."""
+    match = _OWNED.match(rest.strip())
+    if not match or len(match["owner"].split()) > 3:
+        return rest
+    owner = match["owner"]
+    article = "an" if owner[:1].lower() in "aeiou" else "a"
+    return f"{match['verb']} {article} {owner} {match['thing']}"
 
 
 def _chunk_head(text: str) -> str:

@@ -62,7 +62,7 @@ class Screened:
 
 
 def hostile_words(segments: Iterable[Segment]) -> frozenset[str]:
-    """Words of instruction-like lines or markup tokens that no clean line says: an injected 'HACKED' stays out."""
+    """Words of instruction-like lines or markup tokens that no clean line says (an injected 'HACKED')."""
     clean: set[str] = set()
     hostile: set[str] = set()
     for segment in guardrails.sanitize_segments(segments):
@@ -102,7 +102,9 @@ class OutputGuard:
         if screen.tainted.intersection(guardrails.words(clean)):
             found.append("tainted")
         spelled = numbers.to_digits(clean)
-        both = self.detector.categories(clean) + (self.detector.categories(spelled) if spelled != clean else [])
+        both = self.detector.categories(clean) + (
+            self.detector.categories(spelled) if spelled != clean else []
+        )
         for category in both:
             if category not in found:
                 found.append(category)
@@ -158,6 +160,11 @@ class OutputGuard:
                 kept.append(character)
         if not kept:
             evidence = (segments[0].index,) if segments else (0,)
-            kept = [Character(name="Broadcast", description="An abstract emblem for a live broadcast.",
-                              evidence=evidence)]  # fmt: skip
+            kept = [
+                Character(
+                    name="Broadcast",
+                    description="An abstract emblem for a live broadcast.",
+                    evidence=evidence,
+                )
+            ]
         return sheet.model_copy(update={"characters": tuple(kept)}), verdicts

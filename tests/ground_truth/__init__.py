@@ -47,7 +47,9 @@ def load_ground_truth() -> list[Reference]:
     return [Reference(**json.loads(p.read_text())) for p in sorted(GROUND_TRUTH_DIR.glob("*.json"))]
 
 
-def speak(text: str, out: Path, voice: str = "en-us", words_per_minute: int = 160, noise: float = 0.0) -> Path:
+def speak(
+    text: str, out: Path, voice: str = "en-us", words_per_minute: int = 160, noise: float = 0.0
+) -> Path:
     """A 16 kHz mono WAV of `text` spoken by espeak-ng (resampled with sox), with white noise mixed in at
     amplitude `noise` when given."""
     raw = out.with_suffix(".raw.wav")
@@ -58,7 +60,9 @@ def speak(text: str, out: Path, voice: str = "en-us", words_per_minute: int = 16
         speech = out.with_suffix(".speech.wav")
         hiss = out.with_suffix(".noise.wav")
         subprocess.run(["sox", str(raw), "-r", "16000", "-c", "1", str(speech)], check=True)
-        length = subprocess.run(["soxi", "-D", str(speech)], check=True, capture_output=True, text=True).stdout
+        length = subprocess.run(
+            ["soxi", "-D", str(speech)], check=True, capture_output=True, text=True
+        ).stdout
         subprocess.run(["sox", "-R", "-n", "-r", "16000", "-c", "1", str(hiss), "synth", length.strip(),
                         "whitenoise", "vol", str(noise)], check=True)  # fmt: skip
         subprocess.run(["sox", "-m", str(speech), str(hiss), str(out)], check=True)

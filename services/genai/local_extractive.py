@@ -494,10 +494,9 @@ def _with_prep(token: Any, base: str) -> str:
             objects = [c for c in child.children if c.dep_ == "pobj"]
             if objects:
                 phrase = " ".join(t.text for t in objects[0].subtree)
-                phrase = re.sub(r"^(the|a|an)\s+", "", phrase, flags=re.I)
-                if 1 <= len(phrase.split()) <= 4 and not re.search(r"\b(it|them|you|me|us)\b", phrase, re.I):
-                    article = "a " if child.lower_ == "on" and phrase[:1].islower() else ""
-                    return f"{base} {child.lower_} {article}{phrase}"
+                content = re.sub(r"^(the|a|an)\s+", "", phrase, flags=re.I)
+                if 1 <= len(content.split()) <= 4 and not re.search(r"\b(it|them|you|me|us)\b", phrase, re.I):
+                    return f"{base} {child.lower_} {phrase}"
     return base
 
 
@@ -616,7 +615,7 @@ class ExtractiveTitleWriter:
                     of = [
                         c
                         for p in chunk.root.children
-                        if p.dep_ == "prep" and p.lower_ == "of"
+                        if p.dep_ == "prep" and p.lower_ in ("of", "on")
                         for c in p.children
                         if c.dep_ == "pobj"
                     ]
@@ -649,6 +648,8 @@ class ExtractiveTitleWriter:
                 weight += 0.5 * len(lemmas)
                 if chunk.root.dep_ in ("dobj", "pobj", "attr", "nsubjpass"):
                     weight += 1.0
+                if intent and chunk.root.dep_ == "dobj":  # "tonight we study the Sicilian Defence"
+                    weight += 2.5
                 if intent:
                     weight += 3.0 / (1 + 0.3 * position)
                 if any(
@@ -721,13 +722,15 @@ class ExtractiveTitleWriter:
         for rank, (rest, evidence) in enumerate(reading.how_to):
             howto = title_case(rest, language)
             add(f"How to {howto}", evidence, 10.0 - rank, "how-to")
-            compact = _compact(rest)
-            if compact != rest:
-                add(f"How to {title_case(compact, language)}", evidence, 9.0 - rank, "how-to")
+            first_clause = rest.split(" and ", 1)[0]
+            for compact in dict.fromkeys((_compact(rest), first_clause, _compact(first_clause))):
+                if compact != rest:
+                    add(f"How to {title_case(compact, language)}", evidence, 9.0 - rank, "how-to")
             add(f"Let's {howto}!", evidence, 4.0 - rank, "how-to", "casual")
             gerund = _gerund(rest.split()[0])
             if gerund:
-                add(title_case(f"{gerund} {' '.join(rest.split()[1:])}"), evidence, 5.0 - rank, "gerund")
+                clause = " ".join(first_clause.split()[1:])
+                add(title_case(f"{gerund} {clause}", language), evidence, 5.0 - rank, "gerund")
 
         for rank, topic in enumerate(topics):
             name = title_case(topic.text, language)
@@ -777,7 +780,7 @@ class ExtractiveTitleWriter:
             bonus = 4.0 if rank == 0 and kind is None else 0.0
             if gerund and obj.split()[0].lower() not in ("it", "them"):
                 add(title_case(f"{gerund} {obj}", language), evidence, bonus + 4.0 - rank * 0.5, "gerund")
-                if kind is None or kind.name in ("how-to", "recipe"):
+                if kind is None or kind.name == "recipe":
                     add(
                         f"How to {title_case(verb + ' ' + obj, language)}",
                         evidence,

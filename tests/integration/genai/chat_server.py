@@ -3,7 +3,8 @@
 It checks each request the way llama.cpp's server and Ollama read it (POST /v1/chat/completions, a `model`, a
 system and a user message, `max_tokens`, `temperature`, `response_format` json_object) and answers, in the
 chat.completion shape those servers send, the next reply of a script given as a JSON file: a list of
-assistant message contents, taken one per request. Every request it received is appended to a JSON-lines log for the test to read.
+assistant message contents, taken one per request. Every request it received is appended to a JSON-lines
+log for the test to read.
 
 Run: python tests/integration/genai/chat_server.py PORT SCRIPT.json LOG.jsonl"""
 
@@ -18,12 +19,13 @@ from pathlib import Path
 
 def serve(port: int, script: Path, log: Path) -> None:
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
             with log.open("a") as out:
                 out.write(json.dumps({"path": self.path, "body": body}) + "\n")
             roles = [m.get("role") for m in body.get("messages", [])]
-            if self.path != "/v1/chat/completions" or not body.get("model") or roles[:2] != ["system", "user"]:
+            wrong = self.path != "/v1/chat/completions" or not body.get("model")
+            if wrong or roles[:2] != ["system", "user"]:
                 return self._send(400, {"error": {"message": "bad request", "type": "invalid_request_error"}})
             replies: list[str] = json.loads(script.read_text())  # the test may add replies at any time
             if not replies:
@@ -48,7 +50,7 @@ def serve(port: int, script: Path, log: Path) -> None:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: object) -> None:
             return
 
     ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()

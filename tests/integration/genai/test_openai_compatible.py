@@ -118,11 +118,11 @@ def test_given_an_invalid_reply_then_the_writer_asks_once_more_and_a_second_one_
     base, script, log = server
     writer = OpenAiCompatibleTitleWriter(base, "local-model")
     request = TitleRequest(video_id="v1", segments=segments_from_text(TEXT))
-    _script(script, "```json\n{\"candidates\": [\n```", json.dumps(GOOD))
+    _script(script, '```json\n{"candidates": [\n```', json.dumps(GOOD))
     assert writer.write(request).candidates[0].text == "How to Replace a Road Bike Chain"
     retry = _requests(log)[1]["messages"]
     assert [m["role"] for m in retry] == ["system", "user", "assistant", "user"]  # type: ignore[index]
 
-    _script(script, "Sure! Here are some titles.", "{\"candidates\": []}")
+    _script(script, "Sure! Here are some titles.", '{"candidates": []}')
     with pytest.raises(InvalidModelOutputError):
         writer.write(request)

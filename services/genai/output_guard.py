@@ -30,6 +30,9 @@ _ROLE = re.compile(
 )
 
 
+_POSSESSIVE = re.compile(r"['\u2019]s$")
+
+
 class SensitiveTextDetector(Protocol):
     """Finds personal data and profanity in a text, as category names (`pii:EMAIL_ADDRESS`, `profanity`)."""
 
@@ -96,7 +99,7 @@ class OutputGuard:
             found.append("role")
         if guardrails.looks_like_markup(clean) or clean != text.strip():
             found.append("markup")
-        lowered = f" {' '.join(guardrails.words(clean))} "
+        lowered = f" {' '.join(_POSSESSIVE.sub('', w) for w in guardrails.words(clean))} "
         if any(f" {name} " in lowered for name in screen.names):
             found.append("pii:PERSONAL_DATA")
         if screen.tainted.intersection(guardrails.words(clean)):

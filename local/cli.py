@@ -551,11 +551,13 @@ def _parser() -> argparse.ArgumentParser:
         "--state-dir", help="local cloud state (default .svideo/ in the repository, or $SVIDEO_STATE_DIR)"
     )
     commands = parser.add_subparsers(dest="command", required=True)
+    from local.genai_cli import add_commands as add_genai_commands
     from local.ops_cli import add_commands as add_ops_commands  # both import this module: import late
     from local.plugins_cli import add_commands  # plugins_cli imports this module: import it late
 
     add_commands(commands)
     add_ops_commands(commands)
+    add_genai_commands(commands)
 
     def app_options(command: argparse.ArgumentParser) -> None:
         source = command.add_mutually_exclusive_group()

@@ -8,6 +8,7 @@ from typing import Any
 
 from services.genai import config, publishing, runtime, tasks, usage
 from services.genai.errors import GenerationError
+from services.genai.output_guard import OutputGuard
 from services.genai.ports import AvatarPainter
 from services.genai.s3_store import S3ArtefactStore
 from shared.observability import logger, metrics
@@ -19,6 +20,11 @@ def painter() -> AvatarPainter:
     return config.build_avatar_painter(config.settings())
 
 
+@cache
+def guard() -> OutputGuard:
+    return config.build_output_guard(config.settings())
+
+
 @plugin_handler("avatars")
 def paint(invocation: PluginInvoked) -> dict[str, Any]:
     deps = runtime.current()
@@ -26,7 +32,7 @@ def paint(invocation: PluginInvoked) -> dict[str, Any]:
     store = S3ArtefactStore(deps.s3, invocation)
     try:
         segments = tasks.load_segments(dict(invocation.inputs), store)
-        output = tasks.paint_avatars(invocation.video_id, segments, painter(), store)
+        output = tasks.paint_avatars(invocation.video_id, segments, painter(), store, guard())
     except GenerationError as error:
         logger.warning("avatars failed", extra={"code": error.code, "reason": str(error)[:500]})
         raise PluginFailure(error.code, str(error)[:2000]) from error

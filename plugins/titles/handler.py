@@ -10,6 +10,7 @@ from services.genai import config, publishing, runtime, tasks, usage
 from services.genai.errors import GenerationError
 from services.genai.feedback import TitleBook
 from services.genai.models import TitleRequest
+from services.genai.output_guard import OutputGuard
 from services.genai.ports import TitleWriter
 from services.genai.s3_store import S3ArtefactStore
 from shared.observability import logger, metrics
@@ -19,6 +20,11 @@ from shared.plugin_sdk import PluginFailure, PluginInvoked, plugin_handler
 @cache
 def writer() -> TitleWriter:
     return config.build_title_writer(config.settings())
+
+
+@cache
+def guard() -> OutputGuard:
+    return config.build_output_guard(config.settings())
 
 
 @plugin_handler("titles")
@@ -31,7 +37,7 @@ def write_round_one(invocation: PluginInvoked) -> dict[str, Any]:
         segments = tasks.load_segments(dict(invocation.inputs), store)
         language = str(transcript.get("language", "en"))
         request = TitleRequest(video_id=invocation.video_id, segments=segments, language=language)
-        output = tasks.write_titles(request, writer(), store, deps.settings.max_title_rounds)
+        output = tasks.write_titles(request, writer(), store, deps.settings.max_title_rounds, guard())
     except GenerationError as error:
         logger.warning("titles failed", extra={"code": error.code, "reason": str(error)[:500]})
         raise PluginFailure(error.code, str(error)[:2000]) from error

@@ -56,6 +56,21 @@ def regenerate_subscription(stage: str) -> Subscription:
     )
 
 
+# The PII types Bedrock blocks in titles, descriptions and tags (the local detector's categories).
+PII_ENTITIES = (
+    "EMAIL",
+    "PHONE",
+    "URL",
+    "NAME",
+    "ADDRESS",
+    "CREDIT_DEBIT_CARD_NUMBER",
+    "IP_ADDRESS",
+    "US_SOCIAL_SECURITY_NUMBER",
+    "US_BANK_ACCOUNT_NUMBER",
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER",
+)
+
+
 class TitlesPluginStack(PluginStack):
     def __init__(self, scope: Construct, construct_id: str, *, stage: str, **kwargs: Any) -> None:
         self.mode = genai_mode(scope)
@@ -160,6 +175,19 @@ class TitlesPluginStack(PluginStack):
                     bedrock.CfnGuardrail.TopicConfigProperty(name=name, definition=text, type="DENY")
                     for name, text in DENIED_TOPICS.items()
                 ]
+            ),
+            # Personal data and profanity in public text (services/genai/aws_guardrail.py reads the verdicts).
+            sensitive_information_policy_config=bedrock.CfnGuardrail.SensitiveInformationPolicyConfigProperty(
+                pii_entities_config=[
+                    # A transcript may say a name (masked in the prompt); a public text may not.
+                    bedrock.CfnGuardrail.PiiEntityConfigProperty(
+                        type=entity, action="BLOCK", input_action="ANONYMIZE", output_action="BLOCK"
+                    )
+                    for entity in PII_ENTITIES
+                ]
+            ),
+            word_policy_config=bedrock.CfnGuardrail.WordPolicyConfigProperty(
+                managed_word_lists_config=[bedrock.CfnGuardrail.ManagedWordsConfigProperty(type="PROFANITY")]
             ),
             content_policy_config=bedrock.CfnGuardrail.ContentPolicyConfigProperty(
                 filters_config=[

@@ -55,7 +55,10 @@ class AwsTranscriber:
             self._transcribe.start_transcription_job(**request)
         return PendingTranscription(job_name=name, model_id=MODEL_ID)
 
-    def transcribe(self, video_id: str, media: Path | str) -> PendingTranscription:
+    def transcribe(
+        self, video_id: str, media: Path | str, hints: tuple[str, ...] = ()
+    ) -> PendingTranscription:
+        # Hints would need a custom vocabulary created (and kept) per channel beforehand: not done here.
         return self.start(video_id, "run", str(media))
 
     def describe(self, job_name: str) -> dict[str, Any]:

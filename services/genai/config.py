@@ -11,6 +11,7 @@ from typing import Literal
 import boto3
 from pydantic import BaseModel, Field
 
+from services.genai.output_guard import OutputGuard
 from services.genai.ports import AvatarPainter, TitleWriter, Transcriber
 
 Mode = Literal["local", "aws"]
@@ -122,3 +123,19 @@ def build_avatar_painter(config: GenAiSettings) -> AvatarPainter:
     from services.genai.local_painter import ProceduralAvatarPainter
 
     return ProceduralAvatarPainter()
+
+
+def build_output_guard(config: GenAiSettings) -> OutputGuard:
+    """Personal data and profanity: Bedrock's ApplyGuardrail when a guardrail is configured on AWS,
+    Presidio + better-profanity otherwise."""
+    if config.mode == "aws" and config.guardrail_id:
+        from services.genai.aws_guardrail import BedrockGuardrailDetector
+
+        return OutputGuard(
+            BedrockGuardrailDetector(
+                boto3.client("bedrock-runtime"), config.guardrail_id, config.guardrail_version or "DRAFT"
+            )
+        )
+    from services.genai.local_detector import PresidioDetector
+
+    return OutputGuard(PresidioDetector())

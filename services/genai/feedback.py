@@ -10,9 +10,10 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
-from services.genai import publishing, tasks
+from services.genai import directives, publishing, tasks
 from services.genai.errors import GenerationError
 from services.genai.models import Segment, TitleRequest
+from services.genai.output_guard import OutputGuard
 from services.genai.ports import TitleWriter
 from shared.api import BadRequestError, ConflictError, NotFoundError
 from shared.auth import ForbiddenError, Principal
@@ -153,7 +154,8 @@ class TitleFeedback:
             self.store.put(_bump(book, requested_round=next_round))
         except StaleBook as error:
             raise ConflictError("the titles changed meanwhile; read them again") from error
-        rejected = [c.title for r in book.rounds for c in r.candidates if c.title != book.selected_title]
+        # Only what the feedback turns down ("not 2") is rejected; every other candidate stays eligible.
+        rejected = directives.rejected_by(feedback, [c.title for c in book.latest.candidates])
         event = TitlesRegenerateRequested(
             meta=Meta.now(),
             video_id=video_id,
@@ -166,7 +168,11 @@ class TitleFeedback:
         return event
 
     def regenerate(
-        self, request: TitlesRegenerateRequested, writer: TitleWriter, artefacts: ArtefactReader
+        self,
+        request: TitlesRegenerateRequested,
+        writer: TitleWriter,
+        artefacts: ArtefactReader,
+        guard: OutputGuard,
     ) -> TitlesGenerated | None:
         """Writes the requested round from the stored transcript and publishes it; None for a replay."""
         book = self.store.get(request.video_id)
@@ -176,7 +182,7 @@ class TitleFeedback:
             return None
         segments = tuple(Segment.model_validate(s) for s in json.loads(artefacts.get(book.segments_key)))
         try:
-            output = self._write(request, book, segments, writer, artefacts)
+            output = self._write(request, book, segments, writer, artefacts, guard)
         except GenerationError:
             # Free the slot so the broadcaster can ask again; the failed round does not count.
             self.store.put(_bump(book, requested_round=None))
@@ -195,6 +201,7 @@ class TitleFeedback:
         segments: tuple[Segment, ...],
         writer: TitleWriter,
         artefacts: ArtefactReader,
+        guard: OutputGuard,
     ) -> dict[str, Any]:
         return tasks.write_titles(
             TitleRequest(
@@ -204,8 +211,10 @@ class TitleFeedback:
                 round=request.round,
                 feedback=request.feedback,
                 rejected_titles=tuple(request.rejected_titles),
+                previous_titles=tuple(c.title for c in book.latest.candidates),
             ),
             writer,
             artefacts,
             self.max_rounds,
+            guard,
         )

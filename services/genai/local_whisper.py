@@ -18,6 +18,7 @@ from pathlib import Path
 from threading import Lock
 from typing import Any
 
+from services.genai import guardrails, numbers
 from services.genai.errors import GenerationError, ModelChecksumError
 from services.genai.models import Generation, Segment, Transcript
 
@@ -67,6 +68,16 @@ def assemble_model(cache_dir: Path, expected_sha256: str = MODEL_SHA256) -> Path
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+MAX_HINT_CHARS = 400  # Whisper keeps about 224 tokens of prompt
+
+
+def vocabulary_prompt(hints: tuple[str, ...]) -> str | None:
+    """The channel's own words as a short glossary sentence, or None without hints."""
+    words = [guardrails.sanitize(h, 120).rstrip(".") for h in hints]
+    text = ", ".join(dict.fromkeys(w for w in words if w))[:MAX_HINT_CHARS]
+    return f"Glossary: {text}." if text else None
 
 
 def _ffmpeg() -> str:
@@ -159,8 +170,11 @@ class LocalWhisperTranscriber:
                 )
             return self._model
 
-    def transcribe(self, video_id: str, media: Path | str) -> Transcript:
+    def transcribe(self, video_id: str, media: Path | str, hints: tuple[str, ...] = ()) -> Transcript:
+        """`hints` (the channel's name, earlier titles and tags) become Whisper's initial prompt, which
+        steers its spelling of the channel's own words; numbers in the segments are written as digits."""
         model = self._load()
+        prompt = vocabulary_prompt(hints)
         duration = probe_seconds(media)
         segments: list[Segment] = []
         languages: dict[str, float] = {}
@@ -171,10 +185,11 @@ class LocalWhisperTranscriber:
                 beam_size=5,
                 vad_filter=True,
                 condition_on_previous_text=False,
+                initial_prompt=prompt,
             )
             languages[info.language] = languages.get(info.language, 0.0) + info.duration
             for piece in pieces:
-                text = piece.text.strip()
+                text = numbers.to_digits(piece.text.strip(), info.language)
                 if not text:
                     continue
                 start = int((offset + piece.start) * 1000)

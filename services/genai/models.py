@@ -60,7 +60,8 @@ class Evidenced(Frozen):
 
 
 class TitleRequest(Frozen):
-    """One round of title writing; rounds after the first carry the broadcaster's feedback."""
+    """One round of title writing; rounds after the first carry the broadcaster's feedback, the titles the
+    feedback rejected and the latest round's candidates in order (what "like candidate 2" refers to)."""
 
     video_id: str
     segments: tuple[Segment, ...]
@@ -68,6 +69,7 @@ class TitleRequest(Frozen):
     round: int = Field(default=1, ge=1, le=10)
     feedback: str = Field(default="", max_length=1000)
     rejected_titles: tuple[str, ...] = ()
+    previous_titles: tuple[str, ...] = ()
 
 
 class TitleSet(Frozen):
@@ -87,6 +89,15 @@ class TitleSet(Frozen):
         if any(len(c.text) > 120 for c in self.candidates):
             raise ValueError("a title is over 120 characters")
         return self
+
+
+class Verdict(Frozen):
+    """The output guardrails' decision on one public text; `reasons` name the refused categories."""
+
+    field: str = Field(pattern=r"^(title|description|tag|avatar)$")
+    text: str = Field(max_length=2000)
+    allowed: bool
+    reasons: tuple[str, ...] = ()
 
 
 class Character(Frozen):

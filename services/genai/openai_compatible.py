@@ -33,6 +33,8 @@ class ChatCompletionsAsConverse:
                 "messages": messages,
                 "max_tokens": request["inferenceConfig"]["maxTokens"],
                 "temperature": request["inferenceConfig"]["temperature"],
+                # JSON mode: llama.cpp's server and Ollama constrain decoding to a JSON object.
+                "response_format": {"type": "json_object"},
             },
             timeout=TIMEOUT_S,
         )

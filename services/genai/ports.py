@@ -23,7 +23,11 @@ class Transcriber(Protocol):
 
     model_id: str
 
-    def transcribe(self, video_id: str, media: Path | str) -> Transcript | PendingTranscription: ...
+    def transcribe(
+        self, video_id: str, media: Path | str, hints: tuple[str, ...] = ()
+    ) -> Transcript | PendingTranscription:
+        """`hints`: words the channel uses (its name, earlier titles and tags) to steer the recogniser."""
+        ...
 
     def collect(self, job_name: str) -> Transcript: ...
 

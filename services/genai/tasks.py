@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from services.genai.errors import GenerationError, RegenerationLimitError
 from services.genai.models import Segment, TitleRequest, Transcript
+from services.genai.output_guard import OutputGuard
 from services.genai.ports import AvatarPainter, TitleWriter, Transcriber
 from services.genai.vtt import to_webvtt
 
@@ -49,12 +50,18 @@ def load_segments(inputs: dict[str, Any], store: ArtefactStore) -> tuple[Segment
 
 
 def write_titles(
-    request: TitleRequest, writer: TitleWriter, store: ArtefactStore, max_rounds: int
+    request: TitleRequest, writer: TitleWriter, store: ArtefactStore, max_rounds: int, guard: OutputGuard
 ) -> dict[str, Any]:
+    """One round: the writer's candidates (best first) through the output guardrails, so only allowed texts
+    are returned and published; every verdict is kept in the round's S3 output."""
     if request.round > max_rounds:
         raise RegenerationLimitError(f"round {request.round} is over the limit of {max_rounds}")
-    titles = writer.write(request)
-    full = titles.model_dump(mode="json")
+    screened = guard.screen_titles(writer.write(request), request.segments)
+    titles = screened.titles
+    full = titles.model_dump(mode="json") | {
+        "verdicts": [v.model_dump(mode="json") for v in screened.verdicts],
+        "feedback": request.feedback,
+    }
     output_key = store.put(
         f"titles-round-{request.round}.json", json.dumps(full).encode(), "application/json"
     )
@@ -75,9 +82,17 @@ def write_titles(
 
 
 def paint_avatars(
-    video_id: str, segments: tuple[Segment, ...], painter: AvatarPainter, store: ArtefactStore
+    video_id: str,
+    segments: tuple[Segment, ...],
+    painter: AvatarPainter,
+    store: ArtefactStore,
+    guard: OutputGuard,
 ) -> dict[str, Any]:
-    sheet = painter.describe(video_id, segments)
+    """Characters through the output guardrails before any is painted: their names and descriptions are
+    public, and on AWS the description is the image prompt."""
+    sheet, verdicts = guard.screen_characters(painter.describe(video_id, segments), segments)
+    store.put("avatar-verdicts.json", json.dumps([v.model_dump(mode="json") for v in verdicts]).encode(),
+              "application/json")  # fmt: skip
     avatars = []
     for number, character in enumerate(sheet.characters, 1):
         painting = painter.paint(video_id, character)

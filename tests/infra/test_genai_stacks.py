@@ -112,6 +112,10 @@ def test_given_aws_mode_then_titles_has_a_guardrail_with_topics_filters_and_prom
         and kinds["PROMPT_ATTACK"]["OutputStrength"] == "NONE"
     )
     assert {"HATE", "VIOLENCE", "SEXUAL", "INSULTS", "MISCONDUCT"} <= set(kinds)
+    pii = {e["Type"]: e for e in props["SensitiveInformationPolicyConfig"]["PiiEntitiesConfig"]}
+    assert {"EMAIL", "PHONE", "URL", "NAME", "ADDRESS"} <= set(pii)
+    assert all(e["OutputAction"] == "BLOCK" and e["InputAction"] == "ANONYMIZE" for e in pii.values())
+    assert props["WordPolicyConfig"]["ManagedWordListsConfig"] == [{"Type": "PROFANITY"}]
 
 
 def test_given_aws_mode_then_heavy_functions_use_snapstart_behind_an_alias(

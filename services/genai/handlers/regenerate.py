@@ -14,6 +14,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from services.genai import config, runtime, usage
 from services.genai.errors import GenerationError
+from services.genai.output_guard import OutputGuard
 from services.genai.ports import TitleWriter
 from services.genai.s3_bucket import BucketArtefacts
 from shared.events import parse_event
@@ -28,6 +29,11 @@ def writer() -> TitleWriter:
     return config.build_title_writer(config.settings())
 
 
+@cache
+def guard() -> OutputGuard:
+    return config.build_output_guard(config.settings())
+
+
 @tracer.capture_method
 def record_handler(record: SQSRecord) -> None:
     request = parse_event(json.loads(record.body)).detail
@@ -39,7 +45,7 @@ def record_handler(record: SQSRecord) -> None:
     bucket = book.bucket if book else deps.settings.media_bucket
     artefacts = BucketArtefacts(deps.s3, bucket, f"videos/{request.video_id}/plugins/titles")
     try:
-        generated = deps.feedback.regenerate(request, writer(), artefacts)
+        generated = deps.feedback.regenerate(request, writer(), artefacts, guard())
     except GenerationError as error:
         # A round that cannot be written is not retried: the broadcaster keeps the earlier candidates.
         logger.warning("regeneration failed", extra={"round": request.round, "reason": str(error)[:500]})

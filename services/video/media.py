@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 DEFAULT_URL_EXPIRY_S = 900
+MAX_TEXT_BYTES = 2 * 1024 * 1024  # a transcript of several hours; more is not indexed
 
 
 def video_prefix(video_id: str) -> str:
@@ -17,6 +18,10 @@ class MediaStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object under `prefix`; returns how many were removed."""
+        ...
+
+    def read_text(self, key: str) -> str | None:
+        """A small text object (a transcript), or None when there is none."""
         ...
 
 
@@ -43,6 +48,14 @@ class S3MediaStore:
             "get_object", Params={"Bucket": self.bucket, "Key": key}, ExpiresIn=self.expiry_s
         )
         return url
+
+    def read_text(self, key: str) -> str | None:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except self.client.exceptions.NoSuchKey:
+            return None
+        text: str = body.read(MAX_TEXT_BYTES).decode("utf-8", errors="replace")
+        return text
 
     def delete_prefix(self, prefix: str) -> int:
         removed = 0

@@ -96,7 +96,13 @@ class VideoRepository(Protocol):
 
     def channel_owner(self, channel_id: str) -> str | None: ...
 
-    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None: ...
+    def put_channel(
+        self, channel_id: str, owner_id: str, *, deleted: bool = False, name: str | None = None
+    ) -> None: ...
+
+    def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """Display names of the channels that have one (from Channel.Created), by id."""
+        ...
 
 
 def timestamp_key(moment: datetime) -> str:
@@ -359,21 +365,44 @@ class DynamoVideoRepository:
             return None
         return str(item["owner_id"])
 
-    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None:
+    def put_channel(
+        self, channel_id: str, owner_id: str, *, deleted: bool = False, name: str | None = None
+    ) -> None:
         # A deleted channel stays deleted: a late Broadcast event cannot bring it back.
+        values: dict[str, Any] = {
+            ":owner": owner_id,
+            ":channel": channel_id,
+            ":deleted": deleted,
+            ":true": True,
+            ":false": False,
+        }
+        update = "SET owner_id = :owner, channel_id = :channel, deleted = :deleted"
+        if name is not None:
+            update += ", channel_name = :name"
+            values[":name"] = name
         try:
             self.table.update_item(
                 Key={"PK": f"CHANNEL#{channel_id}", "SK": "CHANNEL"},
-                UpdateExpression="SET owner_id = :owner, channel_id = :channel, deleted = :deleted",
+                UpdateExpression=update,
                 ConditionExpression="attribute_not_exists(deleted) OR deleted = :false OR :deleted = :true",
-                ExpressionAttributeValues={
-                    ":owner": owner_id,
-                    ":channel": channel_id,
-                    ":deleted": deleted,
-                    ":true": True,
-                    ":false": False,
-                },
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        wanted = sorted(set(channel_ids))
+        names: dict[str, str] = {}
+        for start in range(0, len(wanted), 100):  # BatchGetItem's ceiling
+            keys = [{"PK": f"CHANNEL#{c}", "SK": "CHANNEL"} for c in wanted[start : start + 100]]
+            request: dict[str, Any] = {
+                self.table.name: {"Keys": keys, "ProjectionExpression": "channel_id, channel_name"}
+            }
+            while request:
+                response = self.table.meta.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table.name, []):
+                    if item.get("channel_name"):
+                        names[str(item["channel_id"])] = str(item["channel_name"])
+                request = response.get("UnprocessedKeys") or {}
+        return names

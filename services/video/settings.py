@@ -22,6 +22,7 @@ class CatalogSettings(BaseModel):
 
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
     media_bucket: str | None = Field(alias="MEDIA_BUCKET", default=None, min_length=3)
+    search_table_name: str | None = Field(alias="SEARCH_TABLE_NAME", default=None, min_length=3)
     deadline_recording_s: Seconds = Field(alias="DEADLINE_RECORDING_S", default=50 * 3600)
     deadline_processing_s: Seconds = Field(alias="DEADLINE_PROCESSING_S", default=2 * 3600)
     deadline_enriching_s: Seconds = Field(alias="DEADLINE_ENRICHING_S", default=3600)

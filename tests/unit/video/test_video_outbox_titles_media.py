@@ -106,7 +106,7 @@ def test_given_generated_titles_then_viewers_see_the_first_candidate_as_a_provis
     video = world.repository.get(VIDEO_ID)
     assert video is not None and video.titles is not None
     assert [c.candidate_id for c in video.titles.rounds[0].candidates] == ["t1", "t2", "t3"]
-    shown = view(video, world.media)
+    shown = view(video, world.media, full=False)
     assert (shown.title, shown.title_provisional) == ("Cold starts, SnapStart and the 15-minute myth", True)
     assert shown.fields["tags"] == ["lambda", "fargate", "ffmpeg", "hls"]
     assert world.repository.details_json()[-1]["title"] == "Cold starts, SnapStart and the 15-minute myth"

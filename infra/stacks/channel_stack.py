@@ -203,7 +203,8 @@ class ChannelStack(cdk.Stack):
                 conditions={"StringEquals": request_tag},
             ),
             iam.PolicyStatement(
-                actions=["ivs:CreateStreamKey", "ivs:DeleteChannel", "ivs:StopStream"],
+                # GetStream: a channel's live viewer count on its public page.
+                actions=["ivs:CreateStreamKey", "ivs:DeleteChannel", "ivs:StopStream", "ivs:GetStream"],
                 resources=[self._ivs_arn("channel")],
                 conditions={"StringEquals": stage_tag},
             ),

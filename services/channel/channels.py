@@ -52,21 +52,22 @@ def ingest_of(endpoint: str) -> Ingest:
     return Ingest(server=f"rtmps://{endpoint}:443/app/", endpoint=endpoint)
 
 
-def public_view(channel: Channel) -> PublicChannelView:
+def public_view(channel: Channel, viewer_count: int | None = None) -> PublicChannelView:
     return PublicChannelView(
         channel_id=channel.channel_id,
         name=channel.display_name,
         live=channel.live,
         playback_url=channel.playback_url,
+        live_since=channel.live_since if channel.live else None,
+        viewer_count=viewer_count if channel.live else None,
     )
 
 
-def owner_view(channel: Channel) -> ChannelView:
+def owner_view(channel: Channel, viewer_count: int | None = None) -> ChannelView:
     return ChannelView(
-        **public_view(channel).model_dump(),
+        **public_view(channel, viewer_count).model_dump(),
         owner_id=channel.owner_id,
         created_at=channel.created_at,
-        live_since=channel.live_since,
         stream_key_id=channel.stream_key_id,
         ingest=ingest_of(channel.ingest_endpoint),
     )
@@ -144,14 +145,15 @@ def list_live_channels(*, repository: ChannelRepository, limit: int, token: str 
 
 
 def get_channel(
-    principal: Principal, channel_id: str, *, repository: ChannelRepository
+    principal: Principal, channel_id: str, *, repository: ChannelRepository, ivs: IvsPort | None = None
 ) -> ChannelView | PublicChannelView:
     channel = repository.get(channel_id)
     if channel is None:
         raise NotFoundError(f"no channel {channel_id!r}")
+    viewers = ivs.viewer_count(channel.ivs_channel_arn) if ivs is not None and channel.live else None
     if principal.owns(channel.owner_id) or principal.is_admin:
-        return owner_view(channel)
-    return public_view(channel)
+        return owner_view(channel, viewers)
+    return public_view(channel, viewers)
 
 
 def rotate_stream_key(

@@ -96,6 +96,12 @@ class PublicChannelView(BaseModel):
     name: str
     live: bool
     playback_url: str
+    live_since: datetime | None = Field(default=None, description="When the current broadcast started")
+    viewer_count: int | None = Field(
+        default=None,
+        description="How many watch now, on one channel's read while live (IVS GetStream; locally the "
+        "ingest's HLS players)",
+    )
 
 
 class ChannelView(PublicChannelView):
@@ -103,7 +109,6 @@ class ChannelView(PublicChannelView):
 
     owner_id: OwnerId
     created_at: datetime
-    live_since: datetime | None = None
     stream_key_id: str
     ingest: Ingest
 

@@ -25,6 +25,10 @@ class IvsPort(Protocol):
         """Disconnects a live stream; a channel that is not live is not an error."""
         ...
 
+    def viewer_count(self, channel_arn: str) -> int | None:
+        """How many watch the channel's live stream now (IVS GetStream's viewerCount); None when not live."""
+        ...
+
 
 class ChannelRepository(Protocol):
     def add(self, channel: Channel) -> None: ...

@@ -105,6 +105,8 @@ export const api = {
   channelVideos: (channelId, nextToken, limit = 20) =>
     request("GET", `/channels/${enc(channelId)}/videos`, { query: { next_token: nextToken, limit } }),
   video: (videoId) => request("GET", `/videos/${enc(videoId)}`),
+  // Published videos holding every word of `q`, newest first.
+  search: (q, nextToken, limit = 12) => request("GET", "/search", { query: { q, next_token: nextToken, limit } }),
   // Every video of the signed-in broadcaster, every status, newest first.
   myVideos: (nextToken, limit = 50) => request("GET", "/me/videos", { auth: "required", query: { next_token: nextToken, limit } }),
   history: (videoId) => request("GET", `/videos/${enc(videoId)}/history`, { auth: "required" }),

@@ -11,11 +11,15 @@ import { signInView, signUpView } from "./views/signin.js";
 import { channelSetupView, studioView } from "./views/studio.js";
 import { manageVideoView } from "./views/manage.js";
 import { liveView, watchView } from "./views/watch.js";
+import { searchView } from "./views/search.js";
+import { channelView } from "./views/channel.js";
 
 const ROUTES = [
   [/^$/, homeView],
   [/^watch\/([^/]+)$/, watchView],
   [/^live\/([^/]+)$/, liveView],
+  [/^channels\/([^/]+)$/, channelView],
+  [/^search$/, searchView],
   [/^signin$/, signInView],
   [/^signup$/, signUpView],
   [/^studio$/, studioView, "broadcaster"],
@@ -67,6 +71,7 @@ function renderNav() {
   }, text));
   nav.replaceChildren(...[
     link("", "Watch"),
+    link("search", "Search"),
     hasGroup("broadcaster") ? link("studio", "Studio") : null,
     hasGroup("plugin-developer") ? link("plugins", "Plugins") : null,
     current

@@ -57,6 +57,8 @@ export function readChannel(raw = {}) {
     name: first(raw.name, raw.display_name, "Unnamed channel"),
     live: Boolean(raw.live),
     liveSince: raw.live_since,
+    // How many watch right now (IVS's viewer count; the local ingest's players), when live.
+    viewerCount: typeof raw.viewer_count === "number" ? raw.viewer_count : null,
     playbackUrl: raw.playback_url,
     ingestServer: raw.ingest?.server || (raw.ingest_endpoint ? `rtmps://${raw.ingest_endpoint}:443/app/` : ""),
     ingestEndpoint: raw.ingest?.endpoint || raw.ingest_endpoint || "",

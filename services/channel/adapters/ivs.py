@@ -62,6 +62,15 @@ class BotoIvs:
             if _code(error) not in _GONE:
                 raise
 
+    def viewer_count(self, channel_arn: str) -> int | None:
+        try:
+            stream = self._client.get_stream(channelArn=channel_arn)["stream"]
+        except ClientError as error:
+            if _code(error) in _NOT_LIVE:
+                return None
+            raise
+        return int(stream.get("viewerCount", 0))
+
     def stop_stream(self, channel_arn: str) -> None:
         try:
             self._client.stop_stream(channelArn=channel_arn)

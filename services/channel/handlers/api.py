@@ -56,7 +56,8 @@ def list_live(limit: Limit = 25, next_token: Token = None) -> PublicChannelPage:
 
 @app.get("/channels/<channel_id>", security=OPTIONAL_SIGN_IN, summary="A channel (owners see more)")
 def get(channel_id: ChannelIdPath) -> ChannelView | PublicChannelView:
-    return channels.get_channel(_caller(), channel_id, repository=api_dependencies().repository)
+    d = api_dependencies()
+    return channels.get_channel(_caller(), channel_id, repository=d.repository, ivs=d.ivs)
 
 
 @app.post("/channels/<channel_id>/stream-key/rotate", security=SIGNED_IN, summary="New stream key (owner)")

@@ -139,7 +139,7 @@ def test_given_the_owner_then_get_shows_the_full_view_and_others_the_public_view
     _, public = channel_api(get, VIEWER)
 
     assert "ingest" in mine and "stream_key_id" in mine
-    assert set(public) == {"channel_id", "name", "live", "playback_url"}
+    assert set(public) == {"channel_id", "name", "live", "playback_url", "live_since", "viewer_count"}
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ class FakeIvs:
         self.keys: dict[str, tuple[str, str]] = {}  # arn -> (channel arn, value)
         self.stopped: list[str] = []
         self.live: set[str] = set()
+        self.viewers: dict[str, int] = {}
 
     def create_channel(
         self, *, name: str, recording_configuration_arn: str, tags: dict[str, str]
@@ -54,6 +55,9 @@ class FakeIvs:
     def stop_stream(self, channel_arn: str) -> None:
         self.stopped.append(channel_arn)
         self.live.discard(channel_arn)
+
+    def viewer_count(self, channel_arn: str) -> int | None:
+        return self.viewers.get(channel_arn, 0) if channel_arn in self.live else None
 
     def key_values(self) -> list[str]:
         return [value for _, value in self.keys.values()]

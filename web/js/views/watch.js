@@ -5,6 +5,7 @@ import { subscribe } from "../live.js";
 import { readChannel, readVideo } from "../models.js";
 import { createPlayer, loadCues } from "../player.js";
 import { href } from "../router.js";
+import { channelLink } from "./channel.js";
 import { formatDate, formatDuration, formatTimestamp, h, notice, relativeTime, render, statusBadge } from "../ui.js";
 
 export async function watchView(videoId) {
@@ -35,7 +36,11 @@ export async function watchView(videoId) {
           h("h1.video-title", {}, video.title),
           h("p.meta", {},
             video.status !== "published" ? [statusBadge(video.status), " "] : null,
-            [video.channelName, video.durationMs ? formatDuration(video.durationMs) : "", video.createdAt ? formatDate(video.createdAt) : ""]
+            video.channelId
+              ? [h("a", { href: href(channelLink(video.channelId)), "data-link": true, "data-testid": "channel-link" },
+                video.channelName || "Channel"), " · "]
+              : null,
+            [video.durationMs ? formatDuration(video.durationMs) : "", video.createdAt ? formatDate(video.createdAt) : ""]
               .filter(Boolean).join(" · ")),
           video.avatars.length ? h("ul.avatar-row", { "aria-label": "Characters" }, video.avatars.map((avatar) =>
             h("li", {}, h("img.avatar.avatar-large", { src: avatar.url, alt: avatar.name || "Avatar", width: 64, height: 64 }),

@@ -16,6 +16,7 @@ from local.ingest import events as ivs_events
 from local.ingest.layout import new_recording_session_id, new_stream_id, recording_prefix
 from local.ingest.nginx import APPLICATION, NginxConfig, NginxProcess
 from local.ingest.recorder import Recording, RecordingPart, RecordingSettings
+from local.ingest.viewers import viewer_count
 from local.ingest.window import ReconnectWindows, RecordingSession
 
 log = logging.getLogger("svideo.local.ingest")
@@ -180,6 +181,10 @@ class Ingest:
     def live_stream(self, channel_arn: str) -> StreamRecord | None:
         with self._lock:
             return self._live.get(channel_arn)
+
+    def viewer_count(self, channel_id: str) -> int:
+        """Players of the channel's live HLS now, from the playback requests nginx logged (viewers.py)."""
+        return viewer_count(self.root / "playback.log", channel_id, time.time())
 
     def live_streams(self) -> list[StreamRecord]:
         with self._lock:

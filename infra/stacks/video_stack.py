@@ -222,7 +222,17 @@ class VideoStack(cdk.Stack):
         videos = self.bucket.arn_for_objects("videos/*")
         for statement in (
             self._table_access(
-                ["GetItem", "Query", "PutItem", "ConditionCheckItem", "BatchGetItem"], list(INDEXES)
+                # DeleteItem, BatchWriteItem: a deletion removes the video's history and outbox items.
+                [
+                    "GetItem",
+                    "Query",
+                    "PutItem",
+                    "ConditionCheckItem",
+                    "BatchGetItem",
+                    "DeleteItem",
+                    "BatchWriteItem",
+                ],
+                list(INDEXES),
             ),
             # Searches read the index; a deletion takes the video out of it.
             self._search_access(write=True),

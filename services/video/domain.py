@@ -61,6 +61,7 @@ class Outcome(StrEnum):
     MOVED = "moved"
     RECORDED = "recorded"  # late or data-only: in the history, status unchanged
     DUPLICATE = "duplicate"
+    FORGOTTEN = "forgotten"  # for a deleted video: what it left is removed, nothing is recorded
 
 
 @dataclass(frozen=True)
@@ -102,15 +103,11 @@ class Catalog:
 
     def _after_deletion(self, video: Video, change: Change) -> Outcome:
         """A late event for a deleted video: remove whatever it left under the video's prefix (a late
-        Video.Processed announces a fresh MP4, HLS and thumbnails), then record it; it changes nothing."""
+        Video.Processed announces a fresh MP4, HLS and thumbnails). Nothing is recorded: a deleted video
+        keeps no history, so a redelivery does the same again."""
         if self.media is not None:
             self.media.delete_prefix(video_prefix(video.video_id))
-        entry = self._entry(change, "deleted", change.target, applied=False)
-        try:
-            self.repository.record(video.video_id, entry, _parts(change, entry, 0))
-        except DuplicateEventError:
-            return Outcome.DUPLICATE
-        return Outcome.RECORDED
+        return Outcome.FORGOTTEN
 
     def _create(self, change: Change, now: datetime) -> Outcome:
         if change.target not in INITIAL or not change.channel_id or not change.owner_id:
@@ -342,11 +339,16 @@ class Catalog:
             target="deleted",
             reason=f"deleted by {'an admin' if not principal.owns(video.owner_id) else 'the owner'}",
         )
-        after = self._updated(video, change, "deleted", now).model_copy(update={"media": None})
+        # A tombstone stays, so late events change nothing: ids, owner, times and the status, no content.
+        after = self._updated(video, change, "deleted", now).model_copy(
+            update={"media": None, "fields": {}, "titles": None, "duration_ms": None, "compute": None}
+        )
         entry = self._entry(change, video.status, "deleted", applied=True)
         self.repository.save(
             video, after, entry, self._announcements(video.status, after, change.correlation_id)
         )
+        # The history goes too; only the deletion's own outbox items stay, until the Pipes carried them.
+        self.repository.purge(video_id, keep_event_id=change.event_id)
         self.reindex(video_id)
         return removed
 

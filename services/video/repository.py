@@ -82,6 +82,10 @@ class VideoRepository(Protocol):
 
     def history(self, video_id: str) -> list[HistoryEntry]: ...
 
+    def purge(self, video_id: str, *, keep_event_id: str) -> int:
+        """Remove the video's history and its outbox items but `keep_event_id`'s; returns how many."""
+        ...
+
     def list_by_channel(
         self, channel_id: str, *, published_only: bool, limit: int, token: str | None
     ) -> Page: ...
@@ -200,6 +204,13 @@ def outbox_items(video_id: str, entry: HistoryEntry, details: Sequence[EventDeta
     return items
 
 
+def _purged(sort_key: str, keep_event_id: str) -> bool:
+    """What a deletion removes under the video's key: every history item, every outbox item but its own."""
+    if sort_key.startswith("HISTORY#"):
+        return True
+    return sort_key.startswith(OUTBOX_PREFIX) and f"#{keep_event_id}#" not in sort_key
+
+
 def _numbers_to_int(value: Any) -> Any:
     """The resource API returns numbers as Decimal; the records hold ints."""
     from decimal import Decimal
@@ -305,6 +316,27 @@ class DynamoVideoRepository:
             Limit=HISTORY_LIMIT,
         )
         return [HistoryEntry.model_validate(_numbers_to_int(item)) for item in response.get("Items", [])]
+
+    def purge(self, video_id: str, *, keep_event_id: str) -> int:
+        keys: list[dict[str, str]] = []
+        request: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(f"VIDEO#{video_id}"),
+            "ProjectionExpression": "PK, SK",
+        }
+        while True:
+            page = self.table.query(**request)
+            keys += [
+                {"PK": str(item["PK"]), "SK": str(item["SK"])}
+                for item in page.get("Items", [])
+                if _purged(str(item["SK"]), keep_event_id)
+            ]
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        with self.table.batch_writer() as batch:
+            for key in keys:
+                batch.delete_item(Key=key)
+        return len(keys)
 
     def _page(
         self,

@@ -15,6 +15,7 @@ from services.video.repository import (
     DuplicateEventError,
     _history_item,
     _item,
+    _purged,
     check_transaction_size,
     decode_token,
     encode_token,
@@ -33,6 +34,7 @@ class InMemoryVideoRepository:
         self.channels: dict[str, tuple[str, bool]] = {}
         self.names: dict[str, str] = {}
         self.outbox: list[dict[str, Any]] = []
+        self.purged_outbox: set[str] = set()
 
     def details_json(self) -> list[dict[str, Any]]:
         """The outbox's details in write order: what the Pipes put on the bus."""
@@ -76,6 +78,20 @@ class InMemoryVideoRepository:
             raise DuplicateEventError(entry.event_id)
         for item in (entry, *parts):
             history[_history_item(video_id, item)["SK"]] = item
+
+    def purge(self, video_id: str, *, keep_event_id: str) -> int:
+        """`outbox` is what the stream carried (it stays); the items left in the table are `stored_outbox()`."""
+        removed = len(self.entries.pop(video_id, {}))
+        gone = {
+            item["SK"]
+            for item in self.outbox
+            if item["PK"] == f"VIDEO#{video_id}" and _purged(item["SK"], keep_event_id)
+        }
+        self.purged_outbox |= gone
+        return removed + len(gone)
+
+    def stored_outbox(self) -> list[dict[str, Any]]:
+        return [item for item in self.outbox if item["SK"] not in self.purged_outbox]
 
     def history(self, video_id: str) -> list[HistoryEntry]:
         return [entry for _, entry in sorted(self.entries.get(video_id, {}).items())]

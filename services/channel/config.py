@@ -53,3 +53,16 @@ def api_env() -> ApiEnv:
 @cache
 def events_env() -> EventsEnv:
     return EventsEnv.model_validate(dict(os.environ))
+
+
+class DeletionEnv(BaseModel):
+    """The consumer that forgets deleted videos: the table, and the recording bucket it deletes from."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TABLE_NAME: Name
+
+
+@cache
+def deletion_env() -> DeletionEnv:
+    return DeletionEnv.model_validate(dict(os.environ))

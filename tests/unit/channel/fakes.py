@@ -5,11 +5,13 @@ from __future__ import annotations
 import copy
 import secrets
 from collections.abc import Sequence
+from dataclasses import replace
 
 from services.channel.errors import BadRequestError, RecordingNotReadableError, StaleChannelError
+from services.channel.forget import VideoRecord
 from services.channel.models import AppliedEvent, Channel, IvsChannel, Page, StreamKey
 from shared.events.base import ChannelEvent
-from shared.events.channel import Rendition
+from shared.events.channel import RecordingEnded, Rendition
 
 
 def new_key_value() -> str:
@@ -67,6 +69,7 @@ class FakeRepository:
     def __init__(self) -> None:
         self.channels: dict[str, Channel] = {}
         self.ledger: dict[str, AppliedEvent] = {}
+        self.videos: dict[str, VideoRecord] = {}
         self.fail_next_add = False
 
     def add(self, channel: Channel) -> None:
@@ -119,7 +122,25 @@ class FakeRepository:
         if channel is not None:
             self.save(channel)
         self.ledger[event_key] = AppliedEvent(events=tuple(events), published=False)
+        for event in events:
+            video_id = getattr(event, "video_id", None)
+            if not video_id:
+                continue
+            known = self.videos.get(video_id) or VideoRecord(video_id, getattr(event, "channel_id", None))
+            if isinstance(event, RecordingEnded):
+                known = replace(
+                    known, recording_bucket=event.recording.bucket, recording_prefix=event.recording.prefix
+                )
+            self.videos[video_id] = replace(known, ledger_keys=known.ledger_keys | {event_key})
         return True
+
+    def video_record(self, video_id: str) -> VideoRecord | None:
+        return self.videos.get(video_id)
+
+    def forget_video(self, record: VideoRecord) -> None:
+        for key in record.ledger_keys:
+            self.ledger.pop(key, None)
+        self.videos.pop(record.video_id, None)
 
     def mark_published(self, event_key: str) -> None:
         self.ledger[event_key] = AppliedEvent(events=self.ledger[event_key].events, published=True)
@@ -139,3 +160,15 @@ class FakeRecordings:
                 name="720p30", playlist_key=f"{prefix}/media/hls/720p30/playlist.m3u8", width=1280, height=720
             )
         ]
+
+
+class FakeRecordingStore:
+    """The recording bucket as keys."""
+
+    def __init__(self, keys: set[tuple[str, str]] | None = None) -> None:
+        self.keys = set(keys or set())
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        gone = {(b, k) for b, k in self.keys if b == bucket and k.startswith(prefix.strip("/") + "/")}
+        self.keys -= gone
+        return len(gone)

@@ -234,3 +234,32 @@ def test_given_session_events_then_nothing_is_published(world: World) -> None:
     world.stream("Session Created", S1, T0)
 
     assert world.publisher.published == []
+
+
+def test_given_a_recorded_video_when_deleted_then_its_recording_events_and_session_are_forgotten(
+    world: World,
+) -> None:
+    from services.channel.forget import forget_video
+    from tests.unit.channel.fakes import FakeRecordingStore
+
+    world.stream("Stream Start", S1, T0)
+    world.stream("Stream End", S1, T0 + timedelta(seconds=30))
+    world.recording("Recording End", [S1], T0 + timedelta(seconds=95))
+    (recorded,) = world.publisher.of_type(RecordingEnded)
+    prefix = recorded.recording.prefix
+    store = FakeRecordingStore(
+        {
+            ("dev-svideo-recordings", f"{prefix}/media/hls/720p30/0.ts"),
+            ("dev-svideo-recordings", "ivs/v1/other/x"),
+        }
+    )
+    store.keys.add(("dev-svideo-recordings", f"{prefix}/events/recording-ended.json"))
+
+    removed = forget_video(recorded.video_id, None, repository=world.repository, recordings=store)
+
+    assert removed == 2 and store.keys == {("dev-svideo-recordings", "ivs/v1/other/x")}
+    assert world.repository.ledger == {} and world.repository.videos == {}
+    assert world.channel.recording is None
+    assert (
+        forget_video(recorded.video_id, "ch-4f7d2a9e0000", repository=world.repository, recordings=store) == 0
+    )

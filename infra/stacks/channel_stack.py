@@ -23,7 +23,8 @@ from infra.naming import (
     bus_name,
     resource_name,
 )
-from infra.subscriptions import Subscription
+from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
+from infra.subscriptions import Subscription, video_deleted_subscription
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
 THUMBNAIL_INTERVAL_SECONDS = 10
@@ -92,6 +93,7 @@ class ChannelStack(cdk.Stack):
         )
         self.api_function = self._api_function()
         self.events_function = self._events_function(window)
+        self.deletion_function = self._deletion_function()
         self._routes()
         for stack_id in READS_FROM:
             other = scope.node.try_find_child(stack_id)
@@ -269,6 +271,46 @@ class ChannelStack(cdk.Stack):
             function=function.function,
             max_receive_count=5,
             retention_period=QUEUE_RETENTION,
+        )
+        return function
+
+    def _deletion_function(self) -> ServiceFunction:
+        """A deleted video's raw recording, applied IVS events and index item go (services/channel/forget)."""
+        function = ServiceFunction(
+            self,
+            "VideoDeleted",
+            service="channel",
+            handler="services.channel.handlers.video_deleted.handler",
+            description="svideo channel: removes a deleted video's raw recording and records",
+            environment={"TABLE_NAME": self.table.table_name},
+        )
+        for statement in (
+            self._table_statements(["GetItem", "PutItem", "DeleteItem", "BatchWriteItem"]),
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"], resources=[self.bucket.arn_for_objects("ivs/*")]
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["ivs/*"]}},
+            ),
+        ):
+            function.role.add_to_policy(statement)
+        acknowledge_resource(
+            function.role,
+            "AwsSolutions-IAM5",
+            self.bucket.arn_for_objects("ivs/*"),
+            "A recording lies under its own ivs/v1/... prefix; the function deletes a deleted video's.",
+        )
+        self._acknowledge_indexes(function)
+        QueueConsumer(
+            self,
+            "VideoDeletedInbox",
+            bus=import_bus(self, self.stage),
+            subscriptions=[video_deleted_subscription(self.stage, "channel")],
+            function=function.function,
+            retention_period=QUEUE_RETENTION,
+            rule_dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
         )
         return function
 

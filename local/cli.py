@@ -498,8 +498,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
     from local.plugins_cli import add_commands  # plugins_cli imports this module: import it late
+    from local.users_cli import add_commands as add_users_commands
 
     add_commands(commands)
+    add_users_commands(commands)
 
     def app_options(command: argparse.ArgumentParser) -> None:
         source = command.add_mutually_exclusive_group()

@@ -75,16 +75,18 @@ function createChannelForm() {
   const form = h("form.form.card-form", { novalidate: true, "aria-labelledby": "create-channel-heading" },
     h("h2", { id: "create-channel-heading" }, "Create a channel"),
     field({ name: "name", label: "Channel name", required: true, hint: "What viewers see, for example “Lambda Lancer”.", attrs: { maxlength: 100 } }),
+    windowField(""),
     h("button.button.primary", { type: "submit" }, "Create channel"));
   const draft = keepDraft(form, "create-channel");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const name = form.elements.name.value.trim();
     if (!name) return showErrors(form, { message: "", fieldErrors: [{ location: "name", message: "Give the channel a name" }] });
+    const window = form.elements.reconnect_window_seconds.value.trim();
     const button = form.querySelector("button[type=submit]");
     busy(button, true, "Creating…");
     try {
-      const channel = readChannel(await api.createChannel(name));
+      const channel = readChannel(await api.createChannel(name, window === "" ? null : Number(window)));
       draft.clear();
       freshKeys.set(channel.id, channel.streamKey);
       toast(`Channel “${channel.name}” created.`, "success");
@@ -122,10 +124,12 @@ export async function channelSetupView(channelId) {
   }));
   drawKey();
   const server = channel.ingestServer;
+  const resume = resumeCountdown(channel);
   render(channel.name,
     h("p", {}, h("a", { href: href("studio"), "data-link": true }, "← Studio")),
     h("h1", {}, channel.name, " ", channel.live ? h("span.badge.badge-live", {}, "Live") : h("span.badge", {}, "Offline")),
     h("p", {}, "Viewers watch at ", h("a", { href: href(`live/${channel.id}`), "data-link": true }, "this channel’s page"), "."),
+    resume.element,
     h("section.section", { "aria-labelledby": "ingest-heading" },
       h("h2", { id: "ingest-heading" }, "Ingest settings"),
       h("dl.settings", {},
@@ -144,6 +148,7 @@ export async function channelSetupView(channelId) {
       h("pre.command", { "data-testid": "ffmpeg-command" }, ffmpegCommand(server)),
       copyButton(() => ffmpegCommand(server), "Copy ffmpeg command"),
       h("p.hint", {}, "Replace $STREAM_KEY with your key, or export it first: export STREAM_KEY=…")),
+    windowSettings(channel),
     h("section.section.danger-zone", { "aria-labelledby": "danger-heading" },
       h("h2", { id: "danger-heading" }, "Delete this channel"),
       h("p", {}, "Deleting the channel stops its ingest. Its published videos stay."),
@@ -162,7 +167,76 @@ export async function channelSetupView(channelId) {
           }
         },
       }, "Delete channel")));
-  return () => freshKeys.delete(channel.id);
+  const unsubscribe = subscribe(async (update) => {
+    if (update.channelId !== channel.id) return;
+    try {
+      resume.update(readChannel(await api.channel(channel.id)));
+    } catch {
+      // the page keeps its last state; the next update tries again
+    }
+  });
+  return () => {
+    unsubscribe();
+    resume.stop();
+    freshKeys.delete(channel.id);
+  };
+}
+
+function windowField(value) {
+  return field({
+    name: "reconnect_window_seconds", label: "Reconnect window (seconds)", type: "number", value: value === "" ? "" : String(value),
+    hint: "0 to 300. If your stream drops and you resume within this time, it stays one video. "
+      + "The video is processed this long after you stop. Leave empty for the default (60 s).",
+    attrs: { min: 0, max: 300, step: 1, inputmode: "numeric" },
+  });
+}
+
+function windowSettings(channel) {
+  const form = h("form.form", { novalidate: true, "aria-labelledby": "window-heading" },
+    h("h2", { id: "window-heading" }, "Reconnect window"),
+    windowField(channel.reconnectWindowSeconds ?? ""),
+    h("button.button", { type: "submit" }, "Save window"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const raw = form.elements.reconnect_window_seconds.value.trim();
+    const button = form.querySelector("button[type=submit]");
+    busy(button, true, "Saving…");
+    try {
+      const saved = readChannel(await api.updateChannel(channel.id, { reconnect_window_seconds: raw === "" ? null : Number(raw) }));
+      channel.reconnectWindowSeconds = saved.reconnectWindowSeconds;
+      busy(button, false);
+      toast(`Reconnect window set to ${saved.reconnectWindowSeconds} s.`, "success");
+    } catch (error) {
+      busy(button, false);
+      showErrors(form, error);
+    }
+  });
+  return h("section.section", {}, form);
+}
+
+/** "Waiting 42 s for you to resume": while a dropped broadcast may still join the same recording. */
+function resumeCountdown(initial) {
+  const element = h("p.notice.notice-info", { role: "status", "data-testid": "resume-countdown", hidden: true });
+  let deadline = null;
+  let timer = null;
+  const tick = () => {
+    const left = deadline ? Math.ceil((deadline - Date.now()) / 1000) : 0;
+    if (left > 0) {
+      element.textContent = `Your broadcast stopped. Waiting ${left} s for you to resume; after that the recording ends and becomes a video.`;
+      element.hidden = false;
+    } else {
+      element.hidden = true;
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  const update = (channel) => {
+    deadline = channel.live || !channel.resumeDeadline ? null : Date.parse(channel.resumeDeadline);
+    if (!timer && deadline) timer = setInterval(tick, 1000);
+    tick();
+  };
+  update(initial);
+  return { element, update, stop: () => clearInterval(timer) };
 }
 
 function streamKeyBlock(channel, key, rotate) {

@@ -14,8 +14,9 @@ from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
 from infra.naming import IdentityParameter, resource_name
 
-# Context per stage (`-c identity:broadcasterEmailDomains=example.com,studio.example.org`): whose sign-ups
-# become broadcasters at confirmation. Empty: everyone starts as a viewer and an admin grants the role.
+# Context: whose sign-ups become broadcasters at confirmation, as `{"<stage>": "example.com,studio.example.org"}`
+# in cdk.json or `-c identity:broadcasterEmailDomains=example.com` for one deploy. Empty: everyone starts as
+# a viewer and an operator grants the role (`svideo users grant broadcaster <email>`).
 BROADCASTER_DOMAINS_CONTEXT = "identity:broadcasterEmailDomains"
 
 GROUPS: Mapping[str, str] = {
@@ -106,6 +107,8 @@ class IdentityStack(cdk.Stack):
 
     def _post_confirmation(self) -> ServiceFunction:
         domains = self.node.try_get_context(BROADCASTER_DOMAINS_CONTEXT) or ""
+        if isinstance(domains, dict):
+            domains = domains.get(self.stage, "")
         if isinstance(domains, list | tuple):
             domains = ",".join(str(domain) for domain in domains)
         function = ServiceFunction(

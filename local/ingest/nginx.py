@@ -89,8 +89,9 @@ http {{
         listen {self.host}:{self.http_port};
         location /live/ {{
             alias {self.live_dir}/;
-            add_header Cache-Control no-cache;
-            add_header Access-Control-Allow-Origin *;
+            # `always`: a 404 (the stream is not playable yet) must reach the player as a 404, not a CORS error.
+            add_header Cache-Control no-cache always;
+            add_header Access-Control-Allow-Origin * always;
         }}
         location /control {{ rtmp_control all; allow 127.0.0.1; deny all; }}
         location /stat {{ rtmp_stat all; allow 127.0.0.1; deny all; }}

@@ -43,7 +43,11 @@ async function route() {
     }
     if (group && !hasGroup(group)) {
       render("Not allowed", h("h1", {}, "This page is not for your account"),
-        notice(`You need the ${group} role to use this page. Ask an administrator to add it to your account.`, { kind: "error" }));
+        notice(`You need the ${group} role to use this page. `
+          + (group === "broadcaster"
+            ? "Accounts with an email address of this site's broadcaster domains get it when they sign up; "
+              + "for any other account an administrator grants it (svideo users grant broadcaster <email>)."
+            : "An administrator can grant it (svideo users grant <role> <email>)."), { kind: "error" }));
       return;
     }
     try {

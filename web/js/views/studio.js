@@ -5,7 +5,7 @@ import { keepDraft } from "../drafts.js";
 import { subscribe } from "../live.js";
 import { readChannel, readVideo } from "../models.js";
 import { href, navigate } from "../router.js";
-import { busy, copyButton, emptyState, field, formatDuration, h, notice, relativeTime, render, showErrors, statusBadge, toast } from "../ui.js";
+import { busy, copyButton, emptyState, field, formatDuration, h, notice, relativeTime, render, scrollTable, showErrors, statusBadge, toast } from "../ui.js";
 
 // A stream key is only in the create/rotate response: it lives in memory for this page visit, never in storage.
 const freshKeys = new Map();
@@ -23,7 +23,7 @@ export async function studioView() {
         ? h("ul.list.channel-list", {}, list.map((channel) => h("li", {},
           h("a", { href: href(`studio/channels/${channel.id}`), "data-link": true }, channel.name), " ",
           channel.live ? h("span.badge.badge-live", {}, "Live") : h("span.badge", {}, "Offline"))))
-        : emptyState("You have no channel yet. Create one below to get your ingest settings."));
+        : firstChannelGuide());
     } catch (error) {
       channels.replaceChildren(channels.firstChild, notice(error.message, { kind: "error" }));
     }
@@ -37,7 +37,7 @@ export async function studioView() {
         .filter((video) => video.status !== "deleted")
         .sort((a, b) => String(b.raw.created_at).localeCompare(String(a.raw.created_at)));
       videos.replaceChildren(videos.firstChild, list.length
-        ? h("table.table", {},
+        ? scrollTable("Your videos", h("table.table", {},
           h("caption.visually-hidden", {}, "Your videos and their processing status"),
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Title"), h("th", { scope: "col" }, "Channel"),
             h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Length"), h("th", { scope: "col" }, "Created"))),
@@ -46,7 +46,7 @@ export async function studioView() {
             h("td", {}, video.channelName),
             h("td", {}, statusBadge(video.status)),
             h("td", {}, formatDuration(video.durationMs)),
-            h("td", {}, relativeTime(video.raw.created_at))))))
+            h("td", {}, relativeTime(video.raw.created_at)))))))
         : emptyState("No videos yet. Go live and your recording appears here while it is processed."));
     } catch (error) {
       videos.replaceChildren(videos.firstChild, notice(error.message, { kind: "error" }));
@@ -58,6 +58,15 @@ export async function studioView() {
     if (update.channelId) loadChannels();
     if (update.videoId) loadVideos();
   });
+}
+
+function firstChannelGuide() {
+  return h("div.empty", { "data-testid": "first-channel-guide" },
+    h("p", {}, "You have no channel yet. Going live takes three steps:"),
+    h("ol", {},
+      h("li", {}, "Name your channel below and create it."),
+      h("li", {}, "Copy its server and stream key into OBS (Settings → Stream → Custom), or use the ffmpeg command it shows."),
+      h("li", {}, "Start streaming: viewers see you under Live now, and when you stop, the recording becomes a video here.")));
 }
 
 /** `/me/videos`; where the video service predates it (404), each channel's list, which owners see in full. */
@@ -145,7 +154,8 @@ export async function channelSetupView(channelId) {
         h("li", {}, "Stream Key: the key above"),
         h("li", {}, "Settings → Output: keyframe interval 2 s, bitrate up to 6000 Kbps; Video: 1280×720 or 1920×1080, 30 fps")),
       h("h3", {}, "ffmpeg"),
-      h("pre.command", { "data-testid": "ffmpeg-command" }, ffmpegCommand(server)),
+      // Focusable and labelled: at phone width the command scrolls sideways, keyboard users can scroll it too.
+      h("pre.command", { "data-testid": "ffmpeg-command", tabindex: "0", role: "region", "aria-label": "ffmpeg command" }, ffmpegCommand(server)),
       copyButton(() => ffmpegCommand(server), "Copy ffmpeg command"),
       h("p.hint", {}, "Replace $STREAM_KEY with your key, or export it first: export STREAM_KEY=…")),
     windowSettings(channel),

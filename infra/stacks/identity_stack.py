@@ -14,7 +14,7 @@ from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
 from infra.naming import IdentityParameter, resource_name
 
-# Context: whose sign-ups become broadcasters at confirmation, as `{"<stage>": "example.com,studio.example.org"}`
+# Context: whose sign-ups become broadcasters at confirmation, as `{"<stage>": "example.com,b.example.org"}`
 # in cdk.json or `-c identity:broadcasterEmailDomains=example.com` for one deploy. Empty: everyone starts as
 # a viewer and an operator grants the role (`svideo users grant broadcaster <email>`).
 BROADCASTER_DOMAINS_CONTEXT = "identity:broadcasterEmailDomains"

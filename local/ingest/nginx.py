@@ -89,7 +89,7 @@ http {{
         listen {self.host}:{self.http_port};
         location /live/ {{
             alias {self.live_dir}/;
-            # `always`: a 404 (the stream is not playable yet) must reach the player as a 404, not a CORS error.
+            # `always`: a 404 (the stream is not playable yet) reaches the player as a 404, not a CORS error.
             add_header Cache-Control no-cache always;
             add_header Access-Control-Allow-Origin * always;
         }}

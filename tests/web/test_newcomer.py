@@ -3,7 +3,8 @@ stage's broadcaster domain (the post-confirmation trigger makes them a broadcast
 creates a first channel with a short reconnect window and sees the OBS/ffmpeg settings; goes live over RTMP
 and a viewer's live page plays (hls.js: readyState >= 3, currentTime advancing); the broadcast drops, the
 studio counts the reconnect window down, the broadcaster resumes within it and the live page plays again.
-Someone of another domain stays a viewer. Every page passes axe at phone and desktop widths.
+Someone of another domain stays a viewer until an admin grants the role on the Users page. Every page passes
+axe at phone and desktop widths.
 
 The steps are separate tests sharing one `Newcomer`, in order, so a report names the first step that fails.
 Screenshots go to `$SVIDEO_SCREENSHOTS` when set (`docs/screenshots` for the README), else to a temp dir.
@@ -23,12 +24,15 @@ import aws_cdk as cdk
 import pytest
 
 from infra.lambda_runtime import REPO_ROOT
+from infra.naming import IdentityParameter
 from infra.stacks.channel_stack import ChannelStack
 from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import BROADCASTER_DOMAINS_CONTEXT, IdentityStack
 from infra.stacks.live_stack import LiveStack
+from infra.stacks.users_stack import UsersStack
 from infra.stacks.video_stack import VideoStack
 from local.cloud import LocalCloud
+from local.platform_client import create_user, read_parameter
 from tests.conftest import DeployAssembly
 from tests.web.accessibility import assert_accessible
 from tests.web.test_flow import AXE, _page
@@ -88,6 +92,7 @@ def deployed(
         ("VideoStack", VideoStack),
         ("ChannelStack", ChannelStack),
         ("LiveStack", LiveStack),
+        ("UsersStack", UsersStack),
     ):
         stack_class(app, stack_id, stage=STAGE).add_dependency(core)
     app.synth()
@@ -195,23 +200,50 @@ def test_given_an_allowed_domain_when_signing_up_in_the_web_app_then_the_studio_
     assert_accessible(page, "channel settings")
 
 
-def test_given_another_domain_when_signing_up_then_the_account_stays_a_viewer(
+def test_given_another_domain_when_signing_up_then_a_viewer_until_an_admin_grants_the_role(
     newcomer: Newcomer, browser: Any
 ) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 860})
-    context.add_init_script(path=str(AXE))
-    page = _page(context)
+    visitor_email = "visitor@elsewhere.example"
+    pool_id = read_parameter(newcomer.cloud.client("ssm"), STAGE, IdentityParameter.USER_POOL_ID)
+    create_user(newcomer.cloud.client("cognito-idp"), pool_id, "root@elsewhere.example", PASSWORD, ["admin"])
+    contexts = [browser.new_context(viewport={"width": 1280, "height": 860}) for _ in range(2)]
+    for context in contexts:
+        context.add_init_script(path=str(AXE))
+    visitor, admin = (_page(context) for context in contexts)
     try:
-        _sign_up(page, newcomer.app_url, "visitor@elsewhere.example")
-        page.get_by_role("heading", name="Live now").wait_for()  # home, not the studio
-        assert not page.get_by_role("navigation", name="Main").get_by_role("link", name="Studio").count()
-        page.goto(newcomer.app_url + "studio")
-        page.get_by_role("heading", name="This page is not for your account").wait_for()
-        assert "svideo users grant broadcaster" in page.get_by_role("alert").inner_text()
-        assert_accessible(page, "not allowed")
-        assert not page.problems, page.problems
+        _sign_up(visitor, newcomer.app_url, visitor_email)
+        visitor.get_by_role("heading", name="Live now").wait_for()  # home, not the studio
+        assert not visitor.get_by_role("navigation", name="Main").get_by_role("link", name="Studio").count()
+        visitor.goto(newcomer.app_url + "studio")
+        visitor.get_by_role("heading", name="This page is not for your account").wait_for()
+        assert "svideo users grant broadcaster" in visitor.get_by_role("alert").inner_text()
+        assert_accessible(visitor, "not allowed")
+
+        admin.goto(newcomer.app_url + "signin")
+        admin.get_by_label("Email").fill("root@elsewhere.example")
+        admin.get_by_label("Password").fill(PASSWORD)
+        admin.get_by_role("button", name="Sign in").click()
+        admin.get_by_role("navigation", name="Main").get_by_role("link", name="Users").click()
+        admin.get_by_role("heading", name="Users and roles").wait_for()
+        admin.get_by_label("Email starts with").fill("visitor@")
+        admin.get_by_role("button", name="Find users").click()
+        grant = admin.get_by_label(f"broadcaster for {visitor_email}")
+        grant.wait_for()
+        assert not grant.is_checked()
+        assert_accessible(admin, "users")
+        grant.check()
+        admin.get_by_text(f"{visitor_email}: broadcaster granted").wait_for()
+
+        visitor.get_by_role("button", name="Sign out", exact=False).click()  # the role applies from sign-in
+        visitor.goto(newcomer.app_url + "signin?next=studio")
+        visitor.get_by_label("Email").fill(visitor_email)
+        visitor.get_by_label("Password").fill(PASSWORD)
+        visitor.get_by_role("button", name="Sign in").click()
+        visitor.get_by_role("heading", name="Studio", exact=True).wait_for()
+        assert not visitor.problems + admin.problems, visitor.problems + admin.problems
     finally:
-        context.close()
+        for context in contexts:
+            context.close()
 
 
 def test_given_a_live_broadcast_when_a_viewer_opens_the_live_page_then_it_plays(

@@ -11,6 +11,7 @@ import { signInView, signUpView } from "./views/signin.js";
 import { channelSetupView, studioView } from "./views/studio.js";
 import { manageVideoView } from "./views/manage.js";
 import { liveView, watchView } from "./views/watch.js";
+import { adminUsersView } from "./views/admin.js";
 
 const ROUTES = [
   [/^$/, homeView],
@@ -24,6 +25,7 @@ const ROUTES = [
   [/^plugins$/, pluginsView, "plugin-developer"],
   [/^plugins\/new$/, registerPluginView, "plugin-developer"],
   [/^plugins\/([^/]+)$/, pluginView, "plugin-developer"],
+  [/^admin\/users$/, adminUsersView, "admin"],
 ];
 
 let cleanup = null;
@@ -46,8 +48,8 @@ async function route() {
         notice(`You need the ${group} role to use this page. `
           + (group === "broadcaster"
             ? "Accounts with an email address of this site's broadcaster domains get it when they sign up; "
-              + "for any other account an administrator grants it (svideo users grant broadcaster <email>)."
-            : "An administrator can grant it (svideo users grant <role> <email>)."), { kind: "error" }));
+              + "for any other account an administrator grants it (on the Users page, or with svideo users grant broadcaster <email>)."
+            : "An administrator can grant it (on the Users page, or with svideo users grant <role> <email>)."), { kind: "error" }));
       return;
     }
     try {
@@ -73,6 +75,7 @@ function renderNav() {
     link("", "Watch"),
     hasGroup("broadcaster") ? link("studio", "Studio") : null,
     hasGroup("plugin-developer") ? link("plugins", "Plugins") : null,
+    hasGroup("admin") ? link("admin/users", "Users") : null,
     current
       ? h("li", {}, h("button.linklike", {
         type: "button",

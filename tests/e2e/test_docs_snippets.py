@@ -2,8 +2,9 @@
 `make setup` installs (`scripts/env.sh` on PATH, as the docs say to source it). A comment that starts with a
 status code (`# 401 ...`) is checked against the status the line prints, in order.
 
-A snippet targets the local cloud when it starts one (`svideo up`); each runs in its own state folder, on free
-ports (`SVIDEO_PORT=0`), so the test can run beside other clouds. Snippets without `svideo up` (OBS and
+A snippet targets the local cloud when it starts one (`svideo up`); they run one after the other in one state
+folder (each ends with `svideo down`; the synthesized app is reused), on free ports (`SVIDEO_PORT=0`), so the
+test can run beside other clouds. Snippets without `svideo up` (OBS and
 ffmpeg settings, AWS deploys, `make` targets) are not local-cloud snippets.
 """
 
@@ -79,12 +80,17 @@ def test_given_the_docs_then_the_local_cloud_snippets_are_found() -> None:
     assert {"api.md", "local-cloud.md"} <= pages, pages
 
 
+@pytest.fixture(scope="module")
+def state_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("docs-snippets")
+
+
 @pytest.mark.parametrize("snippet", SNIPPETS, ids=lambda s: f"{s.page}:{s.line}")
 def test_given_a_local_cloud_snippet_when_run_as_written_then_it_succeeds(
-    snippet: Snippet, tmp_path: Path
+    snippet: Snippet, state_dir: Path
 ) -> None:
     environment = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "SVIDEO_"))}
-    environment |= {"SVIDEO_STATE_DIR": str(tmp_path / "state"), "SVIDEO_PORT": "0", "HOME": str(tmp_path)}
+    environment |= {"SVIDEO_STATE_DIR": str(state_dir / "state"), "SVIDEO_PORT": "0", "HOME": str(state_dir)}
     script = f"set -euo pipefail\nsource scripts/env.sh\n{snippet.text}"
     try:
         result = subprocess.run(

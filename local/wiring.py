@@ -27,6 +27,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("apigateway", "local.apigateway", "ApiGatewayService"),
     ("websocket", "local.websocket", "WebSocketService"),
     ("ivs", "local.ivs", "IvsService"),
+    ("cognito", "local.cognito", "CognitoTriggers"),
     ("web", "local.web", "WebService"),
 )
 ALL_PARTS = tuple(part for part, _, _ in PARTS)

@@ -36,6 +36,7 @@ ROUTES: tuple[tuple[str, str, bool], ...] = (
     ("GET", "/channels", True),
     ("GET", "/channels/live", False),
     ("GET", "/channels/{id}", False),
+    ("PATCH", "/channels/{id}", True),
     ("POST", "/channels/{id}/stream-key/rotate", True),
     ("DELETE", "/channels/{id}", True),
 )
@@ -91,7 +92,7 @@ class ChannelStack(cdk.Stack):
                 rendition_selection="ALL"
             ),
         )
-        self.api_function = self._api_function()
+        self.api_function = self._api_function(window)
         self.events_function = self._events_function(window)
         self.deletion_function = self._deletion_function()
         self._routes()
@@ -176,7 +177,7 @@ class ChannelStack(cdk.Stack):
     def _ivs_arn(self, resource: str) -> str:
         return self.format_arn(service="ivs", resource=resource, resource_name="*")
 
-    def _api_function(self) -> ServiceFunction:
+    def _api_function(self, window: int) -> ServiceFunction:
         function = ServiceFunction(
             self,
             "Api",
@@ -189,6 +190,7 @@ class ChannelStack(cdk.Stack):
                 "RECORDING_CONFIGURATION_ARN": self.recording_configuration.attr_arn,
                 "IVS_CHANNEL_PREFIX": ivs_channel_prefix(self.stage),
                 "STAGE": self.stage,
+                "DEFAULT_RECONNECT_WINDOW_SECONDS": str(window),
                 "USER_POOL_ISSUER": self._ssm(IdentityParameter.USER_POOL_ISSUER),
                 "USER_POOL_CLIENT_IDS": self._ssm(IdentityParameter.USER_POOL_CLIENT_ID),
             },
@@ -219,6 +221,23 @@ class ChannelStack(cdk.Stack):
                 actions=["ivs:GetRecordingConfiguration"],
                 resources=[self.recording_configuration.attr_arn],
             ),
+            # A channel's own reconnect window lives in a recording configuration per distinct window,
+            # created from the stack's on first use and tagged with the stage (docs/decisions.md).
+            iam.PolicyStatement(
+                actions=["ivs:CreateRecordingConfiguration", "ivs:TagResource"],
+                resources=[self._ivs_arn("recording-configuration")],
+                conditions={"StringEquals": request_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:GetRecordingConfiguration"],
+                resources=[self._ivs_arn("recording-configuration")],
+                conditions={"StringEquals": stage_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:UpdateChannel"],
+                resources=[self._ivs_arn("channel")],
+                conditions={"StringEquals": stage_tag},
+            ),
         ):
             function.role.add_to_policy(statement)
         acknowledge_resource(
@@ -226,6 +245,12 @@ class ChannelStack(cdk.Stack):
             "AwsSolutions-IAM5",
             self._ivs_arn("channel"),
             "IVS channel ARNs exist only after CreateChannel at run time; tag conditions keep to this stage.",
+        )
+        acknowledge_resource(
+            function.role,
+            "AwsSolutions-IAM5",
+            self._ivs_arn("recording-configuration"),
+            "Per-window recording configurations are created at run time; tag conditions keep to the stage.",
         )
         acknowledge_resource(
             function.role,

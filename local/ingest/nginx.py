@@ -97,8 +97,9 @@ http {{
         location /live/ {{
             alias {self.live_dir}/;
             access_log {self.playback_log} playback;  # viewers.py counts the players of each channel
-            add_header Cache-Control no-cache;
-            add_header Access-Control-Allow-Origin *;
+            # `always`: a 404 (the stream is not playable yet) reaches the player as a 404, not a CORS error.
+            add_header Cache-Control no-cache always;
+            add_header Access-Control-Allow-Origin * always;
         }}
         location /control {{ rtmp_control all; allow 127.0.0.1; deny all; }}
         location /stat {{ rtmp_stat all; allow 127.0.0.1; deny all; }}

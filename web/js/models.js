@@ -65,6 +65,8 @@ export function readChannel(raw = {}) {
     streamKey: raw.stream_key || null,
     streamKeyId: raw.stream_key_id,
     createdAt: raw.created_at,
+    reconnectWindowSeconds: raw.reconnect_window_seconds,
+    resumeDeadline: raw.resume_deadline || null,
     raw,
   };
 }

@@ -1,6 +1,7 @@
 """The channels table: one item per channel and one ledger item per applied IVS event.
 
-Keys: `pk` = `channel#<id>` | `ivs-event#<business key>` | `video#<id>` (the ledger keys of the events emitted
+Keys: `pk` = `channel#<id>` | `ivs-event#<business key>` | `recording-configuration#<window seconds>` (the IVS
+recording configuration made for that reconnect window) | `video#<id>` (the ledger keys of the events emitted
 for a video, and its recording's bucket and prefix: what a deletion removes, services/channel/forget.py).
 Indexes: `by-owner` (owner_id, created_at), `by-ivs-channel` (ivs_channel_arn), `live` (live_key, live_since;
 sparse: only live channels carry `live_key`). The channel is stored whole in `doc` (JSON) beside the
@@ -115,6 +116,20 @@ class DynamoChannelRepository:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+
+    def recording_configuration(self, window_seconds: int) -> str | None:
+        item = self._table.get_item(Key={"pk": f"recording-configuration#{window_seconds}"}).get("Item")
+        return str(item["arn"]) if item else None
+
+    def remember_recording_configuration(self, window_seconds: int, arn: str) -> str:
+        key = f"recording-configuration#{window_seconds}"
+        try:
+            self._table.put_item(Item={"pk": key, "arn": arn}, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return str(self._table.get_item(Key={"pk": key}, ConsistentRead=True)["Item"]["arn"])
+        return arn
 
     def add(self, channel: Channel) -> None:
         self._table.put_item(Item=_item(channel), ConditionExpression="attribute_not_exists(pk)")

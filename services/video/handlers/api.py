@@ -54,6 +54,7 @@ def _media() -> Any:
 
 @app.get("/videos", summary="Published videos, newest first", tags=["videos"], security=OPTIONAL_SIGN_IN)
 def list_videos(limit: Limit = DEFAULT_PAGE_LIMIT, next_token: Token = None) -> VideoPageView:
+    _principal()  # the list is public, but a token sent with it must be valid (401 otherwise)
     return _deps().catalog.list_published(_media(), limit, next_token)
 
 

@@ -229,3 +229,27 @@ def test_given_an_invalid_token_when_searching_then_401(video_api: ApiCall) -> N
         ANONYMOUS,
     )
     assert status == 401, body
+
+
+PUBLIC_ROUTES = [
+    Request("GET", "/videos"),
+    Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}),
+    Request("GET", "/channels/{channel_id}/videos", {"channel_id": CHANNEL}),
+]
+
+
+@pytest.mark.parametrize("request_", PUBLIC_ROUTES, ids=lambda r: r.route)
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", OWNER.token().rsplit(".", 1)[0] + ".c2lnbmF0dXJl"])
+def test_given_an_invalid_token_on_any_public_route_then_401_and_without_one_anonymous(
+    video_api: ApiCall, request_: Request, token: str
+) -> None:
+    sent = Request(
+        request_.method,
+        request_.route,
+        request_.path_parameters,
+        headers={"authorization": f"Bearer {token}"},
+    )
+    status, body = video_api(sent, ANONYMOUS)
+    assert status == 401 and "invalid token" in body["message"], body
+
+    assert video_api(request_, ANONYMOUS)[0] == 200

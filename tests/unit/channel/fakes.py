@@ -7,7 +7,12 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 
-from services.channel.errors import BadRequestError, RecordingNotReadableError, StaleChannelError
+from services.channel.errors import (
+    BadRequestError,
+    ConflictError,
+    RecordingNotReadableError,
+    StaleChannelError,
+)
 from services.channel.forget import VideoRecord
 from services.channel.models import AppliedEvent, Channel, IvsChannel, Page, StreamKey
 from shared.events.base import ChannelEvent
@@ -25,6 +30,7 @@ class FakeIvs:
         self.stopped: list[str] = []
         self.live: set[str] = set()
         self.viewers: dict[str, int] = {}
+        self.configurations: dict[str, int] = {}  # name -> window, created per distinct window
 
     def create_channel(
         self, *, name: str, recording_configuration_arn: str, tags: dict[str, str]
@@ -42,6 +48,18 @@ class FakeIvs:
 
     def delete_channel(self, arn: str) -> None:
         self.channels.pop(arn, None)
+
+    def update_channel(self, arn: str, *, recording_configuration_arn: str) -> None:
+        if arn in self.live:
+            raise ConflictError("the IVS channel is live")
+        self.channels[arn]["recording"] = recording_configuration_arn
+
+    def create_recording_configuration(
+        self, *, window_seconds: int, template_arn: str, name: str, tags: dict[str, str]
+    ) -> str:
+        assert name not in self.configurations, "one configuration per window"
+        self.configurations[name] = window_seconds
+        return f"arn:aws:ivs:us-west-2:123456789012:recording-configuration/{name}"
 
     def create_stream_key(self, channel_arn: str, tags: dict[str, str]) -> StreamKey:
         if any(owner == channel_arn for owner, _ in self.keys.values()):
@@ -70,6 +88,7 @@ class FakeRepository:
         self.channels: dict[str, Channel] = {}
         self.ledger: dict[str, AppliedEvent] = {}
         self.videos: dict[str, VideoRecord] = {}
+        self.recording_configurations: dict[int, str] = {}
         self.fail_next_add = False
 
     def add(self, channel: Channel) -> None:
@@ -77,6 +96,12 @@ class FakeRepository:
             raise RuntimeError("table unavailable")
         assert channel.channel_id not in self.channels
         self.channels[channel.channel_id] = channel
+
+    def recording_configuration(self, window_seconds: int) -> str | None:
+        return self.recording_configurations.get(window_seconds)
+
+    def remember_recording_configuration(self, window_seconds: int, arn: str) -> str:
+        return self.recording_configurations.setdefault(window_seconds, arn)
 
     def get(self, channel_id: str) -> Channel | None:
         return copy.deepcopy(self.channels.get(channel_id))

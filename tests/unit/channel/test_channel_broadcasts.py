@@ -142,6 +142,20 @@ def test_given_a_resume_after_the_window_then_it_is_a_new_video(world: World) ->
     assert first.video_id != second.video_id == video_id_for(ARN, S2)
 
 
+@pytest.mark.parametrize(("window", "same_video"), [(5, False), (120, True)])
+def test_given_the_channel_has_its_own_window_then_a_resume_is_judged_by_it_not_the_stack_default(
+    world: World, window: int, same_video: bool
+) -> None:
+    channel = world.channel.model_copy(update={"reconnect_window_seconds": window})
+    world.repository.channels[channel.channel_id] = channel
+    world.stream("Stream Start", S1, T0)
+    world.stream("Stream End", S1, T0 + timedelta(seconds=20))
+    world.stream("Stream Start", S2, T0 + timedelta(seconds=20 + 61))  # 61 s: beyond the default 60 s
+
+    first, second = world.publisher.of_type(BroadcastStarted)
+    assert (first.video_id == second.video_id) is same_video
+
+
 def test_given_recording_end_before_stream_end_then_both_name_the_same_video_and_state_ends_offline(
     world: World,
 ) -> None:

@@ -80,7 +80,7 @@ class InMemoryVideoRepository:
             history[_history_item(video_id, item)["SK"]] = item
 
     def purge(self, video_id: str, *, keep_event_id: str) -> int:
-        """`outbox` is what the stream carried (it stays); the items left in the table are `stored_outbox()`."""
+        """`outbox` is what the stream carried (it stays); the table still holds `stored_outbox()`."""
         removed = len(self.entries.pop(video_id, {}))
         gone = {
             item["SK"]

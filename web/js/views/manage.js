@@ -6,7 +6,7 @@ import { subscribe } from "../live.js";
 import { readVideo } from "../models.js";
 import { loadCues } from "../player.js";
 import { href, navigate } from "../router.js";
-import { busy, emptyState, field, formatDate, formatDuration, h, notice, render, showErrors, statusBadge, toast } from "../ui.js";
+import { busy, emptyState, field, formatDate, formatDuration, h, notice, render, scrollTable, showErrors, statusBadge, toast } from "../ui.js";
 
 // Plugin progress as it is pushed (`video.plugin`: running, then succeeded or failed), per hook.
 const STATE_TEXT = { running: "Running…", succeeded: "Done", failed: "Failed" };
@@ -127,7 +127,7 @@ async function fillPlugins(section, video, history) {
       : "No plugin ran for this video."));
     return;
   }
-  section.append(h("table.table", {},
+  section.append(scrollTable("Latest result of each plugin", h("table.table", {},
     h("caption.visually-hidden", {}, "Latest result of each plugin"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Plugin"), h("th", { scope: "col" }, "Hook"),
       h("th", { scope: "col" }, "Outcome"), h("th", { scope: "col" }, "Took"), h("th", { scope: "col" }, "Detail"))),
@@ -136,7 +136,7 @@ async function fillPlugins(section, video, history) {
       h("td", {}, result.hook || ""),
       h("td", {}, outcomeBadge(result.outcome)),
       h("td", {}, tookText(result.duration_ms)),
-      h("td", {}, result.reason || ""))))));
+      h("td", {}, result.reason || "")))))));
 }
 
 /** The title book (`GET /videos/{id}/titles`), or what the record's projection holds where there is none yet. */

@@ -13,7 +13,7 @@ export function searchLink(q) {
 }
 
 export function searchForm(q = "") {
-  const form = h("form.form.search-form", { role: "search", novalidate: true, "aria-label": "Search videos" },
+  const form = h("form.form.search-form", { role: "search", novalidate: true, "aria-label": "Video search" },
     field({
       name: "q", label: "Search videos", type: "search", value: q, required: true,
       hint: "Words from the title, description, tags or what is said in the video.",

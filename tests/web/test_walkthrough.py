@@ -77,9 +77,16 @@ class Walk:
     def shot(self, page: Any, name: str, *, full_page: bool = False) -> None:
         page.screenshot(path=str(self.shots / f"{name}.png"), full_page=full_page)
 
+    def on_app(self, page: Any) -> Any:
+        """Requests go from the app's origin, as the app's own do (the API's CORS admits it)."""
+        if not page.url.startswith(self.app_url):
+            page.goto(self.app_url)
+            page.get_by_role("heading", name="Live now").wait_for()
+        return page
+
     def owner_get(self, path: str) -> Any:
         """A GET as the signed-in broadcaster, from the broadcaster's page (its session's ID token)."""
-        return self.broadcaster.evaluate(
+        return self.on_app(self.broadcaster).evaluate(
             """async ([api, path]) => {
               const token = JSON.parse(sessionStorage.getItem("svideo.session")).idToken;
               const response = await fetch(api + path, { headers: { Authorization: `Bearer ${token}` } });
@@ -90,7 +97,7 @@ class Walk:
 
     def anonymous_get(self, path: str) -> Any:
         """A GET with no token, from the anonymous viewer's page."""
-        return self.viewer.evaluate(
+        return self.on_app(self.viewer).evaluate(
             """async ([api, path]) => {
               const response = await fetch(api + path);
               return { status: response.status, body: await response.json().catch(() => null) };
@@ -236,7 +243,7 @@ def test_given_a_live_broadcast_when_watched_then_the_live_page_plays_and_the_ch
     viewer.get_by_role("list", name="Live channels").get_by_role("link", name=CHANNEL).click(timeout=30_000)
     viewer.get_by_role("heading", name=CHANNEL).wait_for()
     viewer.wait_for_function(PLAYING, arg=3, timeout=60_000, polling=250)
-    walk.shot(viewer, "live-playing")
+    walk.shot(viewer, "walkthrough-live-playing")
 
     channel = walk.broadcaster
     channel.goto(walk.app_url + f"channels/{walk.channel_id}")
@@ -313,7 +320,7 @@ def test_given_the_published_video_when_searched_by_a_transcript_word_then_the_v
     result.wait_for(timeout=30_000)
     assert re.search(rf"[?&]q={re.escape(word)}(&|$)", viewer.url), viewer.url  # the query is in the URL
     assert CHANNEL in result.inner_text()  # the channel's name on the card
-    walk.shot(viewer, "search-results")
+    walk.shot(viewer, "walkthrough-search-results")
     assert_accessible(viewer, "search results")
     viewer.reload()  # the URL alone brings the same results back
     result.wait_for()

@@ -16,6 +16,7 @@ from infra.stacks.live_stack import LiveStack
 from infra.stacks.operations_stack import OperationsStack
 from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.postprocess_stack import PostprocessStack
+from infra.stacks.users_stack import UsersStack
 from infra.stacks.video_stack import VideoStack
 from infra.stacks.web_stack import WebStack
 from plugins.avatars.stack import AvatarsPluginStack
@@ -39,6 +40,7 @@ STACKS: list[tuple[str, StackFactory]] = [
     ("AvatarsPluginStack", AvatarsPluginStack),
     ("LiveStack", LiveStack),
     ("ChannelStack", ChannelStack),
+    ("UsersStack", UsersStack),
     ("PostprocessStack", PostprocessStack),
     ("WebStack", WebStack),
 ]

@@ -100,3 +100,18 @@ def subscribe_queue(
         max_event_age=subscription.max_event_age,
     )
     return subscribe(scope, subscription, bus=bus, target=target)
+
+
+def video_deleted_subscription(stage: str, service: str) -> Subscription:
+    """A service's rule for deleted videos (`Video.StatusChanged` to `deleted`): it removes what it holds."""
+    from infra.naming import resource_name
+
+    return Subscription(
+        name=resource_name(stage, service, "video-deleted"),
+        description=f"Deleted videos: the {service} service removes what it holds of them",
+        event_pattern={
+            "source": ["svideo.video"],
+            "detail-type": ["Video.StatusChanged"],
+            "detail": {"to": ["deleted"]},
+        },
+    )

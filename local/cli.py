@@ -362,6 +362,20 @@ def _print_rules(rules: list[dict[str, Any]]) -> None:
             print(f"    -> {target}")
 
 
+def cmd_env(args: argparse.Namespace) -> int:
+    """`eval "$(svideo env)"`: the AWS CLI and SDKs in this shell talk to the running local cloud."""
+    directory = state_dir(args.state_dir)
+    endpoint = _endpoint(directory)
+    for name, value in (
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_DEFAULT_REGION", "us-east-1"),
+        ("AWS_ACCESS_KEY_ID", "local"),  # the local cloud checks no credentials; the SDKs want some
+        ("AWS_SECRET_ACCESS_KEY", "local"),
+    ):
+        print(f"export {name}={shlex.quote(value)}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     directory = state_dir(args.state_dir)
     info = _cloud_info(directory)
@@ -554,10 +568,12 @@ def _parser() -> argparse.ArgumentParser:
     from local.genai_cli import add_commands as add_genai_commands
     from local.ops_cli import add_commands as add_ops_commands  # both import this module: import late
     from local.plugins_cli import add_commands  # plugins_cli imports this module: import it late
+    from local.users_cli import add_commands as add_users_commands
 
     add_commands(commands)
     add_ops_commands(commands)
     add_genai_commands(commands)
+    add_users_commands(commands)
 
     def app_options(command: argparse.ArgumentParser) -> None:
         source = command.add_mutually_exclusive_group()
@@ -570,7 +586,7 @@ def _parser() -> argparse.ArgumentParser:
 
     up = commands.add_parser("up", help="synthesize, start the local cloud, deploy every stack, serve")
     app_options(up)
-    up.add_argument("--port", type=int, default=4566)
+    up.add_argument("--port", type=int, default=int(os.environ.get("SVIDEO_PORT", 4566)), help="0: any free")
     up.add_argument("--detach", action="store_true", help="run in the background and return once ready")
     up.add_argument(
         "--iam",
@@ -582,6 +598,9 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="endpoint, stacks, functions, rules, queues").set_defaults(
         handler=cmd_status
     )
+    commands.add_parser(
+        "env", help='shell exports for the AWS CLI and SDKs: eval "$(svideo env)"'
+    ).set_defaults(handler=cmd_env)
     deploy = commands.add_parser("deploy", help="deploy (again) into the running local cloud")
     app_options(deploy)
     deploy.add_argument("stacks", nargs="*", help="stack names (default: all)")

@@ -39,6 +39,8 @@ BROADCASTER_GROUP = "broadcaster"
 PLUGIN_DEVELOPER_GROUP = "plugin-developer"
 BUILT_IN_PLUGINS = Path(__file__).resolve().parent.parent / "plugins"
 API_TIMEOUT_SECONDS = 30
+# A newcomer's first video publishes seconds after the push, not a minute (the default window).
+DEMO_RECONNECT_WINDOW_SECONDS = 5
 # Each milestone of the video's life, the part that emits it, and the prefix of that part's function logs.
 MILESTONES: tuple[tuple[str, str, str], ...] = (
     ("Broadcast.Started", "channel service (IVS events)", "ChannelStack-*-IvsEvents"),
@@ -532,13 +534,18 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
 
     say.step("3. a channel, through the public HTTP API")
     journal = BusFollower(options.state_dir / "events.jsonl")
-    channel = api_call(cloud, "POST", "/channels", token, {"name": "Volcano Show"})
+    body = {"name": "Volcano Show", "reconnect_window_seconds": DEMO_RECONNECT_WINDOW_SECONDS}
+    channel = api_call(cloud, "POST", "/channels", token, body)
     stream_key: str = channel["stream_key"]
     say.hide(stream_key)
     ingest = channel["ingest"]["server"]
     say(f'channel {channel["channel_id"]} "{channel["name"]}" (POST /channels -> 201)')
     say(f"  ingest URL   {ingest}   stream key {mask(stream_key)} (shown once; never stored in plaintext)")
     say(f"  playback     {channel.get('playback_url')} (while live)")
+    say(
+        f"  reconnect window {channel.get('reconnect_window_seconds')} s: a dropped push may resume for that"
+        " long; then the recording ends and is processed"
+    )
     result = DemoResult(endpoint, channel["channel_id"], None, None, None, [], stream_key)
 
     say.step("4. a clip with spoken words")
@@ -569,7 +576,10 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
                 say(f"  ... push done after {pushed_at - started:.1f} s; waiting for the platform")
             if pushed_at and not announced_window and broadcast.seen("Broadcast.Ended"):
                 announced_window = True
-                say("  (the recording ends once the channel's reconnect window passes, as on IVS)")
+                say(
+                    f"  (the recording ends once the channel's {DEMO_RECONNECT_WINDOW_SECONDS} s reconnect"
+                    " window passes, as on IVS)"
+                )
             if pushed_at and time.monotonic() - pushed_at > options.timeout_seconds:
                 say(f"\nthe video reached no terminal status within {options.timeout_seconds:.0f} s:")
                 reason = diagnose(options, broadcast, say)

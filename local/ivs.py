@@ -522,7 +522,7 @@ class IvsService:
             "startTime": _timestamp(record.start_time),
             "state": "LIVE",
             "health": "HEALTHY",
-            "viewerCount": 0,
+            "viewerCount": self.ingest.viewer_count(record.target.channel_id),
         }
 
     def _get_stream(self, body: dict[str, Any]) -> dict[str, Any]:

@@ -20,18 +20,24 @@ PREFIX = "/web/"
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
 # What the app is made of; everything else under web/ (npm files, scripts) is not served.
 SERVED = re.compile(r"^(index\.html|favicon\.svg|css/[\w.-]+\.css|js/[\w/.-]+\.js|vendor/[\w.-]+\.mjs)$")
-# The same policy CloudFront sends (infra/stacks/web_stack.py), so local runs catch violations.
+# CloudFront's policy (infra/stacks/web_stack.py) in intent: the app's own origin plus the live playback
+# origin for media and playlists. There that is IVS's (`https:`); here the ingest's HTTP port, named exactly,
+# so a page that loads anything else still fails locally as it would there.
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "media-src 'self' blob:{playback}; connect-src 'self' ws: wss:{playback}; worker-src 'self' blob:; "
+    "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
+)
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-        "media-src 'self' blob:; connect-src 'self' ws: wss:; worker-src 'self' blob:; "
-        "frame-ancestors 'none'; base-uri 'self'; form-action 'self'; object-src 'none'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "strict-origin-when-cross-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
 }
+
+
+def content_security_policy(playback_origins: list[str]) -> str:
+    return POLICY.format(playback="".join(f" {origin}" for origin in playback_origins))
 
 
 class WebService:
@@ -91,7 +97,8 @@ class WebService:
         return _secure(
             Response(
                 body, content_type=f"{content_type}; charset=utf-8", headers={"Cache-Control": "no-cache"}
-            )
+            ),
+            _playback_origins(self._cloud),
         )
 
     def _index(self) -> Response:
@@ -102,10 +109,21 @@ def _with_base(html: bytes) -> bytes:
     return html.replace(b'<base href="/">', f'<base href="{PREFIX}">'.encode(), 1)
 
 
-def _secure(response: Response) -> Response:
-    for name, value in SECURITY_HEADERS.items():
+def _secure(response: Response, playback_origins: list[str] | None = None) -> Response:
+    headers = {"Content-Security-Policy": content_security_policy(playback_origins or []), **SECURITY_HEADERS}
+    for name, value in headers.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def _playback_origins(cloud: Any) -> list[str]:
+    """The local ingest's live HLS origin (what IVS's `playbackUrl` points at), when the IVS part runs."""
+    origins = []
+    for service in cloud.gateway.services():
+        ingest = getattr(service, "ingest", None)
+        if ingest is not None and hasattr(ingest, "playback_url"):
+            origins.append(f"http://{ingest.host}:{ingest.http_port}")
+    return origins
 
 
 def _websocket_url(cloud: Any, published: str | None) -> str | None:

@@ -27,6 +27,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("apigateway", "local.apigateway", "ApiGatewayService"),
     ("websocket", "local.websocket", "WebSocketService"),
     ("ivs", "local.ivs", "IvsService"),
+    ("cognito", "local.cognito", "CognitoTriggers"),
     ("web", "local.web", "WebService"),
     ("schemas", "local.schemas", "SchemasService"),
     ("cloudformation", "local.cloudformation", "CloudFormationService"),

@@ -26,7 +26,8 @@ from infra.naming import (
     resource_name,
 )
 from infra.retries import function_retries
-from infra.subscriptions import Subscription
+from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
+from infra.subscriptions import Subscription, video_deleted_subscription
 from shared.events.channel import CHANNEL_SOURCE
 
 DEFAULT_RECONNECT_WINDOW_SECONDS = 60
@@ -40,6 +41,7 @@ ROUTES: tuple[tuple[str, str, bool], ...] = (
     ("GET", "/channels", True),
     ("GET", "/channels/live", False),
     ("GET", "/channels/{id}", False),
+    ("PATCH", "/channels/{id}", True),
     ("POST", "/channels/{id}/stream-key/rotate", True),
     ("DELETE", "/channels/{id}", True),
 )
@@ -93,8 +95,9 @@ class ChannelStack(cdk.Stack):
                 rendition_selection="ALL"
             ),
         )
-        self.api_function = self._api_function()
+        self.api_function = self._api_function(window)
         self.events_function = self._events_function(window)
+        self.deletion_function = self._deletion_function()
         self._routes()
         publish_parameters(
             self,
@@ -173,7 +176,7 @@ class ChannelStack(cdk.Stack):
     def _ivs_arn(self, resource: str) -> str:
         return self.format_arn(service="ivs", resource=resource, resource_name="*")
 
-    def _api_function(self) -> ServiceFunction:
+    def _api_function(self, window: int) -> ServiceFunction:
         function = ServiceFunction(
             self,
             "Api",
@@ -186,6 +189,7 @@ class ChannelStack(cdk.Stack):
                 "RECORDING_CONFIGURATION_ARN": self.recording_configuration.attr_arn,
                 "IVS_CHANNEL_PREFIX": ivs_channel_prefix(self.stage),
                 "STAGE": self.stage,
+                "DEFAULT_RECONNECT_WINDOW_SECONDS": str(window),
                 "USER_POOL_ISSUER": self._ssm(IdentityParameter.USER_POOL_ISSUER),
                 "USER_POOL_CLIENT_IDS": self._ssm(IdentityParameter.USER_POOL_CLIENT_ID),
             },
@@ -202,7 +206,8 @@ class ChannelStack(cdk.Stack):
                 conditions={"StringEquals": request_tag},
             ),
             iam.PolicyStatement(
-                actions=["ivs:CreateStreamKey", "ivs:DeleteChannel", "ivs:StopStream"],
+                # GetStream: a channel's live viewer count on its public page.
+                actions=["ivs:CreateStreamKey", "ivs:DeleteChannel", "ivs:StopStream", "ivs:GetStream"],
                 resources=[self._ivs_arn("channel")],
                 conditions={"StringEquals": stage_tag},
             ),
@@ -215,6 +220,23 @@ class ChannelStack(cdk.Stack):
                 actions=["ivs:GetRecordingConfiguration"],
                 resources=[self.recording_configuration.attr_arn],
             ),
+            # A channel's own reconnect window lives in a recording configuration per distinct window,
+            # created from the stack's on first use and tagged with the stage (docs/decisions.md).
+            iam.PolicyStatement(
+                actions=["ivs:CreateRecordingConfiguration", "ivs:TagResource"],
+                resources=[self._ivs_arn("recording-configuration")],
+                conditions={"StringEquals": request_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:GetRecordingConfiguration"],
+                resources=[self._ivs_arn("recording-configuration")],
+                conditions={"StringEquals": stage_tag},
+            ),
+            iam.PolicyStatement(
+                actions=["ivs:UpdateChannel"],
+                resources=[self._ivs_arn("channel")],
+                conditions={"StringEquals": stage_tag},
+            ),
         ):
             function.role.add_to_policy(statement)
         acknowledge_resource(
@@ -222,6 +244,12 @@ class ChannelStack(cdk.Stack):
             "AwsSolutions-IAM5",
             self._ivs_arn("channel"),
             "IVS channel ARNs exist only after CreateChannel at run time; tag conditions keep to this stage.",
+        )
+        acknowledge_resource(
+            function.role,
+            "AwsSolutions-IAM5",
+            self._ivs_arn("recording-configuration"),
+            "Per-window recording configurations are created at run time; tag conditions keep to the stage.",
         )
         acknowledge_resource(
             function.role,
@@ -270,6 +298,46 @@ class ChannelStack(cdk.Stack):
                 receives=5,
                 keep_s=int(QUEUE_RETENTION.to_seconds()),
             ),
+        )
+        return function
+
+    def _deletion_function(self) -> ServiceFunction:
+        """A deleted video's raw recording, applied IVS events and index item go (services/channel/forget)."""
+        function = ServiceFunction(
+            self,
+            "VideoDeleted",
+            service="channel",
+            handler="services.channel.handlers.video_deleted.handler",
+            description="svideo channel: removes a deleted video's raw recording and records",
+            environment={"TABLE_NAME": self.table.table_name},
+        )
+        for statement in (
+            self._table_statements(["GetItem", "PutItem", "DeleteItem", "BatchWriteItem"]),
+            iam.PolicyStatement(
+                actions=["s3:DeleteObject"], resources=[self.bucket.arn_for_objects("ivs/*")]
+            ),
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["ivs/*"]}},
+            ),
+        ):
+            function.role.add_to_policy(statement)
+        acknowledge_resource(
+            function.role,
+            "AwsSolutions-IAM5",
+            self.bucket.arn_for_objects("ivs/*"),
+            "A recording lies under its own ivs/v1/... prefix; the function deletes a deleted video's.",
+        )
+        self._acknowledge_indexes(function)
+        QueueConsumer(
+            self,
+            "VideoDeletedInbox",
+            bus=import_bus(self, self.stage),
+            subscriptions=[video_deleted_subscription(self.stage, "channel")],
+            function=function.function,
+            retention_period=QUEUE_RETENTION,
+            rule_dead_letter_queue=import_events_dead_letter_queue(self, self.stage),
         )
         return function
 

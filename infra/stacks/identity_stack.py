@@ -1,15 +1,23 @@
-"""Identity: the Cognito user pool (email sign-in, groups) and the app client the web app and CLI share."""
+"""Identity: the Cognito user pool (email sign-in, groups), the app client the web app and CLI share, and the
+post-confirmation trigger that makes users of the stage's allowed email domains broadcasters."""
 
 from collections.abc import Mapping
 from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_cognito as cognito
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constructs.parameters import publish_parameters
+from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge
 from infra.naming import IdentityParameter, resource_name
+
+# Context: whose sign-ups become broadcasters at confirmation, as `{"<stage>": "example.com,b.example.org"}`
+# in cdk.json or `-c identity:broadcasterEmailDomains=example.com` for one deploy. Empty: everyone starts as
+# a viewer and an operator grants the role (`svideo users grant broadcaster <email>`).
+BROADCASTER_DOMAINS_CONTEXT = "identity:broadcasterEmailDomains"
 
 GROUPS: Mapping[str, str] = {
     "broadcaster": "Creates channels, goes live, manages their own videos",
@@ -64,6 +72,7 @@ class IdentityStack(cdk.Stack):
             "AwsSolutions-COG8",
             "Essentials plan: Plus (threat protection) is a per-MAU cost decision per stage, not a default.",
         )
+        self.post_confirmation = self._post_confirmation()
         for name, description in GROUPS.items():
             cognito.CfnUserPoolGroup(
                 self,
@@ -95,3 +104,33 @@ class IdentityStack(cdk.Stack):
                 IdentityParameter.USER_POOL_ISSUER: issuer,
             },
         )
+
+    def _post_confirmation(self) -> ServiceFunction:
+        domains = self.node.try_get_context(BROADCASTER_DOMAINS_CONTEXT) or ""
+        if isinstance(domains, dict):
+            domains = domains.get(self.stage, "")
+        if isinstance(domains, list | tuple):
+            domains = ",".join(str(domain) for domain in domains)
+        function = ServiceFunction(
+            self,
+            "PostConfirmation",
+            service="identity",
+            handler="services.identity.handlers.post_confirmation.handler",
+            description="svideo identity: broadcaster role at sign-up for the stage's allowed email domains",
+            environment={"BROADCASTER_EMAIL_DOMAINS": str(domains)},
+            timeout=cdk.Duration.seconds(5),  # Cognito waits at most 5 s for a trigger
+        )
+        self.user_pool.add_trigger(cognito.UserPoolOperation.POST_CONFIRMATION, function.function)
+        # A policy of its own: in the role's default policy, the pool's ARN would make the function (which
+        # the pool names as its trigger) depend on the pool, a cycle.
+        iam.Policy(
+            self,
+            "PostConfirmationGroups",
+            roles=[function.role],
+            statements=[
+                iam.PolicyStatement(
+                    actions=["cognito-idp:AdminAddUserToGroup"], resources=[self.user_pool.user_pool_arn]
+                )
+            ],
+        )
+        return function

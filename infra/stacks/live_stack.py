@@ -52,6 +52,22 @@ def live_subscriptions(stage: str) -> list[Subscription]:
                 "detail-type": ["Video.StatusChanged", "Video.Published", "Title.Selected"],
             },
         ),
+        Subscription(
+            name=resource_name(stage, "live", "progress-events"),
+            description="Plugin progress per hook and new title rounds, pushed to the video's owner",
+            event_pattern={
+                "source": ["svideo.plugins"],
+                "detail-type": ["Plugin.Invoked"],
+            },
+        ),
+        Subscription(
+            name=resource_name(stage, "live", "plugin-events"),
+            description="Plugins' completions and the titles plugin's rounds, pushed to the video's owner",
+            event_pattern={
+                "source": [{"prefix": "svideo.plugin."}],
+                "detail-type": ["Plugin.Completed", "Titles.Generated"],
+            },
+        ),
     ]
 
 
@@ -204,7 +220,14 @@ class LiveStack(cdk.Stack):
         )
         function.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:BatchWriteItem", "dynamodb:Query"],
+                # DeleteItem: a deleted video's owner and publication markers go with it.
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                    "dynamodb:Query",
+                ],
                 resources=[self.table.table_arn, f"{self.table.table_arn}/index/{TOPIC_INDEX}"],
             )
         )

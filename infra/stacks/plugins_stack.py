@@ -18,7 +18,7 @@ from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import bus_name, parameter_name, resource_name
 from infra.retries import retries
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
-from infra.subscriptions import Subscription
+from infra.subscriptions import Subscription, video_deleted_subscription
 from services.plugins.invocation_log import PLUGIN_ATTRIBUTE, PLUGIN_INDEX, TIME_ATTRIBUTE
 from shared import deadlines
 from shared.events.plugins import PLUGIN_SOURCE_PREFIX, PLUGINS_SOURCE, PluginCompleted
@@ -56,6 +56,8 @@ def lifecycle_subscriptions(stage: str) -> list[Subscription]:
                 "detail-type": [PluginCompleted.detail_type],
             },
         ),
+        # A deleted video's lifecycle state and invocation log rows go (outputs and previews with them).
+        video_deleted_subscription(stage, "plugins"),
     ]
 
 
@@ -166,7 +168,14 @@ class PluginsStack(cdk.Stack):
                 actions=["dynamodb:GetItem", "dynamodb:Scan"], resources=[self.registry.table_arn]
             ),
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:PutItem"], resources=[self.lifecycles.table_arn]
+                # DeleteItem, BatchWriteItem: a deleted video's state and log rows go.
+                actions=[
+                    "dynamodb:GetItem",
+                    "dynamodb:PutItem",
+                    "dynamodb:DeleteItem",
+                    "dynamodb:BatchWriteItem",
+                ],
+                resources=[self.lifecycles.table_arn],
             ),
             publish_statement(self.bus.event_bus_arn, PLUGINS_SOURCE),
             iam.PolicyStatement(

@@ -80,8 +80,9 @@ class VideoStack(cdk.Stack):
         self.web_origins: list[str] = list(self.node.try_get_context("webOrigins") or DEFAULT_WEB_ORIGINS)
         self.bus = import_bus(self, stage)
         self.table = self._table()
+        self.search_table = self._search_table()
         self.bucket = self._media_bucket()
-        environment = {"TABLE_NAME": self.table.table_name}
+        environment = {"TABLE_NAME": self.table.table_name, "SEARCH_TABLE_NAME": self.search_table.table_name}
         self.api_function = self._api_function(environment)
         self.events_function = self._events_function(environment)
         self.sweeper = self._sweeper(environment)
@@ -125,6 +126,31 @@ class VideoStack(cdk.Stack):
                 projection_type=dynamodb.ProjectionType.ALL,
             )
         return table
+
+    def _search_table(self) -> dynamodb.Table:
+        """The search index (services/video/search.py): postings `TERM#<word>` by publication key, newest
+        last, and one document item per video listing its words. Derived from the catalog, so no backups."""
+        table = dynamodb.Table(
+            self,
+            "SearchIndex",
+            table_name=resource_name(self.stage, "video-search"),
+            partition_key=dynamodb.Attribute(name="pk", type=dynamodb.AttributeType.STRING),
+            sort_key=dynamodb.Attribute(name="sk", type=dynamodb.AttributeType.STRING),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        return table
+
+    def _search_access(self, *, write: bool) -> iam.PolicyStatement:
+        actions = ["GetItem", "Query", "BatchGetItem"]
+        if write:
+            actions += ["PutItem", "DeleteItem", "BatchWriteItem"]
+        return iam.PolicyStatement(
+            actions=[f"dynamodb:{a}" for a in actions], resources=[self.search_table.table_arn]
+        )
 
     def _media_bucket(self) -> s3.Bucket:
         logs_bucket = s3.Bucket(
@@ -204,7 +230,21 @@ class VideoStack(cdk.Stack):
         )
         videos = self.bucket.arn_for_objects("videos/*")
         for statement in (
-            self._table_access(["GetItem", "Query", "PutItem", "ConditionCheckItem"], list(INDEXES)),
+            self._table_access(
+                # DeleteItem, BatchWriteItem: a deletion removes the video's history and outbox items.
+                [
+                    "GetItem",
+                    "Query",
+                    "PutItem",
+                    "ConditionCheckItem",
+                    "BatchGetItem",
+                    "DeleteItem",
+                    "BatchWriteItem",
+                ],
+                list(INDEXES),
+            ),
+            # Searches read the index; a deletion takes the video out of it.
+            self._search_access(write=True),
             # Presigned GETs are signed with this role, so it needs the read it hands out.
             iam.PolicyStatement(actions=["s3:GetObject"], resources=[videos]),
             *self._media_cleanup(),
@@ -234,6 +274,11 @@ class VideoStack(cdk.Stack):
         # Query and DeleteItem: the facts kept for a video until its status accepts them (PARKED# items).
         writes = ["GetItem", "PutItem", "UpdateItem", "ConditionCheckItem", "Query", "DeleteItem"]
         function.role.add_to_policy(self._table_access(writes))
+        # After each change the search index follows the video; a published one's transcript is read for it.
+        function.role.add_to_policy(self._search_access(write=True))
+        function.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[self.bucket.arn_for_objects("videos/*")])
+        )
         # Late events for a deleted video: what they announce under its prefix is removed.
         for statement in self._media_cleanup():
             function.role.add_to_policy(statement)

@@ -1249,6 +1249,7 @@ def _user_pool(ctx: ResourceContext, props: dict[str, Any]) -> Created:
             "UsernameConfiguration",
             "AccountRecoverySetting",
             "DeletionProtection",
+            "LambdaConfig",  # moto stores the triggers; local.cognito runs them
         ),
     }
     pool = ctx.client("cognito-idp").create_user_pool(**request)["UserPool"]

@@ -13,9 +13,15 @@ from pathlib import Path
 from typing import Any
 
 from local.ingest import events as ivs_events
-from local.ingest.layout import new_recording_session_id, new_stream_id, recording_prefix
+from local.ingest.layout import (
+    new_recording_session_id,
+    new_stream_id,
+    parse_media_playlist,
+    recording_prefix,
+)
 from local.ingest.nginx import APPLICATION, NginxConfig, NginxProcess
 from local.ingest.recorder import Recording, RecordingPart, RecordingSettings
+from local.ingest.viewers import viewer_count
 from local.ingest.window import ReconnectWindows, RecordingSession
 
 log = logging.getLogger("svideo.local.ingest")
@@ -155,7 +161,8 @@ class Ingest:
         if recording is not None:
             self._stop_previous_parts(recording, target.channel_id)
             part = recording.add_part()
-            self._write_live_master(target.channel_id, recording)
+            # A resumed broadcast's master still names the closed part: none until the new part has a segment.
+            self._remove_live_master(target.channel_id)
             self._wait_for_recorder(target.channel_id, part)
         log.info("stream %s started on channel %s", record.stream_id, target.channel_arn)
         return target.channel_id
@@ -180,6 +187,10 @@ class Ingest:
     def live_stream(self, channel_arn: str) -> StreamRecord | None:
         with self._lock:
             return self._live.get(channel_arn)
+
+    def viewer_count(self, channel_id: str) -> int:
+        """Players of the channel's live HLS now, from the playback requests nginx logged (viewers.py)."""
+        return viewer_count(self.root / "playback.log", channel_id, time.time())
 
     def live_streams(self) -> list[StreamRecord]:
         with self._lock:
@@ -300,13 +311,18 @@ class Ingest:
         )
 
     def _write_live_master(self, channel_id: str, recording: Recording) -> None:
+        """The playback URL's master playlist, once the live part's playlist lists a segment: the master only
+        ever names a rendition playlist that exists (the recorder writes its first after one segment)."""
         playlist = recording.live_playlist_path()
-        if playlist is None:
+        if playlist is None or not playlist.is_file() or not parse_media_playlist(playlist.read_text())[0]:
             return
         relative = playlist.relative_to(self.root / "live")
         master = self.root / "live" / f"{channel_id}.m3u8"
+        text = f"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=2500000\n{relative}\n"
+        if master.is_file() and master.read_text() == text:
+            return
         temporary = master.with_suffix(".m3u8.tmp")
-        temporary.write_text(f"#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-STREAM-INF:BANDWIDTH=2500000\n{relative}\n")
+        temporary.write_text(text)
         temporary.replace(master)
 
     def _remove_live_master(self, channel_id: str) -> None:
@@ -329,8 +345,11 @@ class Ingest:
                 if r.ended_monotonic is not None and r.recording is not None
             ]
             live_channels = set(self._live)
+            live_recordings = [(r.target.channel_id, r.recording) for r in self._live.values() if r.recording]
         for recording in recordings:
             recording.sync()
+        for channel_id, live_recording in live_recordings:
+            self._write_live_master(channel_id, live_recording)
         now = self._clock()
         for record in ended_streams:
             part = record.recording.current_part if record.recording else None

@@ -16,7 +16,7 @@ from infra.constructs.plugin import PluginStack
 from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
 from infra.naming import resource_name
-from infra.subscriptions import Subscription
+from infra.subscriptions import Subscription, video_deleted_subscription
 from services.genai.config import GenAiSettings
 from services.genai.stack_support import (
     attach_routes,
@@ -120,6 +120,30 @@ class TitlesPluginStack(PluginStack):
         self.books.grant_read_write_data(self.feedback_api.role)
         self.feedback_api.role.add_to_policy(self._put_events(VIDEO_SOURCE))
         attach_routes(self, stage, self.feedback_api.function, FEEDBACK_ROUTES, "*/*/videos/*")
+        self.forgetter = self._forgetter(env)
+
+    def _forgetter(self, env: dict[str, str]) -> ServiceFunction:
+        """A deleted video's title book (every round, candidate and feedback) goes with it."""
+        function = ServiceFunction(
+            self,
+            "VideoDeleted",
+            service="genai",
+            handler="services.genai.handlers.video_deleted.handler",
+            description="svideo titles: removes a deleted video's title book",
+            environment={**env, "BUS_NAME": self.bus.event_bus_name},
+        )
+        function.role.add_to_policy(
+            iam.PolicyStatement(actions=["dynamodb:DeleteItem"], resources=[self.books.table_arn])
+        )
+        QueueConsumer(
+            self,
+            "VideoDeletedInbox",
+            bus=self.bus,
+            subscriptions=[video_deleted_subscription(self.stage, "titles")],
+            function=function.function,
+            rule_dead_letter_queue=self.dead_letters,
+        )
+        return function
 
     def _put_events(self, source: str) -> iam.PolicyStatement:
         return publish_statement(self.bus.event_bus_arn, source)

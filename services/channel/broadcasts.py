@@ -126,7 +126,12 @@ def transition(
     meta = Meta.now(correlation_id=change.event_id if _CORRELATION_ID.match(change.event_id) else None)
     if isinstance(detail, IvsStreamStateChange):
         if detail.event_name == STREAM_START:
-            return _stream_started(channel, detail.stream_id, change.at, reconnect_window, meta)
+            window = reconnect_window
+            if (
+                channel.reconnect_window_seconds is not None
+            ):  # the channel's own (its recording configuration's)
+                window = timedelta(seconds=channel.reconnect_window_seconds)
+            return _stream_started(channel, detail.stream_id, change.at, window, meta)
         if detail.event_name in (STREAM_END, STREAM_FAILURE):
             return _stream_ended(channel, detail.stream_id, change.at, meta)
         return None, []  # Session Created/Ended, Stream Takeover...: nothing for svideo

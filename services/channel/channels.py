@@ -1,4 +1,4 @@
-"""Channel lifecycle for the API: create, read, list, rotate the stream key, delete.
+"""Channel lifecycle for the API: create, read, list, update, rotate the stream key, delete.
 
 The stream key's value passes through `create` and `rotate` on its way to the owner and nowhere else: the
 table keeps its ARN, events carry its id.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from services.channel.errors import ConflictError, ForbiddenError, NotFoundError
 from services.channel.models import (
@@ -20,6 +20,7 @@ from services.channel.models import (
     Ingest,
     PublicChannelPage,
     PublicChannelView,
+    UpdateChannelRequest,
 )
 from services.channel.ports import ChannelRepository, IvsPort
 from shared.auth import Principal, require, require_signed_in
@@ -35,10 +36,34 @@ class ChannelSettings:
     recording_configuration_arn: str
     ivs_channel_prefix: str
     stage: str
+    default_reconnect_window_seconds: int = 60
 
     def tags(self, channel_id: str) -> dict[str, str]:
         """IVS resources carry the stage: the functions' IAM policies allow only resources of their stage."""
         return {"project": "svideo", "stage": self.stage, "channel-id": channel_id}
+
+    def recording_configuration_name(self, window_seconds: int) -> str:
+        """One recording configuration per distinct window (IVS keeps the window there, not on channels)."""
+        return f"{self.ivs_channel_prefix.removesuffix('ch-')}recordings-{window_seconds}s"
+
+
+def _recording_configuration(
+    ivs: IvsPort, repository: ChannelRepository, settings: ChannelSettings, window_seconds: int
+) -> str:
+    """The stack's configuration for the default window; else the one made for this window, made on first
+    use (two at once may both make one: the first recorded wins, the other stays unused)."""
+    if window_seconds == settings.default_reconnect_window_seconds:
+        return settings.recording_configuration_arn
+    known = repository.recording_configuration(window_seconds)
+    if known is not None:
+        return known
+    created = ivs.create_recording_configuration(
+        window_seconds=window_seconds,
+        template_arn=settings.recording_configuration_arn,
+        name=settings.recording_configuration_name(window_seconds),
+        tags={"project": "svideo", "stage": settings.stage},
+    )
+    return repository.remember_recording_configuration(window_seconds, created)
 
 
 def new_channel_id() -> str:
@@ -52,23 +77,41 @@ def ingest_of(endpoint: str) -> Ingest:
     return Ingest(server=f"rtmps://{endpoint}:443/app/", endpoint=endpoint)
 
 
-def public_view(channel: Channel) -> PublicChannelView:
+def public_view(channel: Channel, viewer_count: int | None = None) -> PublicChannelView:
     return PublicChannelView(
         channel_id=channel.channel_id,
         name=channel.display_name,
         live=channel.live,
         playback_url=channel.playback_url,
+        live_since=channel.live_since if channel.live else None,
+        viewer_count=viewer_count if channel.live else None,
     )
 
 
-def owner_view(channel: Channel) -> ChannelView:
+def reconnect_window(channel: Channel, default_seconds: int) -> int:
+    window = channel.reconnect_window_seconds
+    return default_seconds if window is None else window
+
+
+def resume_deadline(channel: Channel, default_seconds: int) -> datetime | None:
+    """Until when a dropped broadcast may resume into the same recording (None: live, or nothing pending)."""
+    session = channel.recording
+    if channel.live or session is None or session.ended or session.last_stream_ended_at is None:
+        return None
+    return session.last_stream_ended_at + timedelta(seconds=reconnect_window(channel, default_seconds))
+
+
+def owner_view(
+    channel: Channel, default_window_seconds: int = 60, viewer_count: int | None = None
+) -> ChannelView:
     return ChannelView(
-        **public_view(channel).model_dump(),
+        **public_view(channel, viewer_count).model_dump(),
         owner_id=channel.owner_id,
         created_at=channel.created_at,
-        live_since=channel.live_since,
         stream_key_id=channel.stream_key_id,
         ingest=ingest_of(channel.ingest_endpoint),
+        reconnect_window_seconds=reconnect_window(channel, default_window_seconds),
+        resume_deadline=resume_deadline(channel, default_window_seconds),
     )
 
 
@@ -94,9 +137,12 @@ def create_channel(
     owner_id = str(caller.sub)
     channel_id = new_channel_id()
     ivs_name = f"{settings.ivs_channel_prefix}{channel_id}"
+    window = request.reconnect_window_seconds
+    if window is None:
+        window = settings.default_reconnect_window_seconds
     created = ivs.create_channel(
         name=ivs_name,
-        recording_configuration_arn=settings.recording_configuration_arn,
+        recording_configuration_arn=_recording_configuration(ivs, repository, settings, window),
         tags=settings.tags(channel_id),
     )
     channel = Channel(
@@ -109,6 +155,7 @@ def create_channel(
         ingest_endpoint=created.ingest_endpoint,
         playback_url=created.playback_url,
         created_at=datetime.now(UTC),
+        reconnect_window_seconds=window,
     )
     try:
         repository.add(channel)
@@ -126,16 +173,24 @@ def create_channel(
         resources=[created.arn],
     )
     return ChannelWithKey(
-        **owner_view(channel).model_dump(), stream_key=created.stream_key.value.get_secret_value()
+        **owner_view(channel, settings.default_reconnect_window_seconds).model_dump(),
+        stream_key=created.stream_key.value.get_secret_value(),
     )
 
 
 def list_my_channels(
-    principal: Principal, *, repository: ChannelRepository, limit: int, token: str | None
+    principal: Principal,
+    *,
+    repository: ChannelRepository,
+    limit: int,
+    token: str | None,
+    default_window_seconds: int = 60,
 ) -> ChannelPage:
     caller = require_signed_in(principal)
     page = repository.list_by_owner(str(caller.sub), limit=limit, token=token)
-    return ChannelPage(items=[owner_view(c) for c in page.items], next_token=page.next_token)
+    return ChannelPage(
+        items=[owner_view(c, default_window_seconds) for c in page.items], next_token=page.next_token
+    )
 
 
 def list_live_channels(*, repository: ChannelRepository, limit: int, token: str | None) -> PublicChannelPage:
@@ -144,14 +199,51 @@ def list_live_channels(*, repository: ChannelRepository, limit: int, token: str 
 
 
 def get_channel(
-    principal: Principal, channel_id: str, *, repository: ChannelRepository
+    principal: Principal,
+    channel_id: str,
+    *,
+    repository: ChannelRepository,
+    default_window_seconds: int = 60,
+    ivs: IvsPort | None = None,
 ) -> ChannelView | PublicChannelView:
     channel = repository.get(channel_id)
     if channel is None:
         raise NotFoundError(f"no channel {channel_id!r}")
+    viewers = ivs.viewer_count(channel.ivs_channel_arn) if ivs is not None and channel.live else None
     if principal.owns(channel.owner_id) or principal.is_admin:
-        return owner_view(channel)
-    return public_view(channel)
+        return owner_view(channel, default_window_seconds, viewers)
+    return public_view(channel, viewers)
+
+
+def update_channel(
+    principal: Principal,
+    channel_id: str,
+    request: UpdateChannelRequest,
+    *,
+    repository: ChannelRepository,
+    ivs: IvsPort,
+    settings: ChannelSettings,
+) -> ChannelView:
+    """Rename, or change the reconnect window (IVS takes a new recording configuration only offline)."""
+    caller = require_signed_in(principal)
+    channel = _owned(repository, caller, channel_id, admin=True)
+    updates: dict[str, object] = {}
+    if request.name is not None:
+        updates["display_name"] = request.name
+    window = request.reconnect_window_seconds
+    default = settings.default_reconnect_window_seconds
+    if window is not None and window != reconnect_window(channel, default):
+        if channel.live:
+            raise ConflictError(
+                "reconnect_window_seconds: the channel is live; change the window after the broadcast"
+            )
+        ivs.update_channel(
+            channel.ivs_channel_arn,
+            recording_configuration_arn=_recording_configuration(ivs, repository, settings, window),
+        )
+        updates["reconnect_window_seconds"] = window
+    saved = repository.save(channel.model_copy(update=updates)) if updates else channel
+    return owner_view(saved, default)
 
 
 def rotate_stream_key(
@@ -177,7 +269,10 @@ def rotate_stream_key(
         ),
         resources=[channel.ivs_channel_arn],
     )
-    return ChannelWithKey(**owner_view(saved).model_dump(), stream_key=key.value.get_secret_value())
+    return ChannelWithKey(
+        **owner_view(saved, settings.default_reconnect_window_seconds).model_dump(),
+        stream_key=key.value.get_secret_value(),
+    )
 
 
 def delete_channel(

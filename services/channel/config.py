@@ -29,6 +29,8 @@ class ApiEnv(_Env):
     USER_POOL_ISSUER: str = ""
     USER_POOL_CLIENT_IDS: str = ""
     PAGE_SIZE: Annotated[int, Field(ge=1, le=100)] = 25
+    # The window of the stack's recording configuration: channels that name none get it.
+    DEFAULT_RECONNECT_WINDOW_SECONDS: Annotated[int, Field(ge=0, le=300)] = 60
 
     @property
     def client_ids(self) -> list[str]:
@@ -36,7 +38,7 @@ class ApiEnv(_Env):
 
 
 class EventsEnv(_Env):
-    """The IVS events consumer."""
+    """The IVS events consumer. Each channel has its own window; this one is for channels that name none."""
 
     RECONNECT_WINDOW_SECONDS: Annotated[int, Field(ge=0, le=300)]
 
@@ -53,3 +55,16 @@ def api_env() -> ApiEnv:
 @cache
 def events_env() -> EventsEnv:
     return EventsEnv.model_validate(dict(os.environ))
+
+
+class DeletionEnv(BaseModel):
+    """The consumer that forgets deleted videos: the table, and the recording bucket it deletes from."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    TABLE_NAME: Name
+
+
+@cache
+def deletion_env() -> DeletionEnv:
+    return DeletionEnv.model_validate(dict(os.environ))

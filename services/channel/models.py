@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
 from shared.events.base import ChannelEvent, ChannelId, OwnerId, StreamId, VideoId
 from shared.text import DisplayName
+
+# IVS recording configurations allow 0-300 s: how long a dropped broadcast may resume into the same recording.
+ReconnectWindow = Annotated[int, Field(ge=0, le=300)]
 
 
 class RecordingSession(BaseModel):
@@ -38,6 +42,8 @@ class Channel(BaseModel):
     recording: RecordingSession | None = None
     # Streams whose end we saw, newest last: a late Stream Start of one must not turn the channel live.
     ended_stream_ids: list[StreamId] = Field(default_factory=list)
+    # None on channels created before the window was per channel: the stack's default applies to them.
+    reconnect_window_seconds: ReconnectWindow | None = None
     version: int = 0
 
     @property
@@ -78,6 +84,20 @@ class CreateChannelRequest(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     name: DisplayName = Field(description="What viewers see, e.g. `Lambda Lancer`")
+    reconnect_window_seconds: ReconnectWindow | None = Field(
+        default=None,
+        description="0-300 s: a broadcast that drops and resumes within it stays one recording (one video);"
+        " the video is processed this long after the stream ends. Default: the stage's (60 s).",
+    )
+
+
+class UpdateChannelRequest(BaseModel):
+    """PATCH: the fields to change; the reconnect window only while the channel is offline (as IVS allows)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: DisplayName | None = None
+    reconnect_window_seconds: ReconnectWindow | None = None
 
 
 class Ingest(BaseModel):
@@ -94,6 +114,12 @@ class PublicChannelView(BaseModel):
     name: str
     live: bool
     playback_url: str
+    live_since: datetime | None = Field(default=None, description="When the current broadcast started")
+    viewer_count: int | None = Field(
+        default=None,
+        description="How many watch now, on one channel's read while live (IVS GetStream; locally the "
+        "ingest's HLS players)",
+    )
 
 
 class ChannelView(PublicChannelView):
@@ -101,9 +127,13 @@ class ChannelView(PublicChannelView):
 
     owner_id: OwnerId
     created_at: datetime
-    live_since: datetime | None = None
     stream_key_id: str
     ingest: Ingest
+    reconnect_window_seconds: ReconnectWindow
+    resume_deadline: datetime | None = Field(
+        default=None,
+        description="While a dropped broadcast may still resume into the same recording: until when",
+    )
 
 
 class ChannelWithKey(ChannelView):

@@ -17,12 +17,26 @@ class IvsPort(Protocol):
 
     def delete_channel(self, arn: str) -> None: ...
 
+    def update_channel(self, arn: str, *, recording_configuration_arn: str) -> None:
+        """ConflictError while the channel is live (IVS updates offline channels only)."""
+        ...
+
+    def create_recording_configuration(
+        self, *, window_seconds: int, template_arn: str, name: str, tags: dict[str, str]
+    ) -> str:
+        """A new recording configuration like the template's with this reconnect window, once ACTIVE."""
+        ...
+
     def create_stream_key(self, channel_arn: str, tags: dict[str, str]) -> StreamKey: ...
 
     def delete_stream_key(self, arn: str) -> None: ...
 
     def stop_stream(self, channel_arn: str) -> None:
         """Disconnects a live stream; a channel that is not live is not an error."""
+        ...
+
+    def viewer_count(self, channel_arn: str) -> int | None:
+        """How many watch the channel's live stream now (IVS GetStream's viewerCount); None when not live."""
         ...
 
 
@@ -52,6 +66,14 @@ class ChannelRepository(Protocol):
         ...
 
     def mark_published(self, event_key: str) -> None: ...
+
+    def recording_configuration(self, window_seconds: int) -> str | None:
+        """The ARN of the recording configuration made for this window, if one was."""
+        ...
+
+    def remember_recording_configuration(self, window_seconds: int, arn: str) -> str:
+        """Records `arn` for the window unless one is recorded already; returns the recorded one."""
+        ...
 
 
 class RecordingReader(Protocol):

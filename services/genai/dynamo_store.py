@@ -17,6 +17,9 @@ class DynamoTitleBookStore:
         item = self._table.get_item(Key={"video_id": video_id}, ConsistentRead=True).get("Item")
         return TitleBook.model_validate_json(str(item["book"])) if item else None
 
+    def delete(self, video_id: str) -> None:
+        self._table.delete_item(Key={"video_id": video_id})
+
     def put(self, book: TitleBook) -> None:
         condition: dict[str, Any] = (
             {"ConditionExpression": "attribute_not_exists(video_id)"}

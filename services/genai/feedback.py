@@ -76,6 +76,10 @@ class TitleBookStore(Protocol):
         """Writes `book` over stored version `book.version - 1` (absent for version 1), else StaleBook."""
         ...
 
+    def delete(self, video_id: str) -> None:
+        """The video was deleted: every round, candidate and feedback of it goes (absent: nothing to do)."""
+        ...
+
 
 class ArtefactReader(Protocol):
     def get(self, key: str) -> bytes: ...

@@ -28,7 +28,10 @@ from shared.events import (
     BroadcastStarted,
     Envelope,
     EventDetail,
+    PluginCompleted,
+    PluginInvoked,
     TitleSelected,
+    TitlesGenerated,
     VideoPublished,
     VideoStatusChanged,
 )
@@ -61,6 +64,11 @@ class ConnectionStore(Protocol):
     def subscribers(self, topic: str) -> list[Subscriber]: ...
     def mark_published(self, video_id: str, channel_id: str) -> None: ...
     def published_channel(self, video_id: str) -> str | None: ...
+    def remember_owner(self, video_id: str, owner_id: str) -> None: ...
+    def video_owner(self, video_id: str) -> str | None: ...
+    def forget_video(self, video_id: str) -> None:
+        """A deleted video: nothing of it stays here."""
+        ...
 
 
 class ConnectionGoneError(Exception):
@@ -191,7 +199,13 @@ def deliveries(store: ConnectionStore, event: Envelope[EventDetail]) -> list[Del
             ),
             *_public("video.published", _video_topics(detail.video_id, detail.channel_id), data, event),
         ]
+    if isinstance(detail, PluginInvoked | PluginCompleted | TitlesGenerated):
+        return _progress(store, detail, event)
     if isinstance(detail, VideoStatusChanged):
+        if detail.to_status == "deleted":
+            store.forget_video(detail.video_id)
+        else:
+            store.remember_owner(detail.video_id, detail.owner_id)
         kind = (
             "video.created"
             if detail.to_status == "processing" and detail.from_status in (None, "recording")
@@ -228,6 +242,36 @@ def deliveries(store: ConnectionStore, event: Envelope[EventDetail]) -> list[Del
             *_public("video.title", _video_topics(detail.video_id, channel_id), data, event),
         ]
     return []
+
+
+def _progress(
+    store: ConnectionStore,
+    detail: PluginInvoked | PluginCompleted | TitlesGenerated,
+    event: Envelope[EventDetail],
+) -> list[Delivery]:
+    """Plugin progress and title rounds: the owner's business only (a published video's new round changes
+    its public title, so its viewers get a `video.title` hint too). Never the invocation token or outputs."""
+    if isinstance(detail, PluginInvoked):
+        owner: str | None = detail.video.owner_id
+        store.remember_owner(detail.video_id, detail.video.owner_id)
+    else:
+        owner = store.video_owner(detail.video_id)
+    if owner is None:
+        return []  # no event named the owner yet: nobody may be told
+    topics = (f"video:{detail.video_id}",)
+    if isinstance(detail, TitlesGenerated):
+        data: dict[str, Any] = {"video_id": detail.video_id, "round": detail.round}
+        deliveries = _private("video.titles", topics, data, owner, event)
+        channel_id = store.published_channel(detail.video_id)
+        if channel_id is not None:
+            hint = {"video_id": detail.video_id, "channel_id": channel_id}
+            deliveries += _public("video.title", _video_topics(detail.video_id, channel_id), hint, event)
+        return deliveries
+    state = "running" if isinstance(detail, PluginInvoked) else detail.status
+    data = {"video_id": detail.video_id, "plugin": detail.plugin, "state": state}
+    if isinstance(detail, PluginInvoked):
+        data["hook"] = detail.hook
+    return _private("video.plugin", topics, data, owner, event)
 
 
 def _video_topics(video_id: str, channel_id: str) -> tuple[str, ...]:

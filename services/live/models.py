@@ -87,7 +87,14 @@ def parse_client_message(body: str | None) -> Subscribe | Unsubscribe | Ping:
 
 
 PushType = Literal[
-    "channel.live", "channel.offline", "video.created", "video.status", "video.published", "video.title"
+    "channel.live",
+    "channel.offline",
+    "video.created",
+    "video.status",
+    "video.published",
+    "video.title",
+    "video.titles",
+    "video.plugin",
 ]
 
 

@@ -4,6 +4,8 @@ Layout (single table, owned by this service):
 - `pk=conn#<id>, sk=#meta`: the connection (principal, connected_at, expires_at for TTL)
 - `pk=conn#<id>, sk=topic#<topic>`: a subscription, with `topic` and `connection_id`, indexed by `by-topic`
 - `pk=video#<id>, sk=#published`: a video this service saw published (titles of published videos are public)
+- `pk=video#<id>, sk=#owner`: the video's owner, from its first event that names one (plugin progress and
+  title rounds do not name the owner, and only the owner may see them); both go when the video is deleted
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
 TOPIC_INDEX = "by-topic"
 META = "#meta"
 PUBLISHED = "#published"
+OWNER = "#owner"
 PUBLISHED_TTL_S = 90 * 24 * 3600
 
 
@@ -109,6 +112,24 @@ class DynamoConnectionStore:
     def published_channel(self, video_id: str) -> str | None:
         item = self._table.get_item(Key={"pk": f"video#{video_id}", "sk": PUBLISHED}).get("Item")
         return str(item["channel_id"]) if item else None
+
+    def remember_owner(self, video_id: str, owner_id: str) -> None:
+        self._table.put_item(
+            Item={
+                "pk": f"video#{video_id}",
+                "sk": OWNER,
+                "owner_id": owner_id,
+                "expires_at": int(time.time()) + PUBLISHED_TTL_S,
+            }
+        )
+
+    def video_owner(self, video_id: str) -> str | None:
+        item = self._table.get_item(Key={"pk": f"video#{video_id}", "sk": OWNER}).get("Item")
+        return str(item["owner_id"]) if item else None
+
+    def forget_video(self, video_id: str) -> None:
+        for sort_key in (PUBLISHED, OWNER):
+            self._table.delete_item(Key={"pk": f"video#{video_id}", "sk": sort_key})
 
     def _items(self, connection_id: str) -> list[dict[str, Any]]:
         items: list[dict[str, Any]] = []

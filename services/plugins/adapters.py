@@ -128,6 +128,17 @@ class DynamoLifecycleStore:
         state.version = int(item["version"])
         return state
 
+    def forget(self, video_id: str) -> int:
+        state = self.get(video_id)
+        if state is None:
+            return 0
+        keys = [{TABLE_KEY: f"{ITEM_KEY_PREFIX}{record.id}"} for record in state.invocations.values()]
+        with self.table.batch_writer() as batch:
+            for key in keys:
+                batch.delete_item(Key=key)
+        self.table.delete_item(Key={TABLE_KEY: video_id})
+        return len(keys) + 1
+
     def _item(self, state: LifecycleState, version: int) -> dict[str, Any]:
         return {
             "video_id": state.video_id,

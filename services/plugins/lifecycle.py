@@ -170,6 +170,10 @@ class LifecycleStore(Protocol):
         """Writes `state` (its version bumped) and `log` only if the stored version is `expected_version`."""
         ...
 
+    def forget(self, video_id: str) -> int:
+        """A deleted video: its lifecycle state and its invocations' log rows go; returns how many items."""
+        ...
+
 
 class PluginCatalog(Protocol):
     def enabled_manifests(self) -> list[PluginManifest]: ...
@@ -402,6 +406,10 @@ class LifecycleService:
             self._mark_published(state)
             self._cancel(state, set(), finishing=True)
         return True
+
+    def forget(self, video_id: str) -> int:
+        """The video was deleted: nothing of its lifecycle stays (plugin outputs and previews included)."""
+        return self.store.forget(video_id)
 
     def complete(self, completed: PluginCompleted, source: str) -> None:
         now = self.clock()

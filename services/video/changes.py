@@ -32,6 +32,7 @@ class ChannelFact:
     channel_id: str
     owner_id: str
     deleted: bool
+    name: str | None = None
 
 
 def _change(
@@ -180,8 +181,10 @@ CHANGES: dict[type[EventDetail], Callable[[Envelope[Any], Any], Change | None]] 
 
 
 def channel_fact(detail: EventDetail) -> ChannelFact | None:
-    if isinstance(detail, ChannelCreated | ChannelDeleted):
-        return ChannelFact(detail.channel_id, detail.owner_id, deleted=isinstance(detail, ChannelDeleted))
+    if isinstance(detail, ChannelCreated):
+        return ChannelFact(detail.channel_id, detail.owner_id, deleted=False, name=detail.display_name)
+    if isinstance(detail, ChannelDeleted):
+        return ChannelFact(detail.channel_id, detail.owner_id, deleted=True)
     return None
 
 

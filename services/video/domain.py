@@ -16,6 +16,7 @@ from typing import Any
 
 from services.video.media import MediaStore, video_prefix
 from services.video.models import (
+    PRIVATE_FIELDS,
     Change,
     Deadlines,
     HistoryEntry,
@@ -23,6 +24,7 @@ from services.video.models import (
     HistoryView,
     MediaUrls,
     Page,
+    PublicVideoView,
     TitleChoice,
     TitleRound,
     Titles,
@@ -37,11 +39,13 @@ from services.video.repository import (
     DuplicateEventError,
     VideoRepository,
 )
+from services.video.search import SearchIndex
 from services.video.status import CREATED_AS, INITIAL, NON_TERMINAL, STAGE, Move, decide
-from shared.api import NotFoundError
+from shared.api import BadRequestError, NotFoundError
 from shared.auth import Principal
 from shared.events import Meta, VideoPublished, VideoStatusChanged
 from shared.events.base import EventDetail, SvideoEvent, VideoStatus
+from shared.pagination import PageTokenError
 
 UNTITLED = "Untitled video"
 SWEEP_PAGE = 100
@@ -55,6 +59,7 @@ class Outcome(StrEnum):
     RECORDED = "recorded"  # late or data-only: in the history, status unchanged
     PARKED = "parked"  # ahead of the video (or its video unknown): kept, applied when its predecessor lands
     DUPLICATE = "duplicate"
+    FORGOTTEN = "forgotten"  # for a deleted video: what it left is removed, nothing is recorded
 
 
 NOT_ACCEPTED = "not from the invocation the plugin lifecycle accepted"
@@ -66,6 +71,8 @@ class Catalog:
     deadlines: Deadlines = field(default_factory=Deadlines)
     # Removes what late events leave under a deleted video's prefix; None where no bucket is reachable.
     media: MediaStore | None = None
+    # The search index over published videos, kept in step by `reindex`; None where search is not deployed.
+    search: SearchIndex | None = None
 
     # ------------------------------------------------------------ applying events
 
@@ -150,15 +157,13 @@ class Catalog:
 
     def _after_deletion(self, video: Video, change: Change, unparked: str | None = None) -> Outcome:
         """A late event for a deleted video: remove whatever it left under the video's prefix (a late
-        Video.Processed announces a fresh MP4, HLS and thumbnails), then record it; it changes nothing."""
+        Video.Processed announces a fresh MP4, HLS and thumbnails). Nothing is recorded: a deleted video
+        keeps no history, so a redelivery does the same again."""
         if self.media is not None:
             self.media.delete_prefix(video_prefix(video.video_id))
-        entry = self._entry(change, "deleted", change.target, applied=False)
-        try:
-            self.repository.record(video.video_id, entry, _parts(change, entry, 0), unparked=unparked)
-        except DuplicateEventError:
-            return Outcome.DUPLICATE
-        return Outcome.RECORDED
+        if unparked is not None:
+            self.repository.unpark(video.video_id, unparked)
+        return Outcome.FORGOTTEN
 
     def _create(self, change: Change, now: datetime) -> Outcome:
         """The first fact that names the owner creates the video, with the deadline of the status it creates
@@ -286,6 +291,27 @@ class Catalog:
             )
         return details
 
+    def reindex(self, video_id: str) -> bool:
+        """Bring the search index in line with the video as it is now (after any change, duplicates too: the
+        change may have been written by an attempt that failed before indexing)."""
+        if self.search is None:
+            return False
+        media = self.media
+        return self.search.sync(
+            self.repository.get(video_id), video_id, lambda key: media.read_text(key) if media else None
+        )
+
+    def search_videos(self, q: str, media: MediaStore, limit: int, token: str | None) -> VideoPageView:
+        """Published videos holding every word of `q`, newest first, as the public sees them."""
+        if self.search is None:
+            raise NotFoundError("search is not deployed")
+        try:
+            found = self.search.search(q, limit=limit, token=token)
+        except PageTokenError as exc:
+            raise BadRequestError(str(exc)) from exc
+        videos = [v for v in map(self.repository.get, found.video_ids) if v and v.status == "published"]
+        return self._page_view(Page(videos, found.next_token), media, full=False)
+
     # ------------------------------------------------------------ deadlines
 
     def sweep(self, now: datetime) -> list[str]:
@@ -329,9 +355,16 @@ class Catalog:
 
     # ------------------------------------------------------------ reads and deletion
 
-    def get(self, principal: Principal, video_id: str, media: MediaStore) -> VideoView:
+    def get(self, principal: Principal, video_id: str, media: MediaStore) -> VideoView | PublicVideoView:
         video = self._visible(principal, video_id)
-        return view(video, media)
+        full = allowed(principal, Action.READ_PRIVATE, owner_id=video.owner_id)
+        return view(video, media, self._names([video]).get(video.channel_id), full=full)
+
+    def _names(self, videos: list[Video]) -> dict[str, str]:
+        return self.repository.channel_names([v.channel_id for v in videos]) if videos else {}
+
+    def _page_view(self, page: Page, media: MediaStore, *, full: bool) -> VideoPageView:
+        return page_view(page, media, self._names(page.videos), full=full)
 
     def _visible(self, principal: Principal, video_id: str) -> Video:
         video = self.repository.get(video_id)
@@ -341,7 +374,7 @@ class Catalog:
         return video
 
     def list_published(self, media: MediaStore, limit: int, token: str | None) -> VideoPageView:
-        return page_view(self.repository.list_published(limit=limit, token=token), media)
+        return self._page_view(self.repository.list_published(limit=limit, token=token), media, full=False)
 
     def list_channel(
         self, principal: Principal, channel_id: str, media: MediaStore, limit: int, token: str | None
@@ -354,7 +387,8 @@ class Catalog:
             channel_id, published_only=not everything, limit=limit, token=token
         )
         # An owner's list hides deleted videos too; they are gone for everyone but the history.
-        return page_view(Page([v for v in page.videos if v.status != "deleted"], page.next_token), media)
+        shown = Page([v for v in page.videos if v.status != "deleted"], page.next_token)
+        return self._page_view(shown, media, full=everything)
 
     def list_mine(
         self, principal: Principal, media: MediaStore, limit: int, token: str | None
@@ -364,7 +398,8 @@ class Catalog:
         authorize(principal, Action.LIST_MINE)
         assert principal.sub is not None
         page = self.repository.list_by_owner(principal.sub, limit=limit, token=token)
-        return page_view(Page([v for v in page.videos if v.status != "deleted"], page.next_token), media)
+        shown = Page([v for v in page.videos if v.status != "deleted"], page.next_token)
+        return self._page_view(shown, media, full=True)
 
     def history(self, principal: Principal, video_id: str) -> HistoryView:
         needs_sign_in(principal, Action.HISTORY)
@@ -390,11 +425,17 @@ class Catalog:
             target="deleted",
             reason=f"deleted by {'an admin' if not principal.owns(video.owner_id) else 'the owner'}",
         )
-        after = self._updated(video, change, "deleted", now).model_copy(update={"media": None})
+        # A tombstone stays, so late events change nothing: ids, owner, times and the status, no content.
+        after = self._updated(video, change, "deleted", now).model_copy(
+            update={"media": None, "fields": {}, "titles": None, "duration_ms": None, "compute": None}
+        )
         entry = self._entry(change, video.status, "deleted", applied=True)
         self.repository.save(
             video, after, entry, self._announcements(video.status, after, change.correlation_id)
         )
+        # The history goes too; only the deletion's own outbox items stay, until the Pipes carried them.
+        self.repository.purge(video_id, keep_event_id=change.event_id)
+        self.reindex(video_id)
         return removed
 
 
@@ -482,7 +523,10 @@ def with_urls(value: Any, prefix: str, media: MediaStore) -> Any:
     return signed
 
 
-def view(video: Video, media: MediaStore) -> VideoView:
+def view(
+    video: Video, media: MediaStore, channel_name: str | None = None, *, full: bool
+) -> VideoView | PublicVideoView:
+    """The owner's full record (`full`), or the public one: what was published and nothing else."""
     urls = None
     if video.media is not None:
         urls = MediaUrls(
@@ -493,23 +537,36 @@ def view(video: Video, media: MediaStore) -> VideoView:
             width=video.media.width,
             height=video.media.height,
         )
-    return VideoView(
+    fields = video.fields if full else {k: v for k, v in video.fields.items() if k not in PRIVATE_FIELDS}
+    public = PublicVideoView(
         video_id=video.video_id,
         channel_id=video.channel_id,
-        owner_id=video.owner_id,
+        channel_name=channel_name,
         status=video.status,
         title=video.title,
         title_provisional=video.title_provisional,
-        reason=video.reason,
         duration_ms=video.duration_ms,
-        compute=video.compute,
         created_at=video.created_at,
-        updated_at=video.updated_at,
         published_at=video.published_at,
         media=urls,
-        fields=with_urls(video.fields, video_prefix(video.video_id), media),
+        fields=with_urls(fields, video_prefix(video.video_id), media),
+    )
+    if not full:
+        return public
+    return VideoView(
+        **dict(public),
+        owner_id=video.owner_id,
+        reason=video.reason,
+        compute=video.compute,
+        updated_at=video.updated_at,
     )
 
 
-def page_view(page: Page, media: MediaStore) -> VideoPageView:
-    return VideoPageView(videos=[view(video, media) for video in page.videos], next_token=page.next_token)
+def page_view(
+    page: Page, media: MediaStore, names: dict[str, str] | None = None, *, full: bool
+) -> VideoPageView:
+    names = names or {}
+    return VideoPageView(
+        videos=[view(video, media, names.get(video.channel_id), full=full) for video in page.videos],
+        next_token=page.next_token,
+    )

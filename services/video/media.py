@@ -8,6 +8,7 @@ from typing import Any, Protocol
 
 DEFAULT_URL_EXPIRY_S = 900
 MAX_CACHED_URLS = 20_000  # per process; a window's URLs for the catalog's hot objects
+MAX_TEXT_BYTES = 2 * 1024 * 1024  # a transcript of several hours; more is not indexed
 
 
 def video_prefix(video_id: str) -> str:
@@ -20,6 +21,10 @@ class MediaStore(Protocol):
 
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object under `prefix`; returns how many were removed."""
+        ...
+
+    def read_text(self, key: str) -> str | None:
+        """A small text object (a transcript), or None when there is none."""
         ...
 
 
@@ -61,6 +66,14 @@ class S3MediaStore:
             ))  # fmt: skip
             self._signed[key] = url
         return url
+
+    def read_text(self, key: str) -> str | None:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)["Body"]
+        except self.client.exceptions.NoSuchKey:
+            return None
+        text: str = body.read(MAX_TEXT_BYTES).decode("utf-8", errors="replace")
+        return text
 
     def delete_prefix(self, prefix: str) -> int:
         removed = 0

@@ -237,34 +237,48 @@ class MediaUrls(BaseModel):
     height: int
 
 
-class VideoView(BaseModel):
+# Projected fields that are the owner's business only: the candidates (chosen, unchosen or rejected) and the
+# provisional title they were projected with. The public record carries the resulting `title` instead.
+PRIVATE_FIELDS = frozenset({"title_candidates", "provisional_title"})
+
+
+class PublicVideoView(BaseModel):
+    """What anyone may see of a published video: what was published, never who owns it or the candidates."""
+
     video_id: VideoId
     channel_id: ChannelId
-    owner_id: OwnerId
+    channel_name: str | None = Field(default=None, description="The channel's display name")
     status: VideoStatus
     title: str | None = None
     title_provisional: bool = Field(
         default=False, description="True until the broadcaster picks a title: this is a generated candidate"
     )
-    reason: str | None = None
     duration_ms: int | None = None
-    compute: Compute | None = Field(
-        default=None,
-        description="Where post-processing ran: `lambda` or `fargate` (for a failed video, where it failed)",
-    )
     created_at: UtcDatetime
-    updated_at: UtcDatetime
     published_at: UtcDatetime | None = None
     media: MediaUrls | None = None
     fields: dict[str, JsonValue] = Field(
         default_factory=dict,
-        description="Plugins' outputs projected onto the video (titles, tags, ...); every `*_key` under the "
-        "video's prefix has a sibling `*_url` (a presigned GET)",
+        description="Plugins' outputs projected onto the video (description, tags, captions, ...); every "
+        "`*_key` under the video's prefix has a sibling `*_url` (a presigned GET). The public record leaves "
+        f"out {', '.join(sorted(PRIVATE_FIELDS))}",
     )
 
 
+class VideoView(PublicVideoView):
+    """What the owner and admins see: everything, the owner id, reasons and the candidates included."""
+
+    owner_id: OwnerId
+    reason: str | None = None
+    compute: Compute | None = Field(
+        default=None,
+        description="Where post-processing ran: `lambda` or `fargate` (for a failed video, where it failed)",
+    )
+    updated_at: UtcDatetime
+
+
 class VideoPageView(BaseModel):
-    videos: list[VideoView]
+    videos: list[VideoView | PublicVideoView]
     next_token: str | None = Field(default=None, description="Pass as `next_token` for the next page")
 
 

@@ -24,6 +24,7 @@ PUBLIC_API_MODULES: tuple[str, ...] = (
     "services.channel.handlers.api",
     "services.plugins.handlers.api",
     "services.genai.handlers.titles_api",
+    "services.identity.handlers.users_api",
 )
 DESCRIPTION = (
     "svideo's public HTTP API: videos, channels, plugins and the title feedback loop. Sign in with the "

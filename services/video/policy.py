@@ -11,6 +11,7 @@ from shared.auth import ForbiddenError, NotSignedInError, Principal
 class Action(StrEnum):
     LIST_PUBLISHED = "videos:list-published"
     READ = "video:read"
+    READ_PRIVATE = "video:read-private"  # the owner id, reasons, title candidates: the full record
     LIST_ALL_STATUSES = "channel:list-all-videos"
     HISTORY = "video:history"
     DELETE = "video:delete"
@@ -29,6 +30,7 @@ class Grant(StrEnum):
 POLICY: dict[Action, frozenset[Grant]] = {
     Action.LIST_PUBLISHED: frozenset({Grant.ANYONE}),
     Action.READ: frozenset({Grant.PUBLISHED, Grant.OWNER, Grant.ADMIN}),
+    Action.READ_PRIVATE: frozenset({Grant.OWNER, Grant.ADMIN}),
     Action.LIST_ALL_STATUSES: frozenset({Grant.OWNER, Grant.ADMIN}),
     Action.HISTORY: frozenset({Grant.OWNER, Grant.ADMIN}),
     Action.DELETE: frozenset({Grant.OWNER, Grant.ADMIN}),

@@ -105,6 +105,10 @@ class VideoRepository(Protocol):
 
     def history(self, video_id: str) -> list[HistoryEntry]: ...
 
+    def purge(self, video_id: str, *, keep_event_id: str) -> int:
+        """Remove the video's history and its outbox items but `keep_event_id`'s; returns how many."""
+        ...
+
     def list_by_channel(
         self, channel_id: str, *, published_only: bool, limit: int, token: str | None
     ) -> Page: ...
@@ -119,7 +123,13 @@ class VideoRepository(Protocol):
 
     def channel_owner(self, channel_id: str) -> str | None: ...
 
-    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None: ...
+    def put_channel(
+        self, channel_id: str, owner_id: str, *, deleted: bool = False, name: str | None = None
+    ) -> None: ...
+
+    def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        """Display names of the channels that have one (from Channel.Created), by id."""
+        ...
 
 
 def timestamp_key(moment: datetime) -> str:
@@ -223,6 +233,13 @@ def outbox_items(video_id: str, entry: HistoryEntry, details: Sequence[EventDeta
             }
         )
     return items
+
+
+def _purged(sort_key: str, keep_event_id: str) -> bool:
+    """What a deletion removes under the video's key: every history item, every outbox item but its own."""
+    if sort_key.startswith("HISTORY#"):
+        return True
+    return sort_key.startswith(OUTBOX_PREFIX) and f"#{keep_event_id}#" not in sort_key
 
 
 def _numbers_to_int(value: Any) -> Any:
@@ -369,6 +386,27 @@ class DynamoVideoRepository:
         )
         return [HistoryEntry.model_validate(_numbers_to_int(item)) for item in response.get("Items", [])]
 
+    def purge(self, video_id: str, *, keep_event_id: str) -> int:
+        keys: list[dict[str, str]] = []
+        request: dict[str, Any] = {
+            "KeyConditionExpression": Key("PK").eq(f"VIDEO#{video_id}"),
+            "ProjectionExpression": "PK, SK",
+        }
+        while True:
+            page = self.table.query(**request)
+            keys += [
+                {"PK": str(item["PK"]), "SK": str(item["SK"])}
+                for item in page.get("Items", [])
+                if _purged(str(item["SK"]), keep_event_id)
+            ]
+            if "LastEvaluatedKey" not in page:
+                break
+            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        with self.table.batch_writer() as batch:
+            for key in keys:
+                batch.delete_item(Key=key)
+        return len(keys)
+
     def _page(
         self,
         index: str,
@@ -428,21 +466,44 @@ class DynamoVideoRepository:
             return None
         return str(item["owner_id"])
 
-    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None:
+    def put_channel(
+        self, channel_id: str, owner_id: str, *, deleted: bool = False, name: str | None = None
+    ) -> None:
         # A deleted channel stays deleted: a late Broadcast event cannot bring it back.
+        values: dict[str, Any] = {
+            ":owner": owner_id,
+            ":channel": channel_id,
+            ":deleted": deleted,
+            ":true": True,
+            ":false": False,
+        }
+        update = "SET owner_id = :owner, channel_id = :channel, deleted = :deleted"
+        if name is not None:
+            update += ", channel_name = :name"
+            values[":name"] = name
         try:
             self.table.update_item(
                 Key={"PK": f"CHANNEL#{channel_id}", "SK": "CHANNEL"},
-                UpdateExpression="SET owner_id = :owner, channel_id = :channel, deleted = :deleted",
+                UpdateExpression=update,
                 ConditionExpression="attribute_not_exists(deleted) OR deleted = :false OR :deleted = :true",
-                ExpressionAttributeValues={
-                    ":owner": owner_id,
-                    ":channel": channel_id,
-                    ":deleted": deleted,
-                    ":true": True,
-                    ":false": False,
-                },
+                ExpressionAttributeValues=values,
             )
         except ClientError as error:
             if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
                 raise
+
+    def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        wanted = sorted(set(channel_ids))
+        names: dict[str, str] = {}
+        for start in range(0, len(wanted), 100):  # BatchGetItem's ceiling
+            keys = [{"PK": f"CHANNEL#{c}", "SK": "CHANNEL"} for c in wanted[start : start + 100]]
+            request: dict[str, Any] = {
+                self.table.name: {"Keys": keys, "ProjectionExpression": "channel_id, channel_name"}
+            }
+            while request:
+                response = self.table.meta.client.batch_get_item(RequestItems=request)
+                for item in response.get("Responses", {}).get(self.table.name, []):
+                    if item.get("channel_name"):
+                        names[str(item["channel_id"])] = str(item["channel_name"])
+                request = response.get("UnprocessedKeys") or {}
+        return names

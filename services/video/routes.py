@@ -24,6 +24,7 @@ API_ROUTES: tuple[ApiRoute, ...] = (
     ApiRoute("GET", "/videos", signed_in=False),
     ApiRoute("GET", "/videos/{video_id}", signed_in=False),
     ApiRoute("GET", "/channels/{channel_id}/videos", signed_in=False),
+    ApiRoute("GET", "/search", signed_in=False),
     ApiRoute("GET", "/videos/{video_id}/history", signed_in=True),
     ApiRoute("DELETE", "/videos/{video_id}", signed_in=True),
     ApiRoute("GET", "/me", signed_in=True),

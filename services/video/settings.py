@@ -23,6 +23,7 @@ class CatalogSettings(BaseModel):
 
     table_name: str = Field(alias="TABLE_NAME", min_length=3)
     media_bucket: str | None = Field(alias="MEDIA_BUCKET", default=None, min_length=3)
+    search_table_name: str | None = Field(alias="SEARCH_TABLE_NAME", default=None, min_length=3)
     deadline_recording_s: Seconds = Field(alias="DEADLINE_RECORDING_S", default=deadlines.RECORDING_S)
     deadline_processing_s: Seconds = Field(alias="DEADLINE_PROCESSING_S", default=deadlines.PROCESSING_S)
     deadline_enriching_s: Seconds = Field(alias="DEADLINE_ENRICHING_S", default=deadlines.ENRICHING_S)

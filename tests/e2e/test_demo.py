@@ -40,7 +40,6 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
         port=0,
         clip_seconds=14,
         timeout_seconds=150,
-        context=["channel:reconnectWindowSeconds=3"],  # the recording ends 3 s after the push, not 60
     )
     result: DemoResult | None = None
     error: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from aws_cdk.assertions import Match
@@ -68,10 +69,10 @@ def test_given_the_recording_bucket_then_it_is_private_ssl_only_versioned_and_ex
 
 
 def test_given_the_ivs_events_rule_then_it_matches_this_stages_channels_only(app_synth: Synthesized) -> None:
-    (rule,) = _of_type(app_synth.template(STACK), "AWS::Events::Rule")
+    rules = _of_type(app_synth.template(STACK), "AWS::Events::Rule")
+    (rule,) = [r for r in rules if r["EventBusName"] == "default"]
     pattern = rule["EventPattern"]
 
-    assert rule["EventBusName"] == "default"
     assert pattern == dict(ivs_events_subscription("dev").event_pattern)
     assert matches(pattern, _ivs_event("IVS Stream State Change", "dev-svideo-ch-0123456789ab"))
     assert matches(pattern, _ivs_event("IVS Recording State Change", "dev-svideo-ch-0123456789ab"))
@@ -136,3 +137,20 @@ def test_given_every_statement_then_no_resource_is_a_bare_star_except_xray(app_s
 def _actions(statement: dict[str, Any]) -> list[str]:
     actions = statement["Action"]
     return [actions] if isinstance(actions, str) else list(actions)
+
+
+def test_given_a_deleted_video_then_the_channel_stack_hears_of_it_on_the_svideo_bus(
+    app_synth: Synthesized,
+) -> None:
+
+    rules = [
+        r for r in _of_type(app_synth.template(STACK), "AWS::Events::Rule") if r["EventBusName"] != "default"
+    ]
+    (rule,) = rules
+    changed = json.loads(
+        (Path(__file__).resolve().parents[1] / "events/svideo.video/Video.StatusChanged.json").read_text()
+    )
+    changed["detail"] |= {"from": "published", "to": "deleted"}
+    assert matches(rule["EventPattern"], changed)
+    changed["detail"]["to"] = "failed"
+    assert not matches(rule["EventPattern"], changed)

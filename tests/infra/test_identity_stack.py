@@ -55,3 +55,41 @@ def test_given_the_stack_then_pool_id_client_id_and_issuer_are_in_ssm(app_synth:
         "/svideo/dev/identity/user-pool-client-id",
         "/svideo/dev/identity/user-pool-issuer",
     } <= names
+
+
+def test_given_the_pool_then_a_post_confirmation_trigger_may_only_add_users_to_groups_of_this_pool(
+    app_synth: Synthesized,
+) -> None:
+    template = app_synth.template("IdentityStack")
+    (pool,) = [r for r in template["Resources"].values() if r["Type"] == "AWS::Cognito::UserPool"]
+    trigger = pool["Properties"]["LambdaConfig"]["PostConfirmation"]
+    function_id = trigger["Fn::GetAtt"][0]
+    assert template["Resources"][function_id]["Properties"]["Handler"].endswith("post_confirmation.handler")
+    policies = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    (groups,) = [s for s in statements if "cognito-idp:AdminAddUserToGroup" in str(s["Action"])]
+    assert groups["Action"] == "cognito-idp:AdminAddUserToGroup"
+    assert groups["Resource"] == {
+        "Fn::GetAtt": [next(k for k, r in template["Resources"].items() if r is pool), "Arn"]
+    }
+
+
+def test_given_the_users_stack_then_its_routes_need_a_signed_in_caller_and_its_role_only_this_pool(
+    app_synth: Synthesized,
+) -> None:
+    template = app_synth.template("UsersStack")
+    routes = [
+        r["Properties"] for r in template["Resources"].values() if r["Type"] == "AWS::ApiGatewayV2::Route"
+    ]
+    assert sorted(r["RouteKey"] for r in routes) == [
+        "DELETE /users/{username}/roles/{role}",
+        "GET /users",
+        "PUT /users/{username}/roles/{role}",
+    ]
+    assert {r["AuthorizationType"] for r in routes} == {"JWT"}
+    policies = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Policy"]
+    statements = [s for p in policies for s in p["Properties"]["PolicyDocument"]["Statement"]]
+    cognito = [s for s in statements if "cognito-idp" in str(s["Action"])]
+    assert len(cognito) == 1
+    pool_arn = template["Parameters"][cognito[0]["Resource"]["Ref"]]["Default"]
+    assert pool_arn == "/svideo/dev/identity/user-pool-arn"  # the identity stack's pool, from SSM

@@ -24,6 +24,9 @@ PUSHED = [
     "svideo.video/Video.StatusChanged.json",
     "svideo.video/Video.Published.json",
     "svideo.video/Title.Selected.json",
+    "svideo.plugins/Plugin.Invoked.json",
+    "svideo.plugin.duration/Plugin.Completed.json",
+    "svideo.plugin.titles/Titles.Generated.json",
 ]
 
 
@@ -158,11 +161,16 @@ def test_given_the_subscriptions_then_exactly_the_pushed_event_types_reach_the_n
     template: dict[str, Any],
 ) -> None:
     rules = [r["Properties"] for r in _resources(template, "AWS::Events::Rule").values()]
-    assert len(rules) == 2
+    assert len(rules) == 4
     for sample in PUSHED:
         event = json.loads((EVENTS / sample).read_text())
         assert sum(matches(rule["EventPattern"], event) for rule in rules) == 1, sample
-    for ignored in ("svideo.channel/Channel.Created.json", "svideo.channel/Recording.Ended.json"):
+    for ignored in (
+        "svideo.channel/Channel.Created.json",
+        "svideo.channel/Recording.Ended.json",
+        "svideo.plugins/Lifecycle.Completed.json",
+        "svideo.plugin.avatars/Avatars.Generated.json",
+    ):
         event = json.loads((EVENTS / ignored).read_text())
         assert not any(matches(rule["EventPattern"], event) for rule in rules), ignored
     for rule in rules:

@@ -20,8 +20,9 @@ def _resources(app_synth: Synthesized, kind: str) -> dict[str, Any]:
 def test_given_the_table_then_keys_and_indexes_match_what_the_repository_queries(
     app_synth: Synthesized,
 ) -> None:
-    (table,) = _resources(app_synth, "AWS::DynamoDB::Table").values()
-    props = table["Properties"]
+    tables = {t["Properties"]["TableName"]: t for t in _resources(app_synth, "AWS::DynamoDB::Table").values()}
+    assert set(tables) == {"dev-svideo-videos", "dev-svideo-video-search"}
+    props = tables["dev-svideo-videos"]["Properties"]
     assert props["BillingMode"] == "PAY_PER_REQUEST"
     assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
     assert [k["AttributeName"] for k in props["KeySchema"]] == ["PK", "SK"]
@@ -30,6 +31,15 @@ def test_given_the_table_then_keys_and_indexes_match_what_the_repository_queries
         for gsi in props["GlobalSecondaryIndexes"]
     }
     assert indexes == dict(INDEXES) == {name: keys for name, keys in INDEX_KEYS.items() if name}
+
+
+def test_given_the_search_table_then_its_keys_are_the_ones_the_search_store_reads(
+    app_synth: Synthesized,
+) -> None:
+    tables = {t["Properties"]["TableName"]: t for t in _resources(app_synth, "AWS::DynamoDB::Table").values()}
+    props = tables["dev-svideo-video-search"]["Properties"]
+    assert [k["AttributeName"] for k in props["KeySchema"]] == ["pk", "sk"]
+    assert "GlobalSecondaryIndexes" not in props  # postings are read by key only, never scanned
 
 
 def test_given_the_routes_then_only_signed_in_routes_carry_the_jwt_authorizer(app_synth: Synthesized) -> None:
@@ -102,7 +112,8 @@ def test_given_the_functions_then_no_policy_grants_star_actions_or_other_tables(
             actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
             assert not any(a.endswith(":*") or a == "*" for a in actions), statement
             if any(a.startswith("dynamodb:") for a in actions):
-                assert "Catalog" in json.dumps(statement["Resource"]), statement
+                resource = json.dumps(statement["Resource"])
+                assert "Catalog" in resource or "SearchIndex" in resource, statement
 
 
 def test_given_the_catalog_rules_then_each_applied_event_matches_once_and_no_other_pairing() -> None:
@@ -167,7 +178,7 @@ def test_given_the_outbox_then_one_pipe_per_published_type_carries_inserts_from_
         for p in pipes.values()
     }
     assert set(by_type) == {model.detail_type for model in OUTBOX_EVENTS}
-    (table_id,) = _resources(app_synth, "AWS::DynamoDB::Table")
+    (table_id,) = [t for t in _resources(app_synth, "AWS::DynamoDB::Table") if t.startswith("Catalog")]
     dead_letters = [
         name for name in _resources(app_synth, "AWS::SQS::Queue") if name.startswith("OutboxDeadLetters")
     ]

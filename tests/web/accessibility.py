@@ -1,10 +1,13 @@
-"""axe-core in the page (web/node_modules, pinned by the lockfile): no serious or critical violation."""
+"""axe-core in the page (web/node_modules, pinned by the lockfile): no serious or critical violation, at phone
+width and at desktop width."""
 
 from __future__ import annotations
 
 from typing import Any
 
 BLOCKING = ("serious", "critical")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 860}
 
 
 def violations(page: Any) -> list[dict[str, Any]]:
@@ -22,7 +25,20 @@ def violations(page: Any) -> list[dict[str, Any]]:
 
 
 def assert_accessible(page: Any, where: str) -> None:
-    blocking = violations(page)
-    assert not blocking, f"{where}: " + "; ".join(
-        f"{v['id']} ({v['impact']}): {v['help']} at {v['targets']}" for v in blocking
-    )
+    """The page at phone width, then at desktop width; the page's own size is restored afterwards."""
+    original = page.viewport_size or DESKTOP
+    problems = []
+    try:
+        for name, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            page.evaluate(
+                "() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done)))"
+            )
+            problems += [f"{where} at {name} width: {_describe(v)}" for v in violations(page)]
+    finally:
+        page.set_viewport_size(original)
+    assert not problems, "; ".join(problems)
+
+
+def _describe(violation: dict[str, Any]) -> str:
+    return f"{violation['id']} ({violation['impact']}): {violation['help']} at {violation['targets']}"

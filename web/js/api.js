@@ -96,7 +96,13 @@ export const api = {
   liveChannels: (nextToken) => request("GET", "/channels/live", { query: { next_token: nextToken } }),
   myChannels: (nextToken) => request("GET", "/channels", { auth: "required", query: { next_token: nextToken } }),
   channel: (channelId) => request("GET", `/channels/${enc(channelId)}`),
-  createChannel: (name) => request("POST", "/channels", { auth: "required", body: { name } }),
+  createChannel: (name, reconnectWindowSeconds) => request("POST", "/channels", {
+    auth: "required", body: { name, reconnect_window_seconds: reconnectWindowSeconds ?? undefined },
+  }),
+  findUsers: (email) => request("GET", "/users", { auth: "required", query: { email } }),
+  grantRole: (username, role) => request("PUT", `/users/${enc(username)}/roles/${enc(role)}`, { auth: "required" }),
+  revokeRole: (username, role) => request("DELETE", `/users/${enc(username)}/roles/${enc(role)}`, { auth: "required" }),
+  updateChannel: (channelId, changes) => request("PATCH", `/channels/${enc(channelId)}`, { auth: "required", body: changes }),
   rotateKey: (channelId) => request("POST", `/channels/${enc(channelId)}/stream-key/rotate`, { auth: "required" }),
   deleteChannel: (channelId) => request("DELETE", `/channels/${enc(channelId)}`, { auth: "required" }),
 
@@ -105,6 +111,8 @@ export const api = {
   channelVideos: (channelId, nextToken, limit = 20) =>
     request("GET", `/channels/${enc(channelId)}/videos`, { query: { next_token: nextToken, limit } }),
   video: (videoId) => request("GET", `/videos/${enc(videoId)}`),
+  // Published videos holding every word of `q`, newest first.
+  search: (q, nextToken, limit = 12) => request("GET", "/search", { query: { q, next_token: nextToken, limit } }),
   // Every video of the signed-in broadcaster, every status, newest first.
   myVideos: (nextToken, limit = 50) => request("GET", "/me/videos", { auth: "required", query: { next_token: nextToken, limit } }),
   history: (videoId) => request("GET", `/videos/${enc(videoId)}/history`, { auth: "required" }),

@@ -11,11 +11,16 @@ import { signInView, signUpView } from "./views/signin.js";
 import { channelSetupView, studioView } from "./views/studio.js";
 import { manageVideoView } from "./views/manage.js";
 import { liveView, watchView } from "./views/watch.js";
+import { searchView } from "./views/search.js";
+import { channelView } from "./views/channel.js";
+import { adminUsersView } from "./views/admin.js";
 
 const ROUTES = [
   [/^$/, homeView],
   [/^watch\/([^/]+)$/, watchView],
   [/^live\/([^/]+)$/, liveView],
+  [/^channels\/([^/]+)$/, channelView],
+  [/^search$/, searchView],
   [/^signin$/, signInView],
   [/^signup$/, signUpView],
   [/^studio$/, studioView, "broadcaster"],
@@ -24,6 +29,7 @@ const ROUTES = [
   [/^plugins$/, pluginsView, "plugin-developer"],
   [/^plugins\/new$/, registerPluginView, "plugin-developer"],
   [/^plugins\/([^/]+)$/, pluginView, "plugin-developer"],
+  [/^admin\/users$/, adminUsersView, "admin"],
 ];
 
 let cleanup = null;
@@ -43,7 +49,11 @@ async function route() {
     }
     if (group && !hasGroup(group)) {
       render("Not allowed", h("h1", {}, "This page is not for your account"),
-        notice(`You need the ${group} role to use this page. Ask an administrator to add it to your account.`, { kind: "error" }));
+        notice(`You need the ${group} role to use this page. `
+          + (group === "broadcaster"
+            ? "Accounts with an email address of this site's broadcaster domains get it when they sign up; "
+              + "for any other account an administrator grants it (on the Users page, or with svideo users grant broadcaster <email>)."
+            : "An administrator can grant it (on the Users page, or with svideo users grant <role> <email>)."), { kind: "error" }));
       return;
     }
     try {
@@ -67,8 +77,10 @@ function renderNav() {
   }, text));
   nav.replaceChildren(...[
     link("", "Watch"),
+    link("search", "Search"),
     hasGroup("broadcaster") ? link("studio", "Studio") : null,
     hasGroup("plugin-developer") ? link("plugins", "Plugins") : null,
+    hasGroup("admin") ? link("admin/users", "Users") : null,
     current
       ? h("li", {}, h("button.linklike", {
         type: "button",

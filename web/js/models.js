@@ -57,12 +57,16 @@ export function readChannel(raw = {}) {
     name: first(raw.name, raw.display_name, "Unnamed channel"),
     live: Boolean(raw.live),
     liveSince: raw.live_since,
+    // How many watch right now (IVS's viewer count; the local ingest's players), when live.
+    viewerCount: typeof raw.viewer_count === "number" ? raw.viewer_count : null,
     playbackUrl: raw.playback_url,
     ingestServer: raw.ingest?.server || (raw.ingest_endpoint ? `rtmps://${raw.ingest_endpoint}:443/app/` : ""),
     ingestEndpoint: raw.ingest?.endpoint || raw.ingest_endpoint || "",
     streamKey: raw.stream_key || null,
     streamKeyId: raw.stream_key_id,
     createdAt: raw.created_at,
+    reconnectWindowSeconds: raw.reconnect_window_seconds,
+    resumeDeadline: raw.resume_deadline || null,
     raw,
   };
 }

@@ -96,6 +96,12 @@ export function notice(message, { kind = "info", action } = {}) {
   return h(`div.notice.notice-${kind}`, kind === "error" ? { role: "alert" } : {}, h("p", {}, message), action);
 }
 
+/** A table inside a focusable, labelled scrolling region: at phone width it scrolls sideways, and keyboard
+ * users can scroll it too (axe's scrollable-region-focusable). */
+export function scrollTable(label, table) {
+  return h("div.table-scroll", { role: "region", "aria-label": label, tabindex: "0" }, table);
+}
+
 export function emptyState(message, action) {
   return h("div.empty", {}, h("p", {}, message), action);
 }

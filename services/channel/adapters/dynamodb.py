@@ -1,8 +1,11 @@
 """The channels table: one item per channel and one ledger item per applied IVS event.
 
-Keys: `pk` = `channel#<id>` | `ivs-event#<business key>`. Indexes: `by-owner` (owner_id, created_at),
-`by-ivs-channel` (ivs_channel_arn), `live` (live_key, live_since; sparse: only live channels carry
-`live_key`). The channel is stored whole in `doc` (JSON) beside the attributes the indexes need.
+Keys: `pk` = `channel#<id>` | `ivs-event#<business key>` | `recording-configuration#<window seconds>` (the IVS
+recording configuration made for that reconnect window) | `video#<id>` (the ledger keys of the events emitted
+for a video, and its recording's bucket and prefix: what a deletion removes, services/channel/forget.py).
+Indexes: `by-owner` (owner_id, created_at), `by-ivs-channel` (ivs_channel_arn), `live` (live_key, live_since;
+sparse: only live channels carry `live_key`). The channel is stored whole in `doc` (JSON) beside the
+attributes the indexes need.
 """
 
 from __future__ import annotations
@@ -17,9 +20,10 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from services.channel.errors import BadRequestError, StaleChannelError
+from services.channel.forget import VideoRecord
 from services.channel.models import AppliedEvent, Channel, Page
 from shared.events.base import ChannelEvent
-from shared.events.channel import CHANNEL_SOURCE
+from shared.events.channel import CHANNEL_SOURCE, RecordingEnded
 from shared.events.registry import model_for
 
 BY_OWNER = "by-owner"
@@ -35,6 +39,42 @@ def _channel_pk(channel_id: str) -> str:
 
 def _ledger_pk(event_key: str) -> str:
     return f"ivs-event#{event_key}"
+
+
+def _video_pk(video_id: str) -> str:
+    return f"video#{video_id}"
+
+
+def _video_updates(table_name: str, event_key: str, events: Sequence[ChannelEvent]) -> list[dict[str, Any]]:
+    """One update per video the events name: the ledger key joins its set; Recording.Ended adds where the
+    recording lies."""
+    by_video: dict[str, dict[str, str]] = {}
+    for event in events:
+        video_id = getattr(event, "video_id", None)
+        if not video_id:
+            continue
+        values = by_video.setdefault(video_id, {"channel_id": str(getattr(event, "channel_id", ""))})
+        if isinstance(event, RecordingEnded):
+            values |= {"recording_bucket": event.recording.bucket, "recording_prefix": event.recording.prefix}
+    updates = []
+    for video_id, values in by_video.items():
+        names = {f"#{name}": name for name in values}
+        sets = ", ".join(f"#{name} = :{name}" for name in values)
+        updates.append(
+            {
+                "Update": {
+                    "TableName": table_name,
+                    "Key": {"pk": _video_pk(video_id)},
+                    "UpdateExpression": f"ADD ledger_keys :keys SET {sets}",
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": {
+                        ":keys": {event_key},
+                        **{f":{n}": v for n, v in values.items()},
+                    },
+                }
+            }
+        )
+    return updates
 
 
 def _item(channel: Channel) -> dict[str, Any]:
@@ -76,6 +116,20 @@ class DynamoChannelRepository:
 
     def __init__(self, table: Any) -> None:
         self._table = table
+
+    def recording_configuration(self, window_seconds: int) -> str | None:
+        item = self._table.get_item(Key={"pk": f"recording-configuration#{window_seconds}"}).get("Item")
+        return str(item["arn"]) if item else None
+
+    def remember_recording_configuration(self, window_seconds: int, arn: str) -> str:
+        key = f"recording-configuration#{window_seconds}"
+        try:
+            self._table.put_item(Item={"pk": key, "arn": arn}, ConditionExpression="attribute_not_exists(pk)")
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return str(self._table.get_item(Key={"pk": key}, ConsistentRead=True)["Item"]["arn"])
+        return arn
 
     def add(self, channel: Channel) -> None:
         self._table.put_item(Item=_item(channel), ConditionExpression="attribute_not_exists(pk)")
@@ -166,6 +220,7 @@ class DynamoChannelRepository:
                 }
             }
         ]
+        writes += _video_updates(table_name, event_key, events)
         if channel is not None:
             writes.append(
                 {
@@ -194,3 +249,21 @@ class DynamoChannelRepository:
             UpdateExpression="SET published = :yes",
             ExpressionAttributeValues={":yes": True},
         )
+
+    def video_record(self, video_id: str) -> VideoRecord | None:
+        item = self._table.get_item(Key={"pk": _video_pk(video_id)}, ConsistentRead=True).get("Item")
+        if not item:
+            return None
+        return VideoRecord(
+            video_id=video_id,
+            channel_id=item.get("channel_id") or None,
+            recording_bucket=item.get("recording_bucket"),
+            recording_prefix=item.get("recording_prefix"),
+            ledger_keys=frozenset(item.get("ledger_keys", set())),
+        )
+
+    def forget_video(self, record: VideoRecord) -> None:
+        with self._table.batch_writer() as batch:
+            for key in sorted(record.ledger_keys):
+                batch.delete_item(Key={"pk": _ledger_pk(key)})
+        self._table.delete_item(Key={"pk": _video_pk(record.video_id)})

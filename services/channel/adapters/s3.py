@@ -25,3 +25,26 @@ class S3RecordingReader:
         if not renditions:
             raise RecordingNotReadableError(f"s3://{bucket}/{key} lists no renditions")
         return renditions
+
+
+class S3RecordingStore:
+    """Removal of a recording's objects (the raw IVS recording of a deleted video)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def delete_prefix(self, bucket: str, prefix: str) -> int:
+        removed = 0
+        for page in self._client.get_paginator("list_objects_v2").paginate(
+            Bucket=bucket, Prefix=prefix.strip("/") + "/"
+        ):
+            keys = [{"Key": item["Key"]} for item in page.get("Contents", [])]
+            if not keys:
+                continue
+            errors = self._client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True}).get(
+                "Errors", []
+            )
+            if errors:
+                raise RuntimeError(f"could not delete {len(errors)} objects under {prefix}: {errors[0]}")
+            removed += len(keys)
+        return removed

@@ -17,6 +17,7 @@ from services.channel.models import (
     CreateChannelRequest,
     PublicChannelPage,
     PublicChannelView,
+    UpdateChannelRequest,
 )
 from shared.api import OPTIONAL_SIGN_IN, SIGNED_IN, build_resolver
 from shared.auth import Principal, principal_from_event
@@ -42,13 +43,19 @@ def create(body: CreateChannelRequest) -> ChannelWithKey:
 
 @app.get("/channels", security=SIGNED_IN, summary="My channels")
 def list_mine(limit: Limit = 25, next_token: Token = None) -> ChannelPage:
+    d = api_dependencies()
     return channels.list_my_channels(
-        _caller(), repository=api_dependencies().repository, limit=limit, token=next_token
+        _caller(),
+        repository=d.repository,
+        limit=limit,
+        token=next_token,
+        default_window_seconds=d.settings.default_reconnect_window_seconds,
     )
 
 
 @app.get("/channels/live", security=OPTIONAL_SIGN_IN, summary="Channels live now")
 def list_live(limit: Limit = 25, next_token: Token = None) -> PublicChannelPage:
+    _caller()  # the list is public, but a token sent with it must be valid (401 otherwise)
     return channels.list_live_channels(
         repository=api_dependencies().repository, limit=limit, token=next_token
     )
@@ -56,7 +63,24 @@ def list_live(limit: Limit = 25, next_token: Token = None) -> PublicChannelPage:
 
 @app.get("/channels/<channel_id>", security=OPTIONAL_SIGN_IN, summary="A channel (owners see more)")
 def get(channel_id: ChannelIdPath) -> ChannelView | PublicChannelView:
-    return channels.get_channel(_caller(), channel_id, repository=api_dependencies().repository)
+    d = api_dependencies()
+    return channels.get_channel(
+        _caller(),
+        channel_id,
+        repository=d.repository,
+        default_window_seconds=d.settings.default_reconnect_window_seconds,
+        ivs=d.ivs,
+    )
+
+
+@app.patch(
+    "/channels/<channel_id>", security=SIGNED_IN, summary="Rename, or set the reconnect window (owner)"
+)
+def update(channel_id: ChannelIdPath, body: UpdateChannelRequest) -> ChannelView:
+    d = api_dependencies()
+    return channels.update_channel(
+        _caller(), channel_id, body, repository=d.repository, ivs=d.ivs, settings=d.settings
+    )
 
 
 @app.post("/channels/<channel_id>/stream-key/rotate", security=SIGNED_IN, summary="New stream key (owner)")

@@ -69,6 +69,7 @@ def api_dependencies() -> ApiDependencies:
                 recording_configuration_arn=env.RECORDING_CONFIGURATION_ARN,
                 ivs_channel_prefix=env.IVS_CHANNEL_PREFIX,
                 stage=env.STAGE,
+                default_reconnect_window_seconds=env.DEFAULT_RECONNECT_WINDOW_SECONDS,
             ),
             verifier=verifier,
             page_size=env.PAGE_SIZE,

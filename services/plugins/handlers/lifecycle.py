@@ -24,7 +24,14 @@ from services.plugins.adapters import (
 from services.plugins.config import LifecycleSettings
 from services.plugins.lifecycle import DeadlineMessage, LifecycleService
 from services.plugins.tokens import TokenSigner
-from shared.events import EventContractError, EventPublisher, PluginCompleted, VideoProcessed, parse_event
+from shared.events import (
+    EventContractError,
+    EventPublisher,
+    PluginCompleted,
+    VideoProcessed,
+    VideoStatusChanged,
+    parse_event,
+)
 from shared.events.plugins import PLUGIN_SOURCE_PREFIX
 from shared.observability import correlated, logger, metrics, tracer
 
@@ -80,6 +87,9 @@ def handle_body(body: dict[str, Any], lifecycle: LifecycleService) -> None:
     if isinstance(detail, VideoProcessed):
         started = lifecycle.start(detail)
         logger.info("lifecycle start", video_id=detail.video_id, started=started)
+    elif isinstance(detail, VideoStatusChanged) and detail.to_status == "deleted":
+        removed = lifecycle.forget(detail.video_id)
+        logger.info("lifecycle forgotten", video_id=detail.video_id, items=removed)
     else:
         logger.warning("unexpected event type", source=envelope.source, detail_type=envelope.detail_type)
 

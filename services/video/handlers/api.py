@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,11 +18,13 @@ from services.video.models import (
     MeView,
     NextToken,
     PageLimit,
+    PublicVideoView,
     VideoPageView,
     VideoView,
 )
 from services.video.policy import Action, authorize
 from services.video.repository import ConcurrentChangeError
+from services.video.search import SEARCH_QUERY_MAX_LENGTH, QueryError
 from shared.api import OPTIONAL_SIGN_IN, SIGNED_IN, ConflictError, build_resolver, enable_docs
 from shared.auth import Principal, principal_from_event
 from shared.events.base import ChannelId, VideoId
@@ -51,11 +54,38 @@ def _media() -> Any:
 
 @app.get("/videos", summary="Published videos, newest first", tags=["videos"], security=OPTIONAL_SIGN_IN)
 def list_videos(limit: Limit = DEFAULT_PAGE_LIMIT, next_token: Token = None) -> VideoPageView:
+    _principal()  # the list is public, but a token sent with it must be valid (401 otherwise)
     return _deps().catalog.list_published(_media(), limit, next_token)
 
 
+SearchQuery = Annotated[
+    str,
+    Query(
+        min_length=1,
+        max_length=SEARCH_QUERY_MAX_LENGTH,
+        description="Words to find in the title, description, tags and transcript (all of them must occur)",
+    ),
+]
+
+
+@app.get(
+    "/search",
+    summary="Published videos holding every word of `q`, newest first",
+    tags=["videos"],
+    security=OPTIONAL_SIGN_IN,
+)
+def search(q: SearchQuery, limit: Limit = DEFAULT_PAGE_LIMIT, next_token: Token = None) -> VideoPageView:
+    _principal()  # an invalid token is refused here too
+    try:
+        return _deps().catalog.search_videos(q, _media(), limit, next_token)
+    except QueryError as exc:
+        raise RequestValidationError(
+            [{"loc": ("query", "q"), "msg": str(exc), "type": "value_error"}]
+        ) from exc
+
+
 @app.get("/videos/<video_id>", summary="One video", tags=["videos"], security=OPTIONAL_SIGN_IN)
-def get_video(video_id: VideoIdPath) -> VideoView:
+def get_video(video_id: VideoIdPath) -> VideoView | PublicVideoView:
     return _deps().catalog.get(_principal(), video_id, _media())
 
 

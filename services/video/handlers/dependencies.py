@@ -13,6 +13,7 @@ from botocore.config import Config
 from services.video.domain import Catalog
 from services.video.media import MediaStore, S3MediaStore
 from services.video.repository import DynamoVideoRepository
+from services.video.search import DynamoSearchStore, SearchIndex
 from services.video.settings import api_settings, catalog_settings
 from shared.auth import TokenVerifier, cognito_jwks_url
 
@@ -40,9 +41,19 @@ def _s3() -> object:
 
 def _catalog() -> Catalog:
     settings = catalog_settings()
-    table = boto3.resource("dynamodb").Table(settings.table_name)
+    dynamodb = boto3.resource("dynamodb")
     cleaner = S3MediaStore(_s3(), settings.media_bucket) if settings.media_bucket else None
-    return Catalog(DynamoVideoRepository(table), settings.deadlines, media=cleaner)
+    search = (
+        SearchIndex(DynamoSearchStore(dynamodb.Table(settings.search_table_name)))
+        if settings.search_table_name
+        else None
+    )
+    return Catalog(
+        DynamoVideoRepository(dynamodb.Table(settings.table_name)),
+        settings.deadlines,
+        media=cleaner,
+        search=search,
+    )
 
 
 def catalog_dependencies() -> Dependencies:

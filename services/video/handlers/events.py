@@ -25,13 +25,14 @@ def record_handler(record: SQSRecord) -> None:
     catalog = catalog_dependencies().catalog
     fact = channel_fact(envelope.detail)
     if fact is not None:
-        catalog.repository.put_channel(fact.channel_id, fact.owner_id, deleted=fact.deleted)
+        catalog.repository.put_channel(fact.channel_id, fact.owner_id, deleted=fact.deleted, name=fact.name)
         return
     change = change_for(envelope)
     if change is None:
         logger.info("event informs only", extra={"detail_type": envelope.detail_type})
         return
     outcome = catalog.apply(change, now=datetime.now(UTC))
+    catalog.reindex(change.video_id)
     logger.info(
         "event applied",
         extra={"video_id": change.video_id, "detail_type": change.event_type, "outcome": outcome.value},

@@ -84,3 +84,15 @@ def test_given_a_published_video_when_asked_then_its_channel_is_known(table: Any
     assert store.published_channel("vid-1") is None
     store.mark_published("vid-1", "ch-1")
     assert store.published_channel("vid-1") == "ch-1"
+
+
+def test_given_a_video_owner_when_remembered_and_then_forgotten_then_nothing_of_the_video_stays(
+    table: Any,
+) -> None:
+    store = DynamoConnectionStore(table)
+    store.remember_owner("vid-1", "owner-sub")
+    store.mark_published("vid-1", "ch-1")
+    assert store.video_owner("vid-1") == "owner-sub"
+    store.forget_video("vid-1")
+    assert store.video_owner("vid-1") is None and store.published_channel("vid-1") is None
+    assert table.scan()["Items"] == []

@@ -17,8 +17,10 @@ from infra.stacks.video_stack import INDEXES
 from services.video.domain import Catalog
 from services.video.media import S3MediaStore
 from services.video.repository import OUTBOX_PREFIX, DynamoVideoRepository
+from services.video.search import DynamoSearchStore, SearchIndex
 
 TABLE = "dev-svideo-videos"
+SEARCH_TABLE = "dev-svideo-video-search"
 BUCKET = "dev-svideo-media"
 
 
@@ -29,6 +31,7 @@ class VideoCloud:
     repository: DynamoVideoRepository
     media: S3MediaStore
     catalog: Catalog
+    search_table: Any
 
     def outbox(self, video_id: str) -> list[dict[str, Any]]:
         """The video's outbox items, as the stream will carry them to the Pipes."""
@@ -70,6 +73,21 @@ def video_cloud() -> Iterator[VideoCloud]:
         )
         s3 = boto3.client("s3", region_name="us-east-1", config=Config(signature_version="s3v4"))
         s3.create_bucket(Bucket=BUCKET)
+        search_table = dynamodb.create_table(
+            TableName=SEARCH_TABLE,
+            BillingMode="PAY_PER_REQUEST",
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "S"},
+            ],
+        )
         repository = DynamoVideoRepository(table)
         media = S3MediaStore(s3, BUCKET)
-        yield VideoCloud(table, s3, repository, media, Catalog(repository, media=media))
+        search = SearchIndex(DynamoSearchStore(search_table))
+        yield VideoCloud(
+            table, s3, repository, media, Catalog(repository, media=media, search=search), search_table
+        )

@@ -191,7 +191,7 @@ def test_given_a_deleted_video_when_processing_finishes_late_then_the_new_media_
     video_cloud.catalog.delete(owner, "vid-a", video_cloud.media, T0 + timedelta(minutes=1))
     for key in ("videos/vid-a/video.mp4", "videos/vid-a/thumbs/0.jpg", "videos/vid-b/video.mp4"):
         video_cloud.s3.put_object(Bucket=BUCKET, Key=key, Body=b"x")
-    assert apply(video_cloud, event("Video.Processed", video_id="vid-a"), 2) is Outcome.RECORDED
+    assert apply(video_cloud, event("Video.Processed", video_id="vid-a"), 2) is Outcome.FORGOTTEN
     keys = [o["Key"] for o in video_cloud.s3.list_objects_v2(Bucket=BUCKET).get("Contents", [])]
     assert keys == ["videos/vid-b/video.mp4"]
 

@@ -97,6 +97,20 @@ MATRIX = [
     row("GET", "/channels/{channel_id}", (200, 200, 200, 200, 200, 200), channel_id=CHANNEL_ID),
     row("GET", "/channels/{channel_id}", (404, 404, 404, 404, 404, 404), channel_id="ch-000000000000"),
     row(
+        "PATCH",
+        "/channels/{channel_id}",
+        (401, 403, 200, 403, 403, 200),
+        body={"name": "Renamed"},
+        channel_id=CHANNEL_ID,
+    ),
+    row(
+        "PATCH",
+        "/channels/{channel_id}",
+        (401, 404, 404, 404, 404, 404),
+        body={"name": "Renamed"},
+        channel_id="ch-000000000000",
+    ),
+    row(
         "POST",
         "/channels/{channel_id}/stream-key/rotate",
         (401, 403, 200, 403, 403, 403),
@@ -139,7 +153,7 @@ def test_given_the_owner_then_get_shows_the_full_view_and_others_the_public_view
     _, public = channel_api(get, VIEWER)
 
     assert "ingest" in mine and "stream_key_id" in mine
-    assert set(public) == {"channel_id", "name", "live", "playback_url"}
+    assert set(public) == {"channel_id", "name", "live", "playback_url", "live_since", "viewer_count"}
 
 
 @pytest.mark.parametrize(
@@ -176,3 +190,79 @@ def test_given_a_name_with_a_bidi_override_when_creating_a_channel_then_the_400_
     [error] = body["errors"]
     assert error["location"] == "body.name"
     assert "bidirectional control characters (U+202E)" in error["message"]
+
+
+@pytest.mark.parametrize("route", ["/channels/live", "/channels/{channel_id}"])
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", OWNER.token().rsplit(".", 1)[0] + ".c2lnbmF0dXJl"])
+def test_given_an_invalid_token_on_a_public_channel_route_then_401_and_without_one_anonymous(
+    channel_api: ApiCall, route: str, token: str
+) -> None:
+    params = {"channel_id": CHANNEL_ID} if "{" in route else {}
+    sent = Request("GET", route, path_parameters=params, headers={"authorization": f"Bearer {token}"})
+    status, body = channel_api(sent, ANONYMOUS)
+    assert status == 401 and "invalid token" in body["message"], body
+
+    assert channel_api(Request("GET", route, path_parameters=params), ANONYMOUS)[0] == 200
+
+
+@pytest.mark.parametrize(
+    ("request_", "status", "field"),
+    [
+        (Request("POST", "/channels", body={"name": "x" * 101}), 400, "body.name"),
+        (
+            Request("POST", "/channels", body={"name": "ok", "reconnect_window_seconds": 301}),
+            400,
+            "body.reconnect_window_seconds",
+        ),
+        (
+            Request("POST", "/channels", body={"name": "ok", "reconnect_window_seconds": -1}),
+            400,
+            "body.reconnect_window_seconds",
+        ),
+        (
+            Request(
+                "PATCH",
+                "/channels/{channel_id}",
+                path_parameters={"channel_id": CHANNEL_ID},
+                body={"reconnect_window_seconds": 3600},
+            ),
+            400,
+            "body.reconnect_window_seconds",
+        ),
+        (
+            Request(
+                "PATCH",
+                "/channels/{channel_id}",
+                path_parameters={"channel_id": CHANNEL_ID},
+                body={"name": "x" * 101},
+            ),
+            400,
+            "body.name",
+        ),
+    ],
+    ids=["long name", "window too long", "negative window", "patch window", "patch long name"],
+)
+def test_given_a_bad_field_then_4xx_names_it(
+    channel_api: ApiCall, request_: Request, status: int, field: str
+) -> None:
+    code, body = channel_api(request_, OWNER)
+
+    assert code == status, body
+    assert field in [error["location"] for error in body["errors"]], body
+
+
+def test_given_a_live_channel_when_its_window_changes_then_409_names_the_field(channel_api: ApiCall) -> None:
+    patch = Request(
+        "PATCH",
+        "/channels/{channel_id}",
+        path_parameters={"channel_id": CHANNEL_ID},
+        body={"reconnect_window_seconds": 10},
+    )
+    code, body = channel_api(patch, OWNER)
+    assert code == 409 and "reconnect_window_seconds" in body["message"], body
+
+
+def test_given_an_unknown_channel_then_404_names_it(channel_api: ApiCall) -> None:
+    get = Request("GET", "/channels/{channel_id}", path_parameters={"channel_id": "ch-000000000000"})
+    code, body = channel_api(get, OWNER)
+    assert code == 404 and "ch-000000000000" in body["message"], body

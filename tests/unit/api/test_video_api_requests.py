@@ -94,7 +94,16 @@ def test_given_a_published_video_then_the_view_has_media_urls_and_projected_fiel
 ) -> None:
     status, body = video_api(Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}), ANONYMOUS)
     assert status == 200
-    assert body["title"] == "Published one" and body["fields"] == {"title": "Published one"}
+    assert body["title"] == "Sourdough starter at dawn 1" and body["title_provisional"] is True
+    assert set(body["fields"]) == {
+        "description",
+        "tags",
+        "language",
+        "transcript_key",
+        "transcript_url",
+        "captions_key",
+        "captions_url",
+    }
     assert body["media"]["mp4_url"].startswith("https://media.example/")
 
 
@@ -104,8 +113,10 @@ def test_given_the_owner_when_reading_history_then_entries_show_from_and_to(vide
     assert [(e["type"], e["from"], e["to"], e["plugin"]) for e in body["history"]] == [
         ("Recording.Ended", None, "processing", None),
         ("Video.Processed", "processing", "enriching", None),
+        ("Titles.Generated", "enriching", None, "titles"),
         ("Lifecycle.Completed", "enriching", "published", None),
         *(("Lifecycle.Completed", None, None, p) for p in ("duration", "transcript", "titles", "avatars")),
+        ("Titles.Generated", "published", None, "titles"),
     ]
 
 
@@ -127,7 +138,7 @@ def test_given_a_published_video_when_its_owner_reads_history_then_each_plugin_r
 def test_given_a_processed_video_when_read_then_the_view_names_the_compute_that_ran(
     video_api: ApiCall,
 ) -> None:
-    status, body = video_api(Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}), ANONYMOUS)
+    status, body = video_api(Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}), OWNER)
     assert status == 200 and body["compute"] == "lambda"
 
 
@@ -152,6 +163,7 @@ def test_given_the_openapi_document_then_it_lists_the_routes_and_the_security_sc
         "/videos",
         "/videos/{video_id}",
         "/channels/{channel_id}/videos",
+        "/search",
         "/videos/{video_id}/history",
         "/me",
         "/me/videos",
@@ -179,3 +191,65 @@ def test_given_an_unknown_asset_name_then_404_and_no_file_is_read(video_api: Api
     for asset in ("html.py", "..%2F..%2Fapi.py", "swagger-ui.js"):
         status, body = video_api(Request("GET", "/swagger-ui/{asset}", {"asset": asset}), ANONYMOUS)
         assert status == 404 and "no asset" in body["message"]
+
+
+@pytest.mark.parametrize(
+    ("query", "fragment"),
+    [
+        ({}, "Field required"),  # no q at all
+        ({"q": ""}, "at least 1 character"),
+        ({"q": "x" * 201}, "at most 200 characters"),
+        ({"q": "!!! ???"}, "at least one word"),
+        ({"q": "the of and"}, "at least one word"),
+        ({"q": "a1 b2 c3 d4 e5 f6 g7 h8 i9"}, "at most 8 words"),
+        ({"q": "dough", "limit": "0"}, "limit"),
+        ({"q": "dough", "next_token": "forged"}, "next_token"),
+    ],
+)
+def test_given_a_malformed_search_when_searching_then_400_names_the_field(
+    video_api: ApiCall, query: dict[str, str], fragment: str
+) -> None:
+    status, body = video_api(Request("GET", "/search", query=query), ANONYMOUS)
+    assert status == 400, body
+    assert fragment in json.dumps(body)
+    if set(query) <= {"q"}:  # the q cases name q; the others their own parameter
+        assert [e["location"] for e in body["errors"]] == ["query.q"], body
+
+
+def test_given_a_transcript_word_when_searching_then_the_published_video_is_found(video_api: ApiCall) -> None:
+    status, body = video_api(Request("GET", "/search", query={"q": "Glossy"}), ANONYMOUS)
+    assert status == 200
+    assert [v["video_id"] for v in body["videos"]] == [PUBLISHED]
+    assert body["next_token"] is None
+
+
+def test_given_an_invalid_token_when_searching_then_401(video_api: ApiCall) -> None:
+    status, body = video_api(
+        Request("GET", "/search", query={"q": "glossy"}, headers={"authorization": "Bearer garbage"}),
+        ANONYMOUS,
+    )
+    assert status == 401, body
+
+
+PUBLIC_ROUTES = [
+    Request("GET", "/videos"),
+    Request("GET", "/videos/{video_id}", {"video_id": PUBLISHED}),
+    Request("GET", "/channels/{channel_id}/videos", {"channel_id": CHANNEL}),
+]
+
+
+@pytest.mark.parametrize("request_", PUBLIC_ROUTES, ids=lambda r: r.route)
+@pytest.mark.parametrize("token", ["garbage", "a.b.c", OWNER.token().rsplit(".", 1)[0] + ".c2lnbmF0dXJl"])
+def test_given_an_invalid_token_on_any_public_route_then_401_and_without_one_anonymous(
+    video_api: ApiCall, request_: Request, token: str
+) -> None:
+    sent = Request(
+        request_.method,
+        request_.route,
+        request_.path_parameters,
+        headers={"authorization": f"Bearer {token}"},
+    )
+    status, body = video_api(sent, ANONYMOUS)
+    assert status == 401 and "invalid token" in body["message"], body
+
+    assert video_api(request_, ANONYMOUS)[0] == 200

@@ -100,7 +100,14 @@ def test_given_a_channel_when_others_get_it_then_they_see_the_public_view_only(w
     mine = channels.get_channel(ALICE, channel_id, repository=repository)
     admin = channels.get_channel(ADMIN, channel_id, repository=repository)
 
-    assert set(public.model_dump()) == {"channel_id", "name", "live", "playback_url"}
+    assert set(public.model_dump()) == {
+        "channel_id",
+        "name",
+        "live",
+        "playback_url",
+        "live_since",
+        "viewer_count",
+    }
     assert not isinstance(other, ChannelView)
     assert isinstance(mine, ChannelView) and isinstance(admin, ChannelView)
     with pytest.raises(NotFoundError):
@@ -174,3 +181,22 @@ def test_given_an_admin_when_deleting_then_ivs_and_row_go_and_channel_deleted_is
 
 def test_given_a_local_ingest_endpoint_with_a_port_then_the_server_is_plain_rtmp() -> None:
     assert channels.ingest_of("127.0.0.1:1935").server == "rtmp://127.0.0.1:1935/app/"
+
+
+def test_given_a_live_channel_when_anyone_reads_it_then_it_shows_since_when_and_how_many_watch(
+    world: World,
+) -> None:
+    repository, ivs, _ = world
+    created = create(world)
+    channel = repository.get(created.channel_id)
+    assert channel is not None
+    offline = channels.get_channel(ANONYMOUS, created.channel_id, repository=repository, ivs=ivs)
+    assert (offline.live, offline.live_since, offline.viewer_count) == (False, None, None)
+
+    started = channel.created_at
+    repository.save(channel.model_copy(update={"live": True, "live_since": started}))
+    ivs.live.add(channel.ivs_channel_arn)
+    ivs.viewers[channel.ivs_channel_arn] = 3
+    shown = channels.get_channel(ANONYMOUS, created.channel_id, repository=repository, ivs=ivs)
+    assert (shown.live, shown.live_since, shown.viewer_count) == (True, started, 3)
+    assert "owner_id" not in shown.model_dump()

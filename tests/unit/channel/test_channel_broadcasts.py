@@ -142,6 +142,20 @@ def test_given_a_resume_after_the_window_then_it_is_a_new_video(world: World) ->
     assert first.video_id != second.video_id == video_id_for(ARN, S2)
 
 
+@pytest.mark.parametrize(("window", "same_video"), [(5, False), (120, True)])
+def test_given_the_channel_has_its_own_window_then_a_resume_is_judged_by_it_not_the_stack_default(
+    world: World, window: int, same_video: bool
+) -> None:
+    channel = world.channel.model_copy(update={"reconnect_window_seconds": window})
+    world.repository.channels[channel.channel_id] = channel
+    world.stream("Stream Start", S1, T0)
+    world.stream("Stream End", S1, T0 + timedelta(seconds=20))
+    world.stream("Stream Start", S2, T0 + timedelta(seconds=20 + 61))  # 61 s: beyond the default 60 s
+
+    first, second = world.publisher.of_type(BroadcastStarted)
+    assert (first.video_id == second.video_id) is same_video
+
+
 def test_given_recording_end_before_stream_end_then_both_name_the_same_video_and_state_ends_offline(
     world: World,
 ) -> None:
@@ -234,3 +248,32 @@ def test_given_session_events_then_nothing_is_published(world: World) -> None:
     world.stream("Session Created", S1, T0)
 
     assert world.publisher.published == []
+
+
+def test_given_a_recorded_video_when_deleted_then_its_recording_events_and_session_are_forgotten(
+    world: World,
+) -> None:
+    from services.channel.forget import forget_video
+    from tests.unit.channel.fakes import FakeRecordingStore
+
+    world.stream("Stream Start", S1, T0)
+    world.stream("Stream End", S1, T0 + timedelta(seconds=30))
+    world.recording("Recording End", [S1], T0 + timedelta(seconds=95))
+    (recorded,) = world.publisher.of_type(RecordingEnded)
+    prefix = recorded.recording.prefix
+    store = FakeRecordingStore(
+        {
+            ("dev-svideo-recordings", f"{prefix}/media/hls/720p30/0.ts"),
+            ("dev-svideo-recordings", "ivs/v1/other/x"),
+        }
+    )
+    store.keys.add(("dev-svideo-recordings", f"{prefix}/events/recording-ended.json"))
+
+    removed = forget_video(recorded.video_id, None, repository=world.repository, recordings=store)
+
+    assert removed == 2 and store.keys == {("dev-svideo-recordings", "ivs/v1/other/x")}
+    assert world.repository.ledger == {} and world.repository.videos == {}
+    assert world.channel.recording is None
+    assert (
+        forget_video(recorded.video_id, "ch-4f7d2a9e0000", repository=world.repository, recordings=store) == 0
+    )

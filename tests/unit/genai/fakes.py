@@ -49,6 +49,9 @@ class MemoryBooks:
     def get(self, video_id: str) -> TitleBook | None:
         return self.books.get(video_id)
 
+    def delete(self, video_id: str) -> None:
+        self.books.pop(video_id, None)
+
     def put(self, book: TitleBook) -> None:
         stored = self.books.get(book.video_id)
         if (stored.version if stored else 0) != book.version - 1:

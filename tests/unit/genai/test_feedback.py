@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -134,3 +135,22 @@ def test_given_the_last_round_when_more_are_asked_then_409_and_replays_change_no
 def test_given_a_regeneration_request_event_then_it_validates_the_contract(world: World) -> None:
     request = world.feedback.request_regeneration(VIDEO, OWNER_CALLER, "shorter")
     assert isinstance(request.meta, Meta) and request.round == 2
+
+
+def test_given_a_deleted_video_when_the_deletion_arrives_then_its_title_book_is_gone(world: World) -> None:
+    from services.genai.handlers import video_deleted
+
+    assert world.books.get(VIDEO) is not None
+    raw = json.loads(
+        (Path(__file__).resolve().parents[2] / "events/svideo.video/Video.StatusChanged.json").read_text()
+    )
+    raw["detail"] |= {
+        "video_id": VIDEO,
+        "owner_id": OWNER,
+        "from": "published",
+        "to": "deleted",
+        "reason": None,
+    }
+    for _ in range(2):  # a redelivery finds nothing and is no error
+        assert video_deleted.handler({"Records": [_sqs(raw)]}, _Context()) == {"batchItemFailures": []}
+    assert world.books.get(VIDEO) is None

@@ -12,6 +12,7 @@ class MemoryStore:
         self.principals: dict[str, str | None] = {}
         self.subscriptions: dict[str, dict[str, str | None]] = {}
         self.published: dict[str, str] = {}
+        self.owners: dict[str, str] = {}
 
     def add(self, connection_id: str, principal: str | None, connected_at: datetime) -> None:
         self.principals[connection_id] = principal
@@ -43,6 +44,16 @@ class MemoryStore:
 
     def published_channel(self, video_id: str) -> str | None:
         return self.published.get(video_id)
+
+    def remember_owner(self, video_id: str, owner_id: str) -> None:
+        self.owners[video_id] = owner_id
+
+    def video_owner(self, video_id: str) -> str | None:
+        return self.owners.get(video_id)
+
+    def forget_video(self, video_id: str) -> None:
+        self.published.pop(video_id, None)
+        self.owners.pop(video_id, None)
 
 
 class RecordingPoster:

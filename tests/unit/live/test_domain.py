@@ -153,3 +153,74 @@ def test_given_an_event_the_live_service_ignores_when_fanned_out_then_nothing_is
     _connected(store, "viewer", None, "channels", "videos")
     domain.fan_out(store, poster, _event("svideo.channel/Channel.Created.json"))
     assert poster.frames == {}
+
+
+def test_given_plugins_at_work_when_invoked_and_completed_then_only_the_owner_sees_the_progress() -> None:
+    store, poster = MemoryStore(), RecordingPoster()
+    video = "vid-01J9ZQ4M8K2X7T3N5R6W0Y1B2C"
+    _connected(store, "viewer", None, "videos", f"video:{video}")
+    _connected(store, "owner-mine", OWNER, "mine")
+    domain.fan_out(store, poster, _event("svideo.plugins/Plugin.Invoked.json"))
+    domain.fan_out(store, poster, _event("svideo.plugin.duration/Plugin.Completed.json"))
+    frames = _frames(poster, "owner-mine")
+    assert [(f["type"], f["data"]) for f in frames] == [
+        ("video.plugin", {"video_id": video, "plugin": "titles", "state": "running", "hook": "postMetadata"}),
+        ("video.plugin", {"video_id": video, "plugin": "duration", "state": "succeeded"}),
+    ]
+    assert "token" not in json.dumps(frames) and "viewer" not in poster.frames
+
+
+def test_given_a_new_title_round_when_the_video_is_unpublished_then_only_the_owner_hears_of_it() -> None:
+    store, poster = MemoryStore(), RecordingPoster()
+    _connected(store, "viewer", None, "videos", "video:vid-01J9ZQ4M8K2X7T3N5R6W0Y1B2C")
+    _connected(store, "owner-mine", OWNER, "mine")
+    domain.fan_out(
+        store, poster, _event("svideo.video/Video.StatusChanged.json", **{"from": None, "to": "processing"})
+    )
+    domain.fan_out(store, poster, _event("svideo.plugin.titles/Titles.Generated.json", round=2))
+    assert [f["type"] for f in _frames(poster, "owner-mine")] == ["video.created", "video.titles"]
+    assert _frames(poster, "owner-mine")[1]["data"] == {
+        "video_id": "vid-01J9ZQ4M8K2X7T3N5R6W0Y1B2C",
+        "round": 2,
+    }
+    assert "viewer" not in poster.frames
+
+
+def test_given_a_published_video_when_a_new_round_arrives_then_viewers_get_a_hint_without_candidates() -> (
+    None
+):
+    store, poster = MemoryStore(), RecordingPoster()
+    _connected(store, "viewer", None, "videos")
+    _connected(store, "owner-mine", OWNER, "mine")
+    domain.fan_out(
+        store,
+        poster,
+        _event("svideo.video/Video.StatusChanged.json", **{"from": "enriching", "to": "published"}),
+    )
+    domain.fan_out(store, poster, _event("svideo.plugin.titles/Titles.Generated.json", round=2))
+    (_, hint) = _frames(poster, "viewer")
+    assert hint["type"] == "video.title" and set(hint["data"]) == {"video_id", "channel_id"}
+    assert _frames(poster, "owner-mine")[-1]["type"] == "video.titles"
+
+
+def test_given_a_deleted_video_when_its_status_changes_then_the_service_forgets_it() -> None:
+    store, poster = MemoryStore(), RecordingPoster()
+    domain.fan_out(
+        store,
+        poster,
+        _event("svideo.video/Video.StatusChanged.json", **{"from": "enriching", "to": "published"}),
+    )
+    assert store.owners and store.published
+    domain.fan_out(
+        store,
+        poster,
+        _event("svideo.video/Video.StatusChanged.json", **{"from": "published", "to": "deleted"}),
+    )
+    assert store.owners == {} and store.published == {}
+
+
+def test_given_progress_for_a_video_nobody_named_the_owner_of_then_nothing_is_sent() -> None:
+    store, poster = MemoryStore(), RecordingPoster()
+    _connected(store, "viewer", None, "videos", "video:vid-01J9ZQ4M8K2X7T3N5R6W0Y1B2C")
+    domain.fan_out(store, poster, _event("svideo.plugin.duration/Plugin.Completed.json"))
+    assert poster.frames == {}

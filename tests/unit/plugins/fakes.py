@@ -62,6 +62,15 @@ class FakeLifecycleStore:
         self._log(log)
         return True
 
+    def forget(self, video_id: str) -> int:
+        if video_id not in self.items:
+            return 0
+        gone = [key for key, entry in self.log.items() if entry.video_id == video_id]
+        for key in gone:
+            del self.log[key]
+        del self.items[video_id], self.versions[video_id]
+        return len(gone) + 1
+
     def _log(self, entries: Sequence[InvocationEntry]) -> None:
         if entries:
             self.log_writes.append(list(entries))

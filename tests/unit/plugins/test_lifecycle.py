@@ -215,3 +215,15 @@ def test_given_a_schedule_that_cannot_be_deleted_then_the_answer_still_counts() 
     harness.scheduler.cancel = broken  # type: ignore[method-assign]
     harness.answer("one")
     assert completed(harness)[0].results[0].status == "succeeded"
+
+
+def test_given_a_deleted_video_when_forgotten_then_its_state_and_invocation_log_are_gone() -> None:
+    harness = Harness(manifest("checker", "preValidate"), manifest("tagger", "preMetadata"))
+    video_id = video_processed().video_id
+    harness.service.start(video_processed())
+    harness.answer("checker", {"valid": True})
+    store = harness.service.store
+    assert store.get(video_id) is not None and store.log  # type: ignore[attr-defined]
+    assert harness.service.forget(video_id) == 3  # the state and two invocations' log rows
+    assert store.get(video_id) is None and store.log == {}  # type: ignore[attr-defined]
+    assert harness.service.forget(video_id) == 0

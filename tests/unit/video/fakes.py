@@ -15,12 +15,14 @@ from services.video.repository import (
     DuplicateEventError,
     _history_item,
     _item,
+    _purged,
     check_transaction_size,
     decode_token,
     encode_token,
     outbox_items,
     timestamp_key,
 )
+from services.video.search import Document
 from shared.events.base import EventDetail, VideoStatus
 
 
@@ -30,8 +32,10 @@ class InMemoryVideoRepository:
         self.videos: dict[str, Video] = {}
         self.entries: dict[str, dict[str, HistoryEntry]] = {}
         self.channels: dict[str, tuple[str, bool]] = {}
+        self.names: dict[str, str] = {}
         self.outbox: list[dict[str, Any]] = []
         self.kept: dict[str, dict[str, str]] = {}  # parked changes by video, then event id
+        self.purged_outbox: set[str] = set()
 
     def details_json(self) -> list[dict[str, Any]]:
         """The outbox's details in write order: what the Pipes put on the bus."""
@@ -99,6 +103,20 @@ class InMemoryVideoRepository:
     def unpark(self, video_id: str, event_id: str) -> None:
         self.kept.get(video_id, {}).pop(event_id, None)
 
+    def purge(self, video_id: str, *, keep_event_id: str) -> int:
+        """`outbox` is what the stream carried (it stays); the table still holds `stored_outbox()`."""
+        removed = len(self.entries.pop(video_id, {}))
+        gone = {
+            item["SK"]
+            for item in self.outbox
+            if item["PK"] == f"VIDEO#{video_id}" and _purged(item["SK"], keep_event_id)
+        }
+        self.purged_outbox |= gone
+        return removed + len(gone)
+
+    def stored_outbox(self) -> list[dict[str, Any]]:
+        return [item for item in self.outbox if item["SK"] not in self.purged_outbox]
+
     def history(self, video_id: str) -> list[HistoryEntry]:
         return [entry for _, entry in sorted(self.entries.get(video_id, {}).items())]
 
@@ -160,17 +178,28 @@ class InMemoryVideoRepository:
         owner, deleted = self.channels.get(channel_id, (None, False))
         return None if deleted else owner
 
-    def put_channel(self, channel_id: str, owner_id: str, *, deleted: bool = False) -> None:
+    def put_channel(
+        self, channel_id: str, owner_id: str, *, deleted: bool = False, name: str | None = None
+    ) -> None:
         if self.channels.get(channel_id, ("", False))[1] and not deleted:
             return
         self.channels[channel_id] = (owner_id, deleted)
+        if name is not None:
+            self.names[channel_id] = name
+
+    def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
+        return {c: self.names[c] for c in channel_ids if c in self.names}
 
 
 class FakeMediaStore:
     """Objects as a set of keys; URLs are recognisable fakes."""
 
-    def __init__(self, keys: list[str] | None = None) -> None:
-        self.keys = set(keys or [])
+    def __init__(self, keys: list[str] | None = None, texts: dict[str, str] | None = None) -> None:
+        self.keys = set(keys or []) | set(texts or {})
+        self.texts = dict(texts or {})
+
+    def read_text(self, key: str) -> str | None:
+        return self.texts.get(key) if key in self.keys else None
 
     def url(self, key: str) -> str:
         return f"https://media.example/{key}?signed"
@@ -179,3 +208,35 @@ class FakeMediaStore:
         gone = {key for key in self.keys if key.startswith(prefix)}
         self.keys -= gone
         return len(gone)
+
+
+class InMemorySearchStore:
+    """The search table as postings (word → rank keys) and documents, read newest first like the Query."""
+
+    def __init__(self) -> None:
+        self.postings: dict[str, set[str]] = {}
+        self.documents: dict[str, Document] = {}
+
+    def page(self, term: str, *, limit: int, start: str | None) -> tuple[list[str], str | None]:
+        keys = sorted(self.postings.get(term, set()), reverse=True)
+        if start is not None:
+            keys = [k for k in keys if k < start]
+        chosen = keys[:limit]
+        return chosen, chosen[-1] if len(keys) > limit else None
+
+    def present(self, term: str, rank_keys: Sequence[str]) -> set[str]:
+        return set(rank_keys) & self.postings.get(term, set())
+
+    def document(self, video_id: str) -> Document | None:
+        return self.documents.get(video_id)
+
+    def write(self, old: Document | None, new: Document | None) -> None:
+        if old is not None:
+            for term in old.terms:
+                self.postings.get(term, set()).discard(old.rank_key)
+            self.documents.pop(old.video_id, None)
+        if new is not None:
+            for term in new.terms:
+                self.postings.setdefault(term, set()).add(new.rank_key)
+            self.documents[new.video_id] = new
+        self.postings = {term: keys for term, keys in self.postings.items() if keys}

@@ -86,13 +86,13 @@ def test_given_a_failed_video_when_a_late_lifecycle_completes_then_plugin_entrie
     assert video is not None and video.status == "failed"
 
 
-def test_given_a_deleted_video_when_lifecycle_completes_late_then_its_plugin_entries_are_still_recorded(
+def test_given_a_deleted_video_when_lifecycle_completes_late_then_nothing_of_it_is_recorded(
     world: World,
 ) -> None:
     _enriching(world)
     world.catalog.delete(_owner(), VIDEO_ID, world.media, T0 + minutes(2))
-    assert world.apply(event("Lifecycle.Completed")) is Outcome.RECORDED
-    assert [p for p, *_ in _plugin_entries(world)] == [name for name, *_ in CANONICAL_RESULTS]
+    assert world.apply(event("Lifecycle.Completed")) is Outcome.FORGOTTEN
+    assert _plugin_entries(world) == [] and world.repository.history(VIDEO_ID) == []
 
 
 def test_given_more_results_than_one_transaction_holds_then_the_rest_are_summarised_in_the_last_entry(

@@ -112,7 +112,7 @@ def test_given_generated_titles_then_viewers_see_the_first_candidate_as_a_provis
     video = world.repository.get(VIDEO_ID)
     assert video is not None and video.titles is not None
     assert [c.candidate_id for c in video.titles.rounds[0].candidates] == ["t1", "t2", "t3"]
-    shown = view(video, world.media)
+    shown = view(video, world.media, full=False)
     assert (shown.title, shown.title_provisional) == ("Cold starts, SnapStart and the 15-minute myth", True)
     assert shown.fields["tags"] == ["lambda", "fargate", "ffmpeg", "hls"]
     assert world.repository.details_json()[-1]["title"] == "Cold starts, SnapStart and the 15-minute myth"
@@ -214,12 +214,28 @@ def test_given_a_deleted_video_when_a_late_processed_arrives_then_its_media_is_r
         f"videos/{VIDEO_ID}/hls/master.m3u8",
         "videos/vid-b/x",
     }
-    assert world.apply(event("Video.Processed"), T0 + minutes(2)) is Outcome.RECORDED
+    assert world.apply(event("Video.Processed"), T0 + minutes(2)) is Outcome.FORGOTTEN
     assert world.media.keys == {"videos/vid-b/x"}
     video = world.repository.get(VIDEO_ID)
     assert video is not None and video.status == "deleted" and video.media is None
-    late = world.repository.history(VIDEO_ID)[-1]
-    assert (late.type, late.applied) == ("Video.Processed", False)
+    assert world.repository.history(VIDEO_ID) == []
+
+
+def test_given_a_published_video_when_deleted_then_a_tombstone_without_content_and_no_history_stay(
+    world: World,
+) -> None:
+    world.apply(event("Recording.Ended"), T0)
+    world.apply(event("Video.Processed"), T0 + minutes(1))
+    world.apply(event("Titles.Generated"), T0 + minutes(2))
+    world.apply(event("Lifecycle.Completed"), T0 + minutes(3))
+    world.catalog.delete(OWNER, VIDEO_ID, world.media, T0 + minutes(4))
+    video = world.repository.get(VIDEO_ID)
+    assert video is not None and video.status == "deleted"
+    assert (video.fields, video.titles, video.media, video.duration_ms) == ({}, None, None, None)
+    assert world.repository.history(VIDEO_ID) == []
+    # Only the deletion's own announcement waits in the outbox for the Pipes.
+    stored = [json.loads(item["detail"]) for item in world.repository.stored_outbox()]
+    assert [d["to"] for d in stored] == ["deleted"]
 
 
 @pytest.mark.parametrize("detail_type", ["Titles.Generated", "Lifecycle.Completed"])

@@ -3,24 +3,25 @@
 import { api, page } from "../api.js";
 import { subscribe } from "../live.js";
 import { readChannel, readVideo } from "../models.js";
-import { href } from "../router.js";
+import { pagesOf } from "../paging.js";
+import { href, navigate } from "../router.js";
 import { emptyState, formatDuration, h, notice, relativeTime, render } from "../ui.js";
 
-export async function homeView() {
+export async function homeView(query = new URLSearchParams()) {
   const liveSection = h("section.section", { "aria-labelledby": "live-heading" },
     h("h2", { id: "live-heading" }, "Live now"), h("p.loading", {}, "Loading live channels…"));
   const videoSection = h("section.section", { "aria-labelledby": "recent-heading" },
     h("h2", { id: "recent-heading" }, "Recent videos"), h("p.loading", {}, "Loading videos…"));
   render("", h("h1.visually-hidden", {}, "svideo: live and recent videos"), liveSection, videoSection);
 
-  const pages = [null];
-  let pageIndex = 0;
+  // The page of recent videos is in the URL (`?page=2&token=…`), so reloading or going back keeps it.
+  const pages = pagesOf("home", query);
+  const pageIndex = pages.number - 1;
   const loadLive = () => fill(liveSection, api.liveChannels(), "channels", renderChannels);
-  const loadVideos = () => fill(videoSection, api.videos(pages[pageIndex]), "videos", (items, nextToken) => {
-    if (nextToken) pages[pageIndex + 1] = nextToken;
+  const loadVideos = () => fill(videoSection, api.videos(pages.token), "videos", (items, nextToken) => {
+    pages.seen(nextToken);
     return [renderVideos(items), pager(pageIndex, Boolean(nextToken), (delta) => {
-      pageIndex += delta;
-      loadVideos().then(() => videoSection.querySelector("h2").scrollIntoView({ block: "start" }));
+      navigate(pages.search(pages.number + delta) ?? "");
     })];
   });
   await Promise.all([loadLive(), loadVideos()]);

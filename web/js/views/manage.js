@@ -6,9 +6,25 @@ import { subscribe } from "../live.js";
 import { readVideo } from "../models.js";
 import { loadCues } from "../player.js";
 import { href, navigate } from "../router.js";
-import { busy, emptyState, field, formatDate, formatDuration, h, notice, render, showErrors, statusBadge, toast } from "../ui.js";
+import { busy, emptyState, field, formatDate, formatDuration, h, notice, render, scrollTable, showErrors, statusBadge, toast } from "../ui.js";
+
+// Plugin progress as it is pushed (`video.plugin`: running, then succeeded or failed), per hook.
+const STATE_TEXT = { running: "Running…", succeeded: "Done", failed: "Failed" };
+
+function drawProgress(box, progress) {
+  if (!progress.size) {
+    box.replaceChildren();
+    return;
+  }
+  box.replaceChildren(h("h2", { id: "progress-heading" }, "Plugins at work"),
+    h("ul.list", { "aria-labelledby": "progress-heading" }, [...progress.entries()].map(([plugin, entry]) =>
+      h("li", { dataset: { plugin, state: entry.state } }, h("strong", {}, plugin),
+        entry.hook ? ` (${entry.hook})` : "", `: ${STATE_TEXT[entry.state] || entry.state}`))));
+}
 
 export async function manageVideoView(videoId) {
+  const progress = new Map();
+  const progressBox = h("section.section.plugin-progress", { "aria-live": "polite", "data-testid": "plugin-progress" });
   const draw = async () => {
     let video;
     try {
@@ -28,6 +44,7 @@ export async function manageVideoView(videoId) {
       h("p.meta", {}, statusBadge(video.status), " ", formatDuration(video.durationMs),
         video.status === "published" ? [" · ", h("a", { href: href(`watch/${video.id}`), "data-link": true }, "Watch")] : null),
       video.reason && ["failed", "invalid"].includes(video.status) ? notice(`Why: ${video.reason}`, { kind: "error" }) : null,
+      progressBox,
       h("div.columns", {}, h("div", {}, titles, plugins), timeline),
       deleteSection(video));
     // One request feeds both: the per-plugin table is the history's plugin entries (docs/api.md).
@@ -37,7 +54,14 @@ export async function manageVideoView(videoId) {
   };
   await draw();
   return subscribe((update) => {
-    if (update.videoId === videoId) draw();
+    if (update.videoId !== videoId) return;
+    if (update.type === "video.plugin") {
+      const data = update.raw.data || {};
+      progress.set(data.plugin, { state: data.state, hook: data.hook || progress.get(data.plugin)?.hook });
+      drawProgress(progressBox, progress);
+      if (data.state === "running") return;  // a finished plugin may have changed the record: read it again
+    }
+    draw();
   });
 }
 
@@ -103,7 +127,7 @@ async function fillPlugins(section, video, history) {
       : "No plugin ran for this video."));
     return;
   }
-  section.append(h("table.table", {},
+  section.append(scrollTable("Latest result of each plugin", h("table.table", {},
     h("caption.visually-hidden", {}, "Latest result of each plugin"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Plugin"), h("th", { scope: "col" }, "Hook"),
       h("th", { scope: "col" }, "Outcome"), h("th", { scope: "col" }, "Took"), h("th", { scope: "col" }, "Detail"))),
@@ -112,7 +136,7 @@ async function fillPlugins(section, video, history) {
       h("td", {}, result.hook || ""),
       h("td", {}, outcomeBadge(result.outcome)),
       h("td", {}, tookText(result.duration_ms)),
-      h("td", {}, result.reason || ""))))));
+      h("td", {}, result.reason || "")))))));
 }
 
 /** The title book (`GET /videos/{id}/titles`), or what the record's projection holds where there is none yet. */

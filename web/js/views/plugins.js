@@ -3,7 +3,7 @@
 import { api, page } from "../api.js";
 import { keepDraft } from "../drafts.js";
 import { href, navigate } from "../router.js";
-import { busy, clearErrors, emptyState, field, formatDate, h, notice, render, showErrors, toast } from "../ui.js";
+import { busy, clearErrors, emptyState, field, formatDate, h, notice, render, scrollTable, showErrors, toast } from "../ui.js";
 
 export async function pluginsView() {
   const list = h("section.section", { "aria-labelledby": "plugins-heading" }, h("h2", { id: "plugins-heading" }, "Registered plugins"));
@@ -12,13 +12,13 @@ export async function pluginsView() {
   try {
     const { items } = page(await api.plugins(), "plugins");
     list.append(items.length
-      ? h("table.table", {},
+      ? scrollTable("Registered plugins", h("table.table", {},
         h("thead", {}, h("tr", {}, ["Plugin", "Version", "Hook", "Enabled"].map((text) => h("th", { scope: "col" }, text)))),
         h("tbody", {}, items.map(readPlugin).map((plugin) => h("tr", {},
           h("td", {}, h("a", { href: href(`plugins/${plugin.name}`), "data-link": true }, plugin.name)),
           h("td", {}, plugin.version || ""),
           h("td", {}, plugin.hook || ""),
-          h("td", {}, enabledToggle(plugin))))))
+          h("td", {}, enabledToggle(plugin)))))))
       : emptyState("No plugins yet. Register one from its manifest."));
   } catch (error) {
     list.append(notice(error.message, { kind: "error" }));
@@ -170,7 +170,7 @@ async function showInvocations(section, name) {
         more.remove();
         return;
       }
-      if (!table.isConnected) section.append(table, more);
+      if (!table.isConnected) section.append(scrollTable("Recent invocations", table), more);
       rows.append(...result.items.map(invocationRow));
       nextToken = result.nextToken;
       busy(more, false);

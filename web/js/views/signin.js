@@ -1,8 +1,8 @@
 // Sign in and sign up against the Cognito user pool; after sign-in the user returns to where they were.
 
-import { confirmSignUp, signIn, signUp } from "../auth.js";
+import { confirmSignUp, hasGroup, signIn, signUp } from "../auth.js";
 import { href, navigate } from "../router.js";
-import { busy, field, h, render, showErrors } from "../ui.js";
+import { busy, field, h, render, showErrors, toast } from "../ui.js";
 
 export async function signInView(query) {
   const next = safeNext(query.get("next"));
@@ -57,7 +57,7 @@ export async function signUpView(query) {
       const result = await signUp(email, password);
       if (result.UserConfirmed) {
         await signIn(email, password);
-        navigate(next, { replace: true });
+        welcome(next);
         return;
       }
       wrapper.replaceChildren(h("h1", {}, "Confirm your email"), confirmForm(email, password, next));
@@ -81,12 +81,23 @@ function confirmForm(email, password, next) {
     try {
       await confirmSignUp(email, form.elements.code.value.trim());
       await signIn(email, password);
-      navigate(next, { replace: true });
+      welcome(next);
     } catch (error) {
       showErrors(form, { message: error.message, fieldErrors: [{ location: "code", message: error.message }] });
     }
   });
   return form;
+}
+
+/** A new broadcaster goes to the studio to create their first channel; everyone else where they were going. */
+function welcome(next) {
+  if (hasGroup("broadcaster") && !next) {
+    toast("Welcome! Your account can broadcast: create your channel to get your OBS and ffmpeg settings.", "success");
+    navigate("studio", { replace: true });
+    return;
+  }
+  if (!hasGroup("broadcaster")) toast("Welcome! Your account is ready to watch.", "success");
+  navigate(next, { replace: true });
 }
 
 /** Only app-relative destinations: a crafted link must not send a fresh session to another site. */

@@ -5,7 +5,7 @@ import { keepDraft } from "../drafts.js";
 import { subscribe } from "../live.js";
 import { readChannel, readVideo } from "../models.js";
 import { href, navigate } from "../router.js";
-import { busy, copyButton, emptyState, field, formatDuration, h, notice, relativeTime, render, showErrors, statusBadge, toast } from "../ui.js";
+import { busy, copyButton, emptyState, field, formatDuration, h, notice, relativeTime, render, scrollTable, showErrors, statusBadge, toast } from "../ui.js";
 
 // A stream key is only in the create/rotate response: it lives in memory for this page visit, never in storage.
 const freshKeys = new Map();
@@ -23,7 +23,7 @@ export async function studioView() {
         ? h("ul.list.channel-list", {}, list.map((channel) => h("li", {},
           h("a", { href: href(`studio/channels/${channel.id}`), "data-link": true }, channel.name), " ",
           channel.live ? h("span.badge.badge-live", {}, "Live") : h("span.badge", {}, "Offline"))))
-        : emptyState("You have no channel yet. Create one below to get your ingest settings."));
+        : firstChannelGuide());
     } catch (error) {
       channels.replaceChildren(channels.firstChild, notice(error.message, { kind: "error" }));
     }
@@ -37,7 +37,7 @@ export async function studioView() {
         .filter((video) => video.status !== "deleted")
         .sort((a, b) => String(b.raw.created_at).localeCompare(String(a.raw.created_at)));
       videos.replaceChildren(videos.firstChild, list.length
-        ? h("table.table", {},
+        ? scrollTable("Your videos", h("table.table", {},
           h("caption.visually-hidden", {}, "Your videos and their processing status"),
           h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Title"), h("th", { scope: "col" }, "Channel"),
             h("th", { scope: "col" }, "Status"), h("th", { scope: "col" }, "Length"), h("th", { scope: "col" }, "Created"))),
@@ -46,7 +46,7 @@ export async function studioView() {
             h("td", {}, video.channelName),
             h("td", {}, statusBadge(video.status)),
             h("td", {}, formatDuration(video.durationMs)),
-            h("td", {}, relativeTime(video.raw.created_at))))))
+            h("td", {}, relativeTime(video.raw.created_at)))))))
         : emptyState("No videos yet. Go live and your recording appears here while it is processed."));
     } catch (error) {
       videos.replaceChildren(videos.firstChild, notice(error.message, { kind: "error" }));
@@ -58,6 +58,15 @@ export async function studioView() {
     if (update.channelId) loadChannels();
     if (update.videoId) loadVideos();
   });
+}
+
+function firstChannelGuide() {
+  return h("div.empty", { "data-testid": "first-channel-guide" },
+    h("p", {}, "You have no channel yet. Going live takes three steps:"),
+    h("ol", {},
+      h("li", {}, "Name your channel below and create it."),
+      h("li", {}, "Copy its server and stream key into OBS (Settings → Stream → Custom), or use the ffmpeg command it shows."),
+      h("li", {}, "Start streaming: viewers see you under Live now, and when you stop, the recording becomes a video here.")));
 }
 
 /** `/me/videos`; where the video service predates it (404), each channel's list, which owners see in full. */
@@ -75,16 +84,18 @@ function createChannelForm() {
   const form = h("form.form.card-form", { novalidate: true, "aria-labelledby": "create-channel-heading" },
     h("h2", { id: "create-channel-heading" }, "Create a channel"),
     field({ name: "name", label: "Channel name", required: true, hint: "What viewers see, for example “Lambda Lancer”.", attrs: { maxlength: 100 } }),
+    windowField(""),
     h("button.button.primary", { type: "submit" }, "Create channel"));
   const draft = keepDraft(form, "create-channel");
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const name = form.elements.name.value.trim();
     if (!name) return showErrors(form, { message: "", fieldErrors: [{ location: "name", message: "Give the channel a name" }] });
+    const window = form.elements.reconnect_window_seconds.value.trim();
     const button = form.querySelector("button[type=submit]");
     busy(button, true, "Creating…");
     try {
-      const channel = readChannel(await api.createChannel(name));
+      const channel = readChannel(await api.createChannel(name, window === "" ? null : Number(window)));
       draft.clear();
       freshKeys.set(channel.id, channel.streamKey);
       toast(`Channel “${channel.name}” created.`, "success");
@@ -122,10 +133,12 @@ export async function channelSetupView(channelId) {
   }));
   drawKey();
   const server = channel.ingestServer;
+  const resume = resumeCountdown(channel);
   render(channel.name,
     h("p", {}, h("a", { href: href("studio"), "data-link": true }, "← Studio")),
     h("h1", {}, channel.name, " ", channel.live ? h("span.badge.badge-live", {}, "Live") : h("span.badge", {}, "Offline")),
     h("p", {}, "Viewers watch at ", h("a", { href: href(`live/${channel.id}`), "data-link": true }, "this channel’s page"), "."),
+    resume.element,
     h("section.section", { "aria-labelledby": "ingest-heading" },
       h("h2", { id: "ingest-heading" }, "Ingest settings"),
       h("dl.settings", {},
@@ -141,9 +154,11 @@ export async function channelSetupView(channelId) {
         h("li", {}, "Stream Key: the key above"),
         h("li", {}, "Settings → Output: keyframe interval 2 s, bitrate up to 6000 Kbps; Video: 1280×720 or 1920×1080, 30 fps")),
       h("h3", {}, "ffmpeg"),
-      h("pre.command", { "data-testid": "ffmpeg-command" }, ffmpegCommand(server)),
+      // Focusable and labelled: at phone width the command scrolls sideways, keyboard users can scroll it too.
+      h("pre.command", { "data-testid": "ffmpeg-command", tabindex: "0", role: "region", "aria-label": "ffmpeg command" }, ffmpegCommand(server)),
       copyButton(() => ffmpegCommand(server), "Copy ffmpeg command"),
       h("p.hint", {}, "Replace $STREAM_KEY with your key, or export it first: export STREAM_KEY=…")),
+    windowSettings(channel),
     h("section.section.danger-zone", { "aria-labelledby": "danger-heading" },
       h("h2", { id: "danger-heading" }, "Delete this channel"),
       h("p", {}, "Deleting the channel stops its ingest. Its published videos stay."),
@@ -162,7 +177,76 @@ export async function channelSetupView(channelId) {
           }
         },
       }, "Delete channel")));
-  return () => freshKeys.delete(channel.id);
+  const unsubscribe = subscribe(async (update) => {
+    if (update.channelId !== channel.id) return;
+    try {
+      resume.update(readChannel(await api.channel(channel.id)));
+    } catch {
+      // the page keeps its last state; the next update tries again
+    }
+  });
+  return () => {
+    unsubscribe();
+    resume.stop();
+    freshKeys.delete(channel.id);
+  };
+}
+
+function windowField(value) {
+  return field({
+    name: "reconnect_window_seconds", label: "Reconnect window (seconds)", type: "number", value: value === "" ? "" : String(value),
+    hint: "0 to 300. If your stream drops and you resume within this time, it stays one video. "
+      + "The video is processed this long after you stop. Leave empty for the default (60 s).",
+    attrs: { min: 0, max: 300, step: 1, inputmode: "numeric" },
+  });
+}
+
+function windowSettings(channel) {
+  const form = h("form.form", { novalidate: true, "aria-labelledby": "window-heading" },
+    h("h2", { id: "window-heading" }, "Reconnect window"),
+    windowField(channel.reconnectWindowSeconds ?? ""),
+    h("button.button", { type: "submit" }, "Save window"));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const raw = form.elements.reconnect_window_seconds.value.trim();
+    const button = form.querySelector("button[type=submit]");
+    busy(button, true, "Saving…");
+    try {
+      const saved = readChannel(await api.updateChannel(channel.id, { reconnect_window_seconds: raw === "" ? null : Number(raw) }));
+      channel.reconnectWindowSeconds = saved.reconnectWindowSeconds;
+      busy(button, false);
+      toast(`Reconnect window set to ${saved.reconnectWindowSeconds} s.`, "success");
+    } catch (error) {
+      busy(button, false);
+      showErrors(form, error);
+    }
+  });
+  return h("section.section", {}, form);
+}
+
+/** "Waiting 42 s for you to resume": while a dropped broadcast may still join the same recording. */
+function resumeCountdown(initial) {
+  const element = h("p.notice.notice-info", { role: "status", "data-testid": "resume-countdown", hidden: true });
+  let deadline = null;
+  let timer = null;
+  const tick = () => {
+    const left = deadline ? Math.ceil((deadline - Date.now()) / 1000) : 0;
+    if (left > 0) {
+      element.textContent = `Your broadcast stopped. Waiting ${left} s for you to resume; after that the recording ends and becomes a video.`;
+      element.hidden = false;
+    } else {
+      element.hidden = true;
+      clearInterval(timer);
+      timer = null;
+    }
+  };
+  const update = (channel) => {
+    deadline = channel.live || !channel.resumeDeadline ? null : Date.parse(channel.resumeDeadline);
+    if (!timer && deadline) timer = setInterval(tick, 1000);
+    tick();
+  };
+  update(initial);
+  return { element, update, stop: () => clearInterval(timer) };
 }
 
 function streamKeyBlock(channel, key, rotate) {

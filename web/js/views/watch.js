@@ -5,6 +5,7 @@ import { subscribe } from "../live.js";
 import { readChannel, readVideo } from "../models.js";
 import { createPlayer, loadCues } from "../player.js";
 import { href } from "../router.js";
+import { channelLink } from "./channel.js";
 import { formatDate, formatDuration, formatTimestamp, h, notice, relativeTime, render, statusBadge } from "../ui.js";
 
 export async function watchView(videoId) {
@@ -23,8 +24,7 @@ export async function watchView(videoId) {
     const problems = h("div", { "aria-live": "polite" });
     player = createPlayer({
       mp4: video.mp4, hls: video.hls, captions: video.captions, language: video.language, poster: video.poster,
-      label: `Video: ${video.title}`,
-      onError: (message) => problems.replaceChildren(notice(message, { kind: "error" })),
+      label: `Video: ${video.title}`, ...reportTo(problems),
     });
     const transcript = h("section.transcript", { "aria-labelledby": "transcript-heading" },
       h("h2", { id: "transcript-heading" }, "Transcript"));
@@ -35,7 +35,11 @@ export async function watchView(videoId) {
           h("h1.video-title", {}, video.title),
           h("p.meta", {},
             video.status !== "published" ? [statusBadge(video.status), " "] : null,
-            [video.channelName, video.durationMs ? formatDuration(video.durationMs) : "", video.createdAt ? formatDate(video.createdAt) : ""]
+            video.channelId
+              ? [h("a", { href: href(channelLink(video.channelId)), "data-link": true, "data-testid": "channel-link" },
+                video.channelName || "Channel"), " · "]
+              : null,
+            [video.durationMs ? formatDuration(video.durationMs) : "", video.createdAt ? formatDate(video.createdAt) : ""]
               .filter(Boolean).join(" · ")),
           video.avatars.length ? h("ul.avatar-row", { "aria-label": "Characters" }, video.avatars.map((avatar) =>
             h("li", {}, h("img.avatar.avatar-large", { src: avatar.url, alt: avatar.name || "Avatar", width: 64, height: 64 }),
@@ -52,6 +56,17 @@ export async function watchView(videoId) {
   return () => {
     unsubscribe();
     player?.destroy();
+  };
+}
+
+/** A player's problems shown in `box` with a Retry button, cleared once it plays. */
+function reportTo(box) {
+  return {
+    onError: (message, retry) => box.replaceChildren(notice(message, {
+      kind: "error",
+      action: retry ? h("button.button", { type: "button", onclick: () => retry() }, "Retry") : null,
+    })),
+    onPlaying: () => box.replaceChildren(),
   };
 }
 
@@ -88,6 +103,8 @@ async function fillTranscript(section, video, media) {
 export async function liveView(channelId) {
   render("Loading channel", h("p.loading", {}, "Loading the channel…"));
   let player = null;
+  let shown = null;  // the live state on screen: an update that keeps it leaves a playing player alone
+  let recent = null;
   const show = async () => {
     let channel;
     try {
@@ -96,18 +113,21 @@ export async function liveView(channelId) {
       render("Channel not available", h("h1", {}, "This channel is not available"), notice(error.message, { kind: "error" }));
       return;
     }
+    const state = `${channel.live}|${channel.playbackUrl}|${channel.liveSince}`;
+    if (state === shown && recent) {
+      await fillRecordings(recent, channelId);
+      return;
+    }
+    shown = state;
     player?.destroy();
     player = null;
     const problems = h("div", { "aria-live": "polite" });
-    const recent = h("section.section", { "aria-labelledby": "channel-videos" }, h("h2", { id: "channel-videos" }, "Recordings"));
+    recent = h("section.section", { "aria-labelledby": "channel-videos" }, h("h2", { id: "channel-videos" }, "Recordings"));
     let stage;
     if (channel.live && channel.playbackUrl) {
       player = createPlayer({
-        hls: channel.playbackUrl, live: true, label: `Live: ${channel.name}`,
-        onError: (message) => problems.replaceChildren(notice(message, { kind: "error" })),
+        hls: channel.playbackUrl, live: true, label: `Live: ${channel.name}`, ...reportTo(problems),
       });
-      player.video.muted = true;  // browsers only autoplay muted; the viewer unmutes with the controls
-      player.video.autoplay = true;
       stage = [player.element, problems];
     } else {
       stage = [notice("This channel is offline. Its recordings are below; this page updates when it goes live again.")];
@@ -118,17 +138,7 @@ export async function liveView(channelId) {
         h("h1.video-title", {}, channel.name, " ", channel.live ? h("span.badge.badge-live", {}, "Live") : h("span.badge", {}, "Offline")),
         channel.live && channel.liveSince ? h("p.meta", {}, `Live since ${relativeTime(channel.liveSince)}`) : null),
       recent);
-    try {
-      const { items } = page(await api.channelVideos(channelId), "videos");
-      const videos = items.map(readVideo).filter((video) => video.status === "published");
-      recent.append(videos.length
-        ? h("ul.list", {}, videos.map((video) => h("li", {},
-          h("a", { href: href(`watch/${video.id}`), "data-link": true }, video.title),
-          h("span.meta", {}, ` · ${formatDuration(video.durationMs)}`))))
-        : h("p.muted", {}, "No recordings yet."));
-    } catch (error) {
-      recent.append(notice(error.message, { kind: "error" }));
-    }
+    await fillRecordings(recent, channelId);
   };
   await show();
   const unsubscribe = subscribe((update) => {
@@ -138,4 +148,20 @@ export async function liveView(channelId) {
     unsubscribe();
     player?.destroy();
   };
+}
+
+async function fillRecordings(section, channelId) {
+  let content;
+  try {
+    const { items } = page(await api.channelVideos(channelId), "videos");
+    const videos = items.map(readVideo).filter((video) => video.status === "published");
+    content = videos.length
+      ? h("ul.list", {}, videos.map((video) => h("li", {},
+        h("a", { href: href(`watch/${video.id}`), "data-link": true }, video.title),
+        h("span.meta", {}, ` · ${formatDuration(video.durationMs)}`))))
+      : h("p.muted", {}, "No recordings yet.");
+  } catch (error) {
+    content = notice(error.message, { kind: "error" });
+  }
+  section.replaceChildren(section.firstChild, content);
 }

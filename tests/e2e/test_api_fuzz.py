@@ -60,8 +60,8 @@ def test_given_the_public_api_when_fuzzed_then_no_5xx_and_every_response_is_in_t
         "--suppress-health-check", "all", "--max-time", os.environ.get("SVIDEO_FUZZ_SECONDS", "300"),
     ]  # fmt: skip
     started = time.monotonic()
-    run = subprocess.run(command, capture_output=True, text=True, timeout=840, check=False,
-                         env={**os.environ, "NO_COLOR": "1"})  # fmt: skip
+    run = subprocess.run(command, capture_output=True, text=True, timeout=840, check=False, cwd=tmp_path,
+                         env={**os.environ, "NO_COLOR": "1"})  # fmt: skip (its .schemathesis/ goes to tmp)
     print(run.stdout[-6000:], run.stderr[-2000:], sep="\n")
     print(f"schemathesis: {EXAMPLES} examples per operation, seed {SEED}, {time.monotonic() - started:.0f} s")
     assert run.returncode == 0, "schemathesis found failures (output above)"

@@ -84,7 +84,14 @@ class OutputGuard:
         self.detector = detector
 
     def prepare(self, segments: Sequence[Segment]) -> Screen:
-        texts = [numbers.to_digits(s.text) for s in guardrails.sanitize_segments(segments)]
+        # Repeated lines once, in blocks: one analyzer call per ~4000 characters, not per segment.
+        unique = dict.fromkeys(numbers.to_digits(s.text) for s in guardrails.sanitize_segments(segments))
+        texts: list[str] = []
+        for line in unique:
+            if texts and len(texts[-1]) + len(line) < 4000:
+                texts[-1] += "\n" + line
+            else:
+                texts.append(line)
         return Screen(names=frozenset(self.detector.names(texts)), tainted=hostile_words(segments))
 
     def reasons(self, text: str, screen: Screen) -> list[str]:

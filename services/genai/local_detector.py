@@ -116,14 +116,14 @@ def _build_analyzer() -> Any:
 
     offline_suffixes = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 
-    class OfflineEmailRecognizer(EmailRecognizer):  # type: ignore[misc]
+    class OfflineEmailRecognizer(EmailRecognizer):
         """Presidio's email recognizer, validating domains on tldextract's bundled suffix list only."""
 
         def validate_result(self, pattern_text: str) -> bool:
             return bool(offline_suffixes(pattern_text).fqdn)
 
     nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
-    nlp_engine.nlp = {"en": spacy_model()}
+    nlp_engine.nlp = {"en": spacy_model()}  # type: ignore[assignment]  # the loaded model, not a name to load
     registry = RecognizerRegistry(supported_languages=["en"])
     registry.load_predefined_recognizers(languages=["en"], nlp_engine=nlp_engine)
     registry.remove_recognizer("EmailRecognizer")

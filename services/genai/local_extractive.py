@@ -549,6 +549,7 @@ class ExtractiveTitleWriter:
         )
         lowered = text.casefold()
         scores: dict[str, float] = {}
+        kind: Kind | None
         for kind in KINDS:
             score = sum(lemma_counts.get(c, 0) + (1 if c in lowered.split() else 0) * 0 for c in kind.cues)
             score += sum(1 for d in docs for t in d if t.lemma_.lower() in kind.cues and t.pos_ == "VERB")
@@ -585,7 +586,7 @@ class ExtractiveTitleWriter:
             if kind
             else None
         )
-        actions: list[tuple[str, str, tuple[int, ...]]] = []
+        actions: list[tuple[str, str, tuple[int, ...], float]] = []  # with the action's weight
         for sentence, doc, position in zip(sentences, docs, range(len(docs)), strict=True):
             intent = bool(
                 re.search(

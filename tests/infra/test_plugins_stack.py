@@ -55,7 +55,13 @@ def _event(source: str, detail_type: str, detail: dict[str, Any]) -> dict[str, A
 def test_given_the_lifecycle_subscriptions_then_they_match_processed_videos_and_any_plugins_completion() -> (
     None
 ):
-    processed, completed = (s.event_pattern for s in lifecycle_subscriptions("dev"))
+    processed, completed, deleted = (s.event_pattern for s in lifecycle_subscriptions("dev"))
+    assert matches(
+        deleted, _event("svideo.video", "Video.StatusChanged", {"from": "published", "to": "deleted"})
+    )
+    assert not matches(
+        deleted, _event("svideo.video", "Video.StatusChanged", {"from": None, "to": "processing"})
+    )
     assert matches(processed, _event("svideo.postprocess", "Video.Processed", {}))
     assert not matches(processed, _event("svideo.postprocess", "Video.ProcessingFailed", {}))
     assert matches(completed, _event("svideo.plugin.duration", "Plugin.Completed", {}))

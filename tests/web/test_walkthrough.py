@@ -51,7 +51,7 @@ SPEECH = (
     "Good morning and welcome to the bakery. Today we feed the sourdough starter with rye flour, "
     "fold the dough every half hour, and bake the loaves in a very hot oven until the crust crackles."
 )
-CLIP_SECONDS = 30  # long enough for the live page to play a few seconds of it
+CLIP_SECONDS = 45  # long enough for the live page to play a few seconds of it
 WINDOW_SECONDS = 2  # the recording ends, and is processed, seconds after the clip
 PUBLISH_TIMEOUT_MS = 300_000
 FEEDBACK = "Mention the rye flour please"
@@ -248,14 +248,12 @@ def test_given_a_live_broadcast_when_watched_then_the_live_page_plays_and_the_ch
     viewer.goto(walk.app_url)
     viewer.get_by_role("list", name="Live channels").get_by_role("link", name=CHANNEL).click(timeout=30_000)
     viewer.get_by_role("heading", name=CHANNEL).wait_for()
-    viewer.wait_for_function(PLAYING, arg=3, timeout=60_000, polling=250)
-    walk.shot(viewer, "walkthrough-live-playing")
-
-    channel = walk.broadcaster
+    channel = walk.broadcaster  # the channel's page, while the viewer's player starts
     channel.goto(walk.app_url + f"channels/{walk.channel_id}")
     channel.get_by_role("heading", name=CHANNEL).wait_for()
-    state = channel.get_by_test_id("channel-state")
-    state.filter(has_text="Live since").wait_for()
+    channel.get_by_test_id("channel-state").filter(has_text="Live since").wait_for(timeout=60_000)
+    viewer.wait_for_function(PLAYING, arg=3, timeout=60_000, polling=250)
+    walk.shot(viewer, "walkthrough-live-playing")
     # The viewer's player fetches every live segment: the ingest counts it (IVS viewerCount on AWS).
     for _ in range(20):
         count = channel.get_by_test_id("viewer-count")

@@ -8,6 +8,8 @@ import json
 import subprocess
 import threading
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -172,6 +174,21 @@ def recorded_duration(cloud: LocalCloud, prefix: str, tmp_path: Path) -> float:
     return float(probe.stdout.strip())
 
 
+def _playable_master(url: str, timeout: float = 30) -> str:
+    """The live master playlist, polled: it 404s until the live rendition has a segment."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as playback:
+                text = playback.read().decode()
+                assert text.startswith("#EXTM3U"), text
+                return text
+        except urllib.error.HTTPError as error:
+            if error.code != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.5)
+
+
 def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_recording_and_events_in_order(
     cloud: tuple[LocalCloud, IvsService, CapturedBus], tmp_path: Path
 ) -> None:
@@ -179,11 +196,14 @@ def test_given_two_channels_when_both_broadcast_8s_then_each_gets_an_ivs_layout_
     first, first_key = make_channel(local, "first")
     second, second_key = make_channel(local, "second")
     pushers = [push(publish_url(first, first_key), 8), push(publish_url(second, second_key), 8)]
-    time.sleep(3)
+    for channel in (first, second):  # both publishes accepted (a loaded machine takes its time)
+        bus.wait_for(channel["arn"], "Recording Start")
     live = local.client("ivs").get_stream(channelArn=first["arn"])["stream"]
     assert live["state"] == "LIVE"
-    with urllib.request.urlopen(first["playbackUrl"], timeout=5) as playback:
-        assert playback.status == 200 and playback.read().startswith(b"#EXTM3U")
+    master = _playable_master(first["playbackUrl"])  # once the first segment is written, about 6 s in
+    rendition = urllib.parse.urljoin(first["playbackUrl"], master.splitlines()[-1])
+    with urllib.request.urlopen(rendition, timeout=5) as playlist:  # the master never names a 404
+        assert playlist.status == 200 and b"#EXTINF" in playlist.read()
     assert {s["channelArn"] for s in local.client("ivs").list_streams()["streams"]} == {
         first["arn"],
         second["arn"],

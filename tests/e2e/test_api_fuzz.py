@@ -28,7 +28,13 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(900)]
 
 STAGE = "dev"
 PASSWORD = "Fuzz-e2e-Passw0rd!"
-API_STACKS = ["CoreStack", "IdentityStack", "VideoStack", "ChannelStack", "PluginsStack", "TitlesPluginStack"]
+API_STACKS = [
+    f"{name}-{STAGE}"
+    for name in (
+        "CoreStack", "IdentityStack", "VideoStack", "ChannelStack", "PluginsStack", "TitlesPluginStack",
+        "UsersStack",
+    )
+]
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 EXAMPLES = int(os.environ.get("SVIDEO_FUZZ_EXAMPLES", "4"))
 # Examples from the document, coverage (boundary and invalid values, media types), then random fuzzing;

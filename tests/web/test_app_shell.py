@@ -48,7 +48,7 @@ def test_given_the_studio_when_signed_out_then_sign_in_is_asked_with_the_way_bac
     page.goto(f"{web_cloud.endpoint}/web/studio")
     page.get_by_role("heading", name="Sign in").wait_for()
     assert page.url.endswith("/web/signin?next=studio")
-    assert page.get_by_role("navigation", name="Main").inner_text().split() == ["Watch", "Sign", "in"]
+    assert page.get_by_role("navigation", name="Main").inner_text().split() == ["Watch", "Search", "Sign", "in"]
 
 
 def test_given_an_empty_sign_in_form_when_submitted_then_each_field_says_what_is_missing(

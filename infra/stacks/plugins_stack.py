@@ -165,7 +165,9 @@ class PluginsStack(cdk.Stack):
         )
         for statement in (
             iam.PolicyStatement(
-                actions=["dynamodb:GetItem", "dynamodb:Scan"], resources=[self.registry.table_arn]
+                # PutItem: a plugin's timeouts in a row (and its disabling) go on its registry record.
+                actions=["dynamodb:GetItem", "dynamodb:Scan", "dynamodb:PutItem"],
+                resources=[self.registry.table_arn],
             ),
             iam.PolicyStatement(
                 # DeleteItem, BatchWriteItem: a deleted video's state and log rows go.

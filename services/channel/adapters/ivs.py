@@ -39,6 +39,8 @@ class BotoIvs:
             tags=tags,
         )
         channel, key = response["channel"], response["streamKey"]
+        # The key CreateChannel makes carries no tags; the stage tag lets the role delete it on rotation.
+        self._client.tag_resource(resourceArn=key["arn"], tags=tags)
         return IvsChannel(
             arn=channel["arn"],
             name=channel["name"],

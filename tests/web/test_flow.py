@@ -40,7 +40,7 @@ SPEECH = (
     "Welcome to the Lambda Lancer show. Today we deploy a serverless video platform, "
     "and the captions appear while we talk about event driven design."
 )
-CLIP_SECONDS = 20  # live long enough for the live card to reach a loaded machine's home page before the push ends
+CLIP_SECONDS = 20  # still live when the live card reaches a loaded machine's home page
 # What an operator registers after deploying (the stacks deploy the functions, the registry decides who runs).
 PLATFORM_PLUGINS = ("duration", "transcript", "titles", "avatars")
 PUBLISH_TIMEOUT_MS = 150_000

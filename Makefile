@@ -21,6 +21,6 @@ deploy-check: ## before `cdk deploy`: AWS credentials, bootstrap, Docker (STAGE=
 	@$(RUN) python scripts/deploy_check.py --stage $(or $(STAGE),dev) $(if $(IMAGE_URI),-c postprocess.image_uri=$(IMAGE_URI))
 
 lint: setup ## ruff and mypy only
-	@$(RUN) ruff check . && mypy shared services infra local
+	@$(RUN) ruff check . && mypy shared services infra local plugins
 
 .PHONY: help setup demo test synth deploy-check lint

@@ -1,4 +1,4 @@
-"""The HTTP API's shared setup: domain errors every service raises, their status codes, OpenAPI metadata.
+"""The HTTP API's shared setup: the status codes of the domain errors in `shared.errors`, OpenAPI metadata.
 
 Each service builds its resolver with `build_resolver()` so errors read the same everywhere:
 `{"message": "...", "errors": [...]}` with 400/401/403/404/409/413 (and 422 where a service keeps it for
@@ -17,13 +17,14 @@ import json
 from collections.abc import Callable, Mapping
 from http import HTTPStatus
 from importlib import resources
-from typing import Any, ClassVar
+from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
 from shared.auth import ForbiddenError, InvalidTokenError, NotSignedInError
+from shared.errors import BadRequestError, ConflictError, NotFoundError
 
 API_TITLE = "svideo API"
 API_VERSION = "1"
@@ -44,24 +45,6 @@ ASSET_CACHE_SECONDS = 86400
 # Request bodies: manifests and title feedback are a few KB; 256 KB is EventBridge's own event limit.
 MAX_BODY_BYTES = 256 * 1024
 MAX_JSON_DEPTH = 32
-
-
-class NotFoundError(Exception):
-    """The resource does not exist, or the caller may not know it exists (404)."""
-
-    status: ClassVar[HTTPStatus] = HTTPStatus.NOT_FOUND
-
-
-class ConflictError(Exception):
-    """The resource is not in a state that allows the request (409)."""
-
-    status: ClassVar[HTTPStatus] = HTTPStatus.CONFLICT
-
-
-class BadRequestError(Exception):
-    """The request is well-formed JSON but not acceptable, e.g. a bad pagination token (400)."""
-
-    status: ClassVar[HTTPStatus] = HTTPStatus.BAD_REQUEST
 
 
 def error_response(status: HTTPStatus, message: str, errors: list[Any] | None = None) -> Response[str]:

@@ -37,7 +37,7 @@ from shared.events.channel import (
     RecordingFailed,
     Rendition,
 )
-from shared.observability import logger
+from shared.logs import domain_logger
 
 ENDED_STREAMS_KEPT = 20
 _CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
@@ -45,6 +45,8 @@ _DEFAULT_FAILURE_REASON = {
     RECORDING_START_FAILURE: "IVS could not start recording the broadcast",
     RECORDING_END_FAILURE: "IVS could not finish writing the recording",
 }
+
+logger = domain_logger(__name__)
 
 
 @dataclass(frozen=True)

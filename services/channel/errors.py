@@ -1,7 +1,7 @@
 """The channel service's own errors; API-facing ones come from `shared.api` and `shared.auth`."""
 
-from shared.api import BadRequestError, ConflictError, NotFoundError
 from shared.auth import ForbiddenError, NotSignedInError
+from shared.errors import BadRequestError, ConflictError, NotFoundError
 
 __all__ = [
     "BadRequestError",

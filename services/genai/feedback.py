@@ -15,11 +15,11 @@ from services.genai.errors import GenerationError
 from services.genai.models import Segment, TitleRequest
 from services.genai.output_guard import OutputGuard
 from services.genai.ports import TitleWriter
-from shared.api import BadRequestError, ConflictError, NotFoundError
 from shared.auth import ForbiddenError, Principal
+from shared.errors import BadRequestError, ConflictError, NotFoundError
 from shared.events.base import Meta
+from shared.events.entries import Publisher
 from shared.events.generative import TitlesGenerated
-from shared.events.publisher import Publisher
 from shared.events.video import TitleSelected, TitlesRegenerateRequested
 
 

@@ -6,8 +6,8 @@ from typing import Annotated, Literal, Protocol
 
 from pydantic import BaseModel, Field
 
-from shared.api import ConflictError, NotFoundError
 from shared.auth import Principal, require
+from shared.errors import ConflictError, NotFoundError
 
 Role = Literal["broadcaster", "plugin-developer", "admin"]
 EmailPrefix = Annotated[str, Field(min_length=1, max_length=254, pattern=r"^[^\s\"\\]+$")]

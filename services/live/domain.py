@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from services.live.models import (
     MAX_TOPICS_PER_CONNECTION,
@@ -26,7 +26,6 @@ from services.live.models import (
 from shared.events import (
     BroadcastEnded,
     BroadcastStarted,
-    Envelope,
     EventDetail,
     PluginCompleted,
     PluginInvoked,
@@ -38,6 +37,9 @@ from shared.events import (
 
 # Connections live 2 h at most in API Gateway; the record outlives that a little, then TTL removes it.
 CONNECTION_TTL_S = 2 * 3600 + 600
+
+if TYPE_CHECKING:
+    from shared.events.envelope import Envelope
 
 
 def owner_topic(owner_id: str) -> str:

@@ -11,8 +11,8 @@ from typing import Annotated, Any, Literal, Protocol
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.plugins.registry import Registry
-from shared.api import BadRequestError
 from shared.auth import Principal
+from shared.errors import BadRequestError
 from shared.events.base import Hook
 from shared.pagination import PageTokenError, decode_page_token, encode_page_token
 

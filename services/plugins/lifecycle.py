@@ -22,6 +22,7 @@ from services.plugins.invocation_log import REASON_CHARS, InvocationEntry, previ
 from services.plugins.manifest import VALIDATION_HOOKS, PluginManifest
 from services.plugins.tokens import TokenSigner
 from shared.events.base import HOOK_ORDER, MAX_INLINE_JSON_BYTES, Hook, Meta
+from shared.events.entries import Publisher
 from shared.events.plugins import (
     Invocation,
     LifecycleCompleted,
@@ -33,7 +34,6 @@ from shared.events.plugins import (
     plugin_source,
 )
 from shared.events.postprocess import VideoProcessed
-from shared.events.publisher import Publisher
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ from pydantic import BaseModel, ConfigDict
 
 from services.plugins.budget import ENRICHING_DEADLINE, over_budget
 from services.plugins.manifest import PluginManifest
-from shared.api import ConflictError, NotFoundError
 from shared.auth import ForbiddenError, Principal
+from shared.errors import ConflictError, NotFoundError
 
 Role = Literal["admin", "plugin-developer"]
 

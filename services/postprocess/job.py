@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.events.base import Compute, Meta
 from shared.events.channel import RecordingEnded
+from shared.events.entries import Publisher
 from shared.events.postprocess import Media, Timings, VideoProcessed, VideoProcessingFailed
-from shared.events.publisher import Publisher
 
 from .domain import MARKER_NAME, process_recording
 from .errors import ProcessingError, ReasonCode

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from services.video.models import Change, MediaKeys, TitleChoice, TitleOption, TitleRound
 from shared.events import (
     BroadcastStarted,
     ChannelCreated,
     ChannelDeleted,
-    Envelope,
     EventDetail,
     LifecycleCompleted,
     RecordingEnded,
@@ -25,6 +24,9 @@ from shared.events import (
 from shared.events.base import VideoStatus
 
 VERDICT_STATUS: dict[str, VideoStatus] = {"valid": "published", "invalid": "invalid", "failed": "failed"}
+
+if TYPE_CHECKING:
+    from shared.events.envelope import Envelope
 
 
 @dataclass(frozen=True)

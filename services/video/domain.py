@@ -33,7 +33,7 @@ from services.video.models import (
     VideoView,
 )
 from services.video.policy import Action, allowed, authorize, needs_sign_in
-from services.video.repository import (
+from services.video.ports import (
     TRANSACTION_ITEMS,
     ConcurrentChangeError,
     DuplicateEventError,
@@ -41,8 +41,8 @@ from services.video.repository import (
 )
 from services.video.search import SearchIndex
 from services.video.status import CREATED_AS, INITIAL, NON_TERMINAL, STAGE, Move, decide
-from shared.api import BadRequestError, NotFoundError
 from shared.auth import Principal
+from shared.errors import BadRequestError, NotFoundError
 from shared.events import Meta, VideoPublished, VideoStatusChanged
 from shared.events.base import EventDetail, SvideoEvent, VideoStatus
 from shared.pagination import PageTokenError

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue, TypeAdapter
@@ -15,6 +15,11 @@ from shared.events.plugins import PluginOutcome, PluginResult
 NextToken = Annotated[str, Field(max_length=2048, description="Opaque token from the previous page")]
 PageLimit = Annotated[int, Field(ge=1, le=100)]
 DEFAULT_PAGE_LIMIT = 20
+
+
+def timestamp_key(moment: datetime) -> str:
+    """Fixed-width UTC text, so string order is time order in sort keys."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class MediaKeys(BaseModel):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from shared.api import NotFoundError
 from shared.auth import ForbiddenError, NotSignedInError, Principal
+from shared.errors import NotFoundError
 
 
 class Action(StrEnum):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from services.video.media import video_prefix
-from services.video.models import Video
+from services.video.models import Video, timestamp_key
 from shared.pagination import decode_page_token, encode_page_token
 
 MAX_QUERY_WORDS = 8
@@ -94,8 +94,6 @@ class SearchPage:
 
 
 def rank_key(video: Video) -> str:
-    from services.video.repository import timestamp_key
-
     return f"{timestamp_key(video.published_at or video.updated_at)}#{video.video_id}"
 
 

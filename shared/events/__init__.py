@@ -2,7 +2,13 @@
 
 Models are the source of truth; docs/events.md is the catalog and `shared.events.schemas` exports them to
 the EventBridge Schema Registry (imported on its own, by the CDK app).
+
+Importing the package loads pydantic only: `Envelope` (a Powertools model) and `EventPublisher` (boto3) are
+loaded on first use, so domain modules may import the contract without an AWS SDK.
 """
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from shared.events.aws import IvsRecordingStateChange, IvsStreamStateChange, TranscribeJobStateChange
 from shared.events.base import STRICT, AwsEventDetail, EventDetail, Meta, SvideoEvent
@@ -15,11 +21,10 @@ from shared.events.channel import (
     RecordingFailed,
     StreamKeyRotated,
 )
-from shared.events.envelope import Envelope
+from shared.events.entries import DetailTooLargeError, Publisher, PublishError
 from shared.events.generative import AvatarsGenerated, TitlesGenerated, TranscriptCompleted
 from shared.events.plugins import LifecycleCompleted, PluginCompleted, PluginInvoked
 from shared.events.postprocess import VideoProcessed, VideoProcessingFailed
-from shared.events.publisher import DetailTooLargeError, EventPublisher, Publisher, PublishError
 from shared.events.registry import (
     ALL_MODELS,
     EVENT_TYPES,
@@ -31,6 +36,20 @@ from shared.events.registry import (
     parse_event,
 )
 from shared.events.video import TitleSelected, TitlesRegenerateRequested, VideoPublished, VideoStatusChanged
+
+if TYPE_CHECKING:
+    from shared.events.envelope import Envelope
+    from shared.events.publisher import EventPublisher
+
+_LAZY = {"Envelope": "shared.events.envelope", "EventPublisher": "shared.events.publisher"}
+
+
+def __getattr__(name: str) -> Any:
+    """`Envelope` and `EventPublisher`, imported when first asked for (PEP 562)."""
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ALL_MODELS",

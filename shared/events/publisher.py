@@ -1,118 +1,49 @@
 """The one publisher: contract models in, PutEvents out (chunks of 10, size-checked, trace header passed on).
 
-Domain code depends on the `Publisher` protocol; handlers pass in an `EventPublisher`, unit tests a fake
-from shared/events/testing.py.
+Domain code depends on the `Publisher` protocol (`shared.events.entries`, no boto3); handlers pass in an
+`EventPublisher`, unit tests a fake from shared/events/testing.py.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from shared.events.base import EventDetail
+from shared.events.entries import (
+    DETAIL_BUDGET_BYTES,
+    MAX_ENTRIES_PER_CALL,
+    MAX_ENTRY_BYTES,
+    TRACE_HEADER_ENV,
+    DetailTooLargeError,
+    FailedEntry,
+    Publisher,
+    PublishError,
+    build_entry,
+    chunks,
+    entry_size,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_events import EventBridgeClient
-    from mypy_boto3_events.type_defs import PutEventsRequestEntryTypeDef
 
-MAX_ENTRIES_PER_CALL = 10  # PutEvents limit
-MAX_ENTRY_BYTES = 256 * 1024  # EventBridge's hard limit for one entry, and for one PutEvents request
-# Our own budget, far below the hard limit: large payloads belong in S3 and events carry keys.
-DETAIL_BUDGET_BYTES = 64 * 1024
-TRACE_HEADER_ENV = "_X_AMZN_TRACE_ID"
-
-
-class Publisher(Protocol):
-    """What domain code needs: publish some details, get their event ids back."""
-
-    def publish(self, *details: EventDetail, resources: Sequence[str] = ()) -> list[str]: ...
-
-
-@dataclass(frozen=True)
-class FailedEntry:
-    index: int
-    source: str
-    detail_type: str
-    error_code: str
-    error_message: str
-
-
-class PublishError(Exception):
-    """Some entries were not accepted; `event_ids` holds the ids of those that were (None where failed)."""
-
-    def __init__(self, failures: list[FailedEntry], event_ids: list[str | None]) -> None:
-        self.failures = failures
-        self.event_ids = event_ids
-        listed = "; ".join(
-            f"#{f.index} {f.source}/{f.detail_type}: {f.error_code} {f.error_message}" for f in failures
-        )
-        super().__init__(f"{len(failures)} of {len(event_ids)} events not published: {listed}")
-
-
-class DetailTooLargeError(ValueError):
-    def __init__(self, source: str, detail_type: str, size: int, limit: int) -> None:
-        super().__init__(
-            f"{source}/{detail_type} detail is {size} bytes, over the {limit}-byte budget: "
-            "store large payloads in S3 and send keys"
-        )
-        self.size = size
-        self.limit = limit
-
-
-def entry_size(entry: PutEventsRequestEntryTypeDef) -> int:
-    """EventBridge's way of counting an entry's size (Time, Source, DetailType, Detail, Resources)."""
-    size = 14 if "Time" in entry else 0
-    for key in ("Source", "DetailType", "Detail"):
-        size += len(str(entry.get(key, "")).encode())
-    size += sum(len(resource.encode()) for resource in entry.get("Resources", []))
-    return size
-
-
-def build_entry(
-    detail: EventDetail,
-    bus_name: str,
-    resources: Sequence[str] = (),
-    trace_header: str | None = None,
-    max_detail_bytes: int = DETAIL_BUDGET_BYTES,
-) -> PutEventsRequestEntryTypeDef:
-    """One PutEvents entry from a contract model; refuses a detail over `max_detail_bytes`."""
-    body = detail.model_dump_json(by_alias=True)
-    size = len(body.encode())
-    if size > min(max_detail_bytes, MAX_ENTRY_BYTES):
-        raise DetailTooLargeError(detail.event_source(), detail.detail_type, size, max_detail_bytes)
-    entry: PutEventsRequestEntryTypeDef = {
-        "Source": detail.event_source(),
-        "DetailType": detail.detail_type,
-        "Detail": body,
-        "EventBusName": bus_name,
-        "Resources": list(resources),
-    }
-    if trace_header:
-        entry["TraceHeader"] = trace_header
-    if entry_size(entry) > MAX_ENTRY_BYTES:
-        raise DetailTooLargeError(
-            detail.event_source(), detail.detail_type, entry_size(entry), MAX_ENTRY_BYTES
-        )
-    return entry
-
-
-def chunks(entries: list[PutEventsRequestEntryTypeDef]) -> Iterator[list[PutEventsRequestEntryTypeDef]]:
-    """Batches of at most 10 entries and 256 KB in total."""
-    batch: list[PutEventsRequestEntryTypeDef] = []
-    batch_bytes = 0
-    for entry in entries:
-        size = entry_size(entry)
-        if batch and (len(batch) == MAX_ENTRIES_PER_CALL or batch_bytes + size > MAX_ENTRY_BYTES):
-            yield batch
-            batch, batch_bytes = [], 0
-        batch.append(entry)
-        batch_bytes += size
-    if batch:
-        yield batch
+__all__ = [
+    "DETAIL_BUDGET_BYTES",
+    "MAX_ENTRIES_PER_CALL",
+    "MAX_ENTRY_BYTES",
+    "TRACE_HEADER_ENV",
+    "DetailTooLargeError",
+    "EventPublisher",
+    "FailedEntry",
+    "PublishError",
+    "Publisher",
+    "build_entry",
+    "chunks",
+    "entry_size",
+]
 
 
 class EventPublisher:

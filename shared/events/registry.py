@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
@@ -18,7 +18,6 @@ from shared.events.channel import (
     RecordingFailed,
     StreamKeyRotated,
 )
-from shared.events.envelope import Envelope
 from shared.events.generative import AvatarsGenerated, TitlesGenerated, TranscriptCompleted
 from shared.events.plugins import (
     PLUGIN_SOURCE_PREFIX,
@@ -29,6 +28,9 @@ from shared.events.plugins import (
 )
 from shared.events.postprocess import VideoProcessed, VideoProcessingFailed
 from shared.events.video import TitleSelected, TitlesRegenerateRequested, VideoPublished, VideoStatusChanged
+
+if TYPE_CHECKING:  # the envelope is a Powertools model: loaded only by `parse_event`
+    from shared.events.envelope import Envelope
 
 ALL_MODELS: tuple[type[EventDetail], ...] = (
     IvsStreamStateChange,
@@ -128,6 +130,8 @@ def parse_detail(
 
 def parse_event(raw_event: Mapping[str, Any], *, strict: bool = False) -> Envelope[EventDetail]:
     """Validate a whole EventBridge event, choosing the detail model from its source and detail-type."""
+    from shared.events.envelope import Envelope  # a Powertools model: handlers only
+
     missing = [key for key in ("source", "detail-type") if not isinstance(raw_event.get(key), str)]
     if missing:
         raise EventValidationError("<unknown event>", [(key, "Field required (a string)") for key in missing])

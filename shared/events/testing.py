@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any, TypeVar
 
 from shared.events.base import EventDetail
-from shared.events.publisher import DETAIL_BUDGET_BYTES, build_entry
+from shared.events.entries import DETAIL_BUDGET_BYTES, build_entry
 
 DetailT = TypeVar("DetailT", bound=EventDetail)
 

@@ -25,8 +25,9 @@ from services.video.models import (
 from services.video.policy import Action, authorize
 from services.video.repository import ConcurrentChangeError
 from services.video.search import SEARCH_QUERY_MAX_LENGTH, QueryError
-from shared.api import OPTIONAL_SIGN_IN, SIGNED_IN, ConflictError, build_resolver, enable_docs
+from shared.api import OPTIONAL_SIGN_IN, SIGNED_IN, build_resolver, enable_docs
 from shared.auth import Principal, principal_from_event
+from shared.errors import ConflictError
 from shared.events.base import ChannelId, VideoId
 from shared.observability import logger, tracer
 

@@ -11,7 +11,7 @@ from moto import mock_aws
 
 from services.plugins.adapters import DynamoInvocationLog, DynamoLifecycleStore
 from services.plugins.invocation_log import PLUGIN_INDEX
-from shared.api import BadRequestError
+from shared.errors import BadRequestError
 from tests.unit.plugins.fakes import Harness, manifest, video_processed
 
 

@@ -12,8 +12,8 @@ from services.video.changes import change_for
 from services.video.domain import Outcome
 from services.video.models import HistoryEntry
 from services.video.repository import ConcurrentChangeError
-from shared.api import BadRequestError
 from shared.auth import Principal
+from shared.errors import BadRequestError
 from shared.events import parse_event
 from tests.integration.video.conftest import BUCKET, VideoCloud
 from tests.unit.video.support import CHANNEL_ID, OWNER_ID, T0, event

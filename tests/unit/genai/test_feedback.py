@@ -12,8 +12,8 @@ import pytest
 from plugins.titles import handler as titles
 from services.genai import runtime
 from services.genai.handlers import regenerate
-from shared.api import BadRequestError, ConflictError, NotFoundError
 from shared.auth import ForbiddenError, Principal
+from shared.errors import BadRequestError, ConflictError, NotFoundError
 from shared.events.base import Meta
 from shared.events.generative import TitlesGenerated
 from shared.events.video import TitleSelected, TitlesRegenerateRequested

@@ -14,8 +14,8 @@ from services.plugins.invocation_log import (
     recent_invocations,
 )
 from services.plugins.registry import RegisteredPlugin, Registry
-from shared.api import BadRequestError, NotFoundError
 from shared.auth import Principal
+from shared.errors import BadRequestError, NotFoundError
 from tests.unit.plugins.fakes import FakeLifecycleStore, Harness, manifest, video_processed
 from tests.unit.plugins.test_manifest_registry import MemoryRegistryStore
 

@@ -8,8 +8,8 @@ import pytest
 
 from services.plugins.manifest import ManifestError, parse_manifest
 from services.plugins.registry import InvalidRegistration, Registry
-from shared.api import ConflictError, NotFoundError
 from shared.auth import ForbiddenError, Principal
+from shared.errors import ConflictError, NotFoundError
 from tests.unit.plugins.fakes import manifest
 
 

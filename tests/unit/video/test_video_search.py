@@ -12,8 +12,8 @@ from services.video.domain import Catalog
 from services.video.handlers import dependencies, events
 from services.video.handlers.dependencies import Dependencies
 from services.video.search import QueryError, SearchIndex, query_words, words
-from shared.api import BadRequestError
 from shared.auth import Principal
+from shared.errors import BadRequestError
 from tests.unit.video.conftest import FakeLambdaContext
 from tests.unit.video.fakes import FakeMediaStore, InMemorySearchStore, InMemoryVideoRepository
 from tests.unit.video.support import OWNER_ID, T0, event, sqs_batch

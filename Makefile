@@ -9,7 +9,7 @@ setup: ## install system packages, .venv and the pinned Node toolchain
 	@bash scripts/setup.sh
 
 demo: setup ## start the local cloud and run the demo broadcast
-	@$(RUN) python -m local.cli demo
+	@$(RUN) python -m cli demo
 
 test: setup ## lint, type-check and run every test tier (what CI runs)
 	@bash scripts/test.sh
@@ -21,6 +21,6 @@ deploy-check: ## before `cdk deploy`: AWS credentials, bootstrap, Docker (STAGE=
 	@$(RUN) python scripts/deploy_check.py --stage $(or $(STAGE),dev) $(if $(IMAGE_URI),-c postprocess.image_uri=$(IMAGE_URI))
 
 lint: setup ## ruff and mypy only
-	@$(RUN) ruff check . && mypy shared services infra local plugins
+	@$(RUN) ruff check . && mypy shared services infra local plugins cli
 
 .PHONY: help setup demo test synth deploy-check lint

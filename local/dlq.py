@@ -215,14 +215,13 @@ class DeadLetterQueues:
 def register_routes(cloud: Any) -> None:
     """`GET /_svideo/dlq` and `POST /_svideo/dlq/redrive`; the event services are looked up on each call."""
 
-    def tools() -> DeadLetterQueues:
-        from local.eventbridge import EventBridgeService
-        from local.scheduler import SchedulerService
+    def serving(signing_name: str) -> Any:
+        # by the API they answer, not by class: the services import this module, not the other way round
+        services = cloud.gateway.services()
+        return next((s for s in services if signing_name in getattr(s, "signing_names", ())), None)
 
-        services = list(cloud.gateway.services())
-        events = next((s for s in services if isinstance(s, EventBridgeService)), None)
-        scheduler = next((s for s in services if isinstance(s, SchedulerService)), None)
-        return DeadLetterQueues(cloud, events=events, scheduler=scheduler)
+    def tools() -> DeadLetterQueues:
+        return DeadLetterQueues(cloud, events=serving("events"), scheduler=serving("scheduler"))
 
     def list_queues(_: AwsRequest) -> Response:
         return json_response({"queues": tools().queues()}, content_type="application/json")

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 source scripts/env.sh
 set -e
 echo "== ruff"; ruff check .
-echo "== mypy"; mypy shared services infra local plugins
+echo "== mypy"; mypy shared services infra local plugins cli
 echo "== pytest"
 set +e
 # One file per worker: a module-scoped cloud starts once, and dependent browser steps stay in order.

@@ -30,7 +30,7 @@ DLQ_ALARM_PREFIX = f"CoreStack-{STAGE}-dlq-depth-EventsDeadLetterQueue"
 
 def _svideo(state: Path, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "local.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=REPO_ROOT,
         env={**os.environ, "SVIDEO_STATE_DIR": str(state)},
         text=True,

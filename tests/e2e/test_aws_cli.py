@@ -55,7 +55,7 @@ class Cli:
 
 def _svideo(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "local.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=REPO_ROOT,
         env={**os.environ, "SVIDEO_STATE_DIR": str(state)},
         text=True,

@@ -24,6 +24,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
+from cli.main import main as cli_main
 from infra.constructs.plugin import PluginStack
 from infra.lambda_runtime import REPO_ROOT
 from infra.naming import ChannelParameter, IdentityParameter, VideoParameter, parameter_name
@@ -32,7 +33,6 @@ from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.postprocess_stack import PostprocessStack
 from infra.stacks.video_stack import VideoStack
-from local.cli import main as cli_main
 from local.cloud import LocalCloud
 from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
 from services.plugins.manifest import load_manifest

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from local import cli
-from local.demo import DemoError, DemoOptions, DemoResult, Narrator, run_demo
+from cli import control
+from cli.demo import DemoError, DemoOptions, DemoResult, Narrator, run_demo
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -50,7 +50,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoRun]:
     try:
         yield DemoRun(state, output, result, error)
     finally:
-        cli.cmd_down(cli._parser().parse_args(["--state-dir", str(state), "down"]))
+        control.stop(state)
 
 
 def _result(run: DemoRun) -> DemoResult:

@@ -27,7 +27,7 @@ def _svideo(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SVIDEO_STATE_DIR": str(state)}
     env.pop("SVIDEO_IAM", None)
     return subprocess.run(
-        [sys.executable, "-m", "local.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=REPO_ROOT, env=env, text=True, capture_output=True, timeout=300, check=False,
     )  # fmt: skip
 

@@ -46,7 +46,7 @@ class Cloud:
 def _svideo(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "SVIDEO_STATE_DIR": str(state)}
     return subprocess.run(
-        [sys.executable, "-m", "local.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         cwd=REPO_ROOT,
         env=env,
         text=True,

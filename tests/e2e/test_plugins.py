@@ -18,6 +18,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 
+from cli.main import main as cli_main
 from infra.constructs.packaging import code_files, code_from_files
 from infra.constructs.plugin import PluginStack
 from infra.lambda_runtime import REPO_ROOT
@@ -26,7 +27,6 @@ from infra.stacks.core_stack import CoreStack
 from infra.stacks.identity_stack import IdentityStack
 from infra.stacks.plugins_stack import PluginsStack
 from infra.stacks.video_stack import VideoStack
-from local.cli import main as cli_main
 from local.cloud import LocalCloud
 from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
 from plugins.duration.stack import DurationPluginStack

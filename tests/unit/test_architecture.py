@@ -90,3 +90,27 @@ def test_given_the_domain_modules_when_imported_without_the_aws_sdk_then_every_o
 def test_given_the_adapter_list_when_probed_then_each_entry_does_need_the_sdk() -> None:
     # A module that no longer needs the SDK leaves the list, so the check above covers it again.
     assert sorted(refused(sorted(ADAPTERS))) == sorted(ADAPTERS)
+
+
+PACKAGES = ("shared", "services", "infra", "local", "plugins", "cli", "templates")
+
+
+def test_given_the_whole_tree_when_its_imports_are_graphed_then_no_module_takes_part_in_a_cycle() -> None:
+    import grimp
+    import networkx
+
+    # Every import counts, those inside functions too: a late import hides a cycle, it does not remove it.
+    graph = grimp.build_graph(*PACKAGES, exclude_type_checking_imports=True, cache_dir=None)
+    imports = networkx.DiGraph(
+        (module, imported)
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+    )
+    cycles = [
+        sorted(component)
+        for component in networkx.strongly_connected_components(imports)
+        if len(component) > 1
+    ]
+    assert cycles == [], "modules that import each other (directly or through others):\n" + "\n".join(
+        "  " + " <-> ".join(component) for component in cycles
+    )

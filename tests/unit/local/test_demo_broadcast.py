@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from local.demo import Broadcast
+from cli.demo import Broadcast
 
 
 def _event(detail_type: str, **detail: Any) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from local.plugins_cli import check_completion, sample_invocation
+from cli.plugins import check_completion, sample_invocation
 from services.plugins.manifest import load_manifest
 from shared.events.testing import FakePublisher
 from shared.plugin_sdk import PluginClient, parse_invocation, plugin_handler

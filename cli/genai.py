@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from local.cli import CliError
+from cli.control import CliError
 
 _CUE_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}\.\d{3} --> ")
 

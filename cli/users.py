@@ -10,7 +10,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from local.cli import CliError, _client, state_dir
+from cli import control
+from cli.control import CliError, state_dir
 from shared.auth import GROUPS
 
 
@@ -26,7 +27,7 @@ def _idp_and_pool(args: argparse.Namespace) -> tuple[Any, str]:
         ssm, idp = boto3.client("ssm"), boto3.client("cognito-idp")
     else:
         directory = state_dir(args.state_dir)
-        ssm, idp = _client(directory, "ssm"), _client(directory, "cognito-idp")
+        ssm, idp = control.client(directory, "ssm"), control.client(directory, "cognito-idp")
     try:
         return idp, read_parameter(ssm, args.stage, IdentityParameter.USER_POOL_ID)
     except ClientError as exc:

@@ -6,12 +6,12 @@ import argparse
 import json
 from typing import Any
 
-from local import cli
+from cli import control
 
 
 def cmd_metrics(args: argparse.Namespace) -> int:
-    directory = cli.state_dir(args.state_dir)
-    metrics = cli._internal(directory, "GET", "metrics", timeout=30)["metrics"]
+    directory = control.state_dir(args.state_dir)
+    metrics = control.internal(directory, "GET", "metrics", timeout=30)["metrics"]
     shown = [
         metric
         for metric in metrics
@@ -33,7 +33,7 @@ def cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def _alarms(directory: Any, state: str | None) -> list[dict[str, Any]]:
-    cloudwatch = cli._client(directory, "cloudwatch")
+    cloudwatch = control.client(directory, "cloudwatch")
     options = {"StateValue": state} if state else {}
     found: list[dict[str, Any]] = []
     for page in cloudwatch.get_paginator("describe_alarms").paginate(AlarmTypes=["MetricAlarm"], **options):
@@ -42,7 +42,7 @@ def _alarms(directory: Any, state: str | None) -> list[dict[str, Any]]:
 
 
 def cmd_alarms(args: argparse.Namespace) -> int:
-    directory = cli.state_dir(args.state_dir)
+    directory = control.state_dir(args.state_dir)
     alarms = _alarms(directory, args.state)
     if args.json:
         print(json.dumps(alarms, indent=2, default=str))

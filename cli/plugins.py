@@ -14,14 +14,15 @@ import secrets
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from local.cli import CliError, _client, state_dir
+from cli import control
+from cli.control import CliError, state_dir
 from services.plugins.manifest import ManifestError, PluginManifest, load_manifest
 
 SAMPLE_VIDEO = (
@@ -141,7 +142,7 @@ def cmd_test(args: argparse.Namespace) -> int:
     directory = state_dir(args.state_dir)
     deadline = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=manifest.timeout_seconds + 1)
     invoked = sample_invocation(manifest, deadline)
-    events = _client(directory, "events")
+    events = control.client(directory, "events")
     journal = directory / "events.jsonl"
     offset = journal.stat().st_size if journal.exists() else 0
     started = time.monotonic()
@@ -169,20 +170,6 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
 
 
-def _reporting(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """Prints a CliError as `svideo: ...` here: under `python -m local.cli` the CLI catches the `__main__`
-    module's CliError, not the `local.cli` one raised here."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return command(args)
-        except CliError as exc:
-            print(f"svideo: {exc}", file=sys.stderr)
-            return 1
-
-    return run
-
-
 def add_commands(commands: Any) -> None:
     """Mounts `plugins` on the `svideo` parser's subcommands."""
     plugins = commands.add_parser("plugins", help="plugin registrations and the plugin tester")
@@ -192,19 +179,17 @@ def add_commands(commands: Any) -> None:
     register = sub.add_parser("register", help="register a manifest (YAML or JSON)")
     register.add_argument("manifest")
     register.add_argument("--update", action="store_true", help="update it if it is registered already")
-    register.set_defaults(handler=_reporting(cmd_registry))
-    sub.add_parser("list", help="your plugins (all, for an admin)").set_defaults(
-        handler=_reporting(cmd_registry)
-    )
+    register.set_defaults(handler=cmd_registry)
+    sub.add_parser("list", help="your plugins (all, for an admin)").set_defaults(handler=cmd_registry)
     for name, text in (("get", "one plugin"), ("enable", "enable it"), ("disable", "disable it"),
                        ("deregister", "remove it")):  # fmt: skip
         command = sub.add_parser(name, help=text)
         command.add_argument("name")
-        command.set_defaults(handler=_reporting(cmd_registry))
+        command.set_defaults(handler=cmd_registry)
     test = sub.add_parser("test", help="invoke the plugin on the local cloud and check its completion")
     test.add_argument("manifest")
     test.add_argument("--stage", default="local")
-    test.set_defaults(handler=_reporting(cmd_test))
+    test.set_defaults(handler=cmd_test)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

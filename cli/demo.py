@@ -25,7 +25,8 @@ from typing import Any
 
 import requests
 
-from local import cli, platform_client
+from cli import control
+from local import platform_client
 
 # One clear topic, so the transcript and the titles have something to name.
 DEMO_TEXT = (
@@ -52,7 +53,7 @@ MILESTONES: tuple[tuple[str, str, str], ...] = (
 )
 
 
-class DemoError(cli.CliError):
+class DemoError(control.CliError):
     """A demo step failed: printed as one clear message, exit status 1."""
 
 
@@ -132,17 +133,18 @@ def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
     started = time.monotonic()
     try:
         with contextlib.redirect_stdout(captured):
-            if (directory / cli.CLOUD_FILE).is_file() and cli._alive(directory):
-                say(f"reusing the local cloud at {cli._endpoint(directory)}; deploying the app again")
-                assembly = cli._assembly(up, directory)
-                cli._internal(directory, "POST", "deploy", {"assembly": str(assembly)})
+            directory.mkdir(parents=True, exist_ok=True)
+            assembly = control.assembly_for(up.app, up.assembly, up.stage, control.context_of(up), directory)
+            if (directory / control.CLOUD_FILE).is_file() and control.alive(directory):
+                say(f"reusing the local cloud at {control.endpoint(directory)}; deploying the app again")
+                control.internal(directory, "POST", "deploy", {"assembly": str(assembly)})
             else:
                 say("starting the local cloud: synthesizing the CDK app and deploying every stack")
-                cli.cmd_up(up)
-    except cli.CliError as exc:
+                control.start_detached(directory, assembly, up.port)
+    except control.CliError as exc:
         raise DemoError(f"the local cloud did not come up: {exc}") from exc
-    endpoint = cli._endpoint(directory)
-    stacks = cli._internal(directory, "GET", "stacks")["stacks"]
+    endpoint = control.endpoint(directory)
+    stacks = control.internal(directory, "GET", "stacks")["stacks"]
     say(f"local cloud ready at {endpoint} in {time.monotonic() - started:.0f}s; {len(stacks)} stacks:")
     width = max((len(stack["name"]) for stack in stacks), default=0)
     for stack in stacks:
@@ -448,8 +450,8 @@ def diagnose(options: DemoOptions, broadcast: Broadcast, say: Narrator) -> str:
         say(f"  last lines of `svideo logs {log.stem}`:")
         for line in lines[-15:]:
             say(f"    {line[:300]}")
-    with contextlib.suppress(cli.CliError):
-        for queue in cli._internal(options.state_dir, "GET", "dlq", timeout=10)["queues"]:
+    with contextlib.suppress(control.CliError):
+        for queue in control.internal(options.state_dir, "GET", "dlq", timeout=10)["queues"]:
             if queue["depth"]:
                 say(f"  dead letters: {queue['name']} holds {queue['depth']} (`svideo dlq list`)")
     return reason
@@ -601,7 +603,7 @@ def run_demo(options: DemoOptions, say: Narrator | None = None) -> DemoResult:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     options = DemoOptions(
-        state_dir=cli.state_dir(args.state_dir),
+        state_dir=control.state_dir(args.state_dir),
         port=args.port,
         app=args.app,
         assembly=args.assembly,
@@ -615,14 +617,28 @@ def cmd_demo(args: argparse.Namespace) -> int:
     say = Narrator(lambda line: print(line, file=terminal, flush=True))
     try:
         run_demo(options, say)
-    except cli.CliError as exc:  # under `python -m local.cli`, cli.main knows another CliError class
+    except control.CliError as exc:  # printed scrubbed of secrets, not by `main` as it is
         print(f"\nsvideo demo failed: {say.scrub(str(exc))}", file=sys.stderr, flush=True)
         return 1
     finally:
         if options.down:
             say.step("stopping the local cloud (--down)")
-            cli.cmd_down(args)
+            control.stop(options.state_dir)
         else:
             say("\nthe local cloud keeps running: `svideo status`, `svideo events tail`, `svideo logs`;")
             say("stop it with `svideo down`.")
     return 0
+
+
+def add_commands(commands: Any) -> None:
+    demo = commands.add_parser(
+        "demo", help="start the local cloud and broadcast a generated clip end to end, telling what happens"
+    )
+    control.app_options(demo)
+    demo.add_argument("--port", type=int, default=4566)
+    demo.add_argument("--clip-seconds", type=float, default=24.0, help="length of the pushed clip")
+    demo.add_argument(
+        "--timeout", type=float, default=420.0, help="seconds after the push for the video to finish"
+    )
+    demo.add_argument("--down", action="store_true", help="stop the local cloud at the end")
+    demo.set_defaults(handler=cmd_demo)

@@ -34,6 +34,7 @@ from local.transform import (
     render_target_input,
     validate_target_input,
 )
+from shared.events.entries import entry_size
 from shared.patterns import InvalidPatternError, PatternIndex, compile_pattern, matches
 
 log = logging.getLogger("svideo.local.eventbridge")
@@ -515,7 +516,7 @@ class EventBridgeService:
                 "1 validation error detected: Value at 'entries' failed to "
                 f"satisfy constraint: Member must have length less than or equal to {MAX_ENTRIES}",
             )
-        if sum(_entry_size(e) for e in entries if isinstance(e, dict)) > MAX_REQUEST_BYTES:
+        if sum(entry_size(e) for e in entries if isinstance(e, dict)) > MAX_REQUEST_BYTES:
             raise AwsError(
                 "ValidationException", "Total size of the entries in the request is over the limit."
             )
@@ -560,7 +561,7 @@ class EventBridgeService:
             detail = None
         if not isinstance(detail, dict):
             raise _EntryError("MalformedDetail", "Detail is malformed.")
-        if _entry_size(entry) > MAX_REQUEST_BYTES:
+        if entry_size(entry) > MAX_REQUEST_BYTES:
             raise _EntryError("ValidationException", "Entry size exceeds the 256 KB limit.")
         name = str(entry.get("EventBusName") or DEFAULT_BUS).split("event-bus/", 1)[-1]
         with self._lock:
@@ -1079,15 +1080,6 @@ def _required(body: dict[str, Any], name: str) -> str:
             f"{name[1:]}' failed to satisfy constraint: Member must not be null",
         )
     return str(value)
-
-
-def _entry_size(entry: dict[str, Any]) -> int:
-    """PutEvents entry size as AWS documents it: Time 14 bytes + Source + DetailType + Detail + Resources."""
-    size = 14 if entry.get("Time") else 0
-    for name in ("Source", "DetailType", "Detail"):
-        size += len(str(entry.get(name) or "").encode())
-    size += sum(len(str(r).encode()) for r in entry.get("Resources") or [])
-    return size
 
 
 def _event_time(value: Any) -> str:

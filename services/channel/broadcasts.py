@@ -28,7 +28,7 @@ from shared.events.aws import (
     IvsRecordingStateChange,
     IvsStreamStateChange,
 )
-from shared.events.base import ChannelEvent, Meta
+from shared.events.base import ID_PATTERN, ChannelEvent, Meta
 from shared.events.channel import (
     BroadcastEnded,
     BroadcastStarted,
@@ -40,7 +40,7 @@ from shared.events.channel import (
 from shared.logs import domain_logger
 
 ENDED_STREAMS_KEPT = 20
-_CORRELATION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+_CORRELATION_ID = re.compile(ID_PATTERN)
 _DEFAULT_FAILURE_REASON = {
     RECORDING_START_FAILURE: "IVS could not start recording the broadcast",
     RECORDING_END_FAILURE: "IVS could not finish writing the recording",

@@ -12,12 +12,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from shared.events.base import ID
+
 # API Gateway's 128 KB frame limit is far above anything a subscription needs; refuse early.
 MAX_CLIENT_MESSAGE_BYTES = 4096
 MAX_TOPICS_PER_CONNECTION = 20
 
-_ID = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
-TOPIC_PATTERN = re.compile(rf"^(videos|channels|mine|channel:{_ID}|video:{_ID})$")
+TOPIC_PATTERN = re.compile(rf"^(videos|channels|mine|channel:{ID}|video:{ID})$")
 # The signed-in caller's own channels and videos, unpublished ones included.
 OWNER_TOPIC = "mine"
 

@@ -61,10 +61,13 @@ def max_json_bytes(limit: int) -> Any:
 
 
 # Ids: UUIDs, ULIDs, IVS-style `st-...` and slug ids all pass; spaces, slashes and empty strings do not.
-Identifier = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")]
-VideoId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["vid-01HZX3K9"])]
-ChannelId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["ch-7f3a9c"])]
-OwnerId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$", examples=["4f1c2b7e-0d1a"])]
+# `ID` is unanchored, for patterns that embed an id (`video:<id>`); `ID_PATTERN` is a whole id.
+ID = r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}"
+ID_PATTERN = rf"^{ID}$"
+Identifier = Annotated[str, Field(pattern=ID_PATTERN)]
+VideoId = Annotated[str, Field(pattern=ID_PATTERN, examples=["vid-01HZX3K9"])]
+ChannelId = Annotated[str, Field(pattern=ID_PATTERN, examples=["ch-7f3a9c"])]
+OwnerId = Annotated[str, Field(pattern=ID_PATTERN, examples=["4f1c2b7e-0d1a"])]
 StreamId = Annotated[str, Field(pattern=r"^st-[A-Za-z0-9]{1,64}$", examples=["st-1A2b3c4D5e6F78ghij9Klmn"])]
 PluginName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,47}$", examples=["transcript"])]
 BucketName = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", examples=["svideo-media"])]

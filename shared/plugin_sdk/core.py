@@ -14,7 +14,7 @@ from typing import Any
 
 import boto3
 
-from shared.events.base import Meta
+from shared.events.base import ID, Meta
 from shared.events.plugins import PluginCompleted, PluginError, PluginInvoked
 from shared.events.publisher import EventPublisher, Publisher
 from shared.events.registry import parse_event
@@ -23,7 +23,7 @@ from shared.observability import logger as log
 DEFERRED_FILE = "deferred-invocation.json"
 MEDIA_BUCKET_ENV = "MEDIA_BUCKET"
 _PLUGIN_NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")  # as PluginName and VideoId in shared.events.base
-_VIDEO_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
+_VIDEO_ID = re.compile(ID)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ echo "== ruff"; ruff check .
 echo "== mypy"; mypy shared services infra local plugins cli
 echo "== pytest"
 set +e
-# One file per worker: a module-scoped cloud starts once, and dependent browser steps stay in order.
-pytest -n "${SVIDEO_TEST_WORKERS:-3}" --dist loadfile "$@"
+# One file per worker: a module-scoped cloud starts once, and dependent browser steps stay in order. Files
+# are handed out longest first (tests/conftest.py), not by how many tests they hold.
+pytest -n "${SVIDEO_TEST_WORKERS:-3}" --dist loadfile --no-loadscope-reorder "$@"
 rc=$?
 if [ "$rc" = 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi
 exit "$rc"

@@ -3,7 +3,7 @@ invalid inputs, with a signed-in broadcaster and plugin developer's token. No an
 status, media type and body must be one the document lists.
 
 The number of examples per operation is bounded (`SVIDEO_FUZZ_EXAMPLES`, default 4), the seed is fixed
-(`SVIDEO_FUZZ_SEED`) so a failure reproduces, and the run is capped at `SVIDEO_FUZZ_SECONDS` (default 300):
+(`SVIDEO_FUZZ_SEED`) so a failure reproduces, and the run is capped at `SVIDEO_FUZZ_SECONDS` (default 150):
 the coverage phase alone sends some 1,500 requests, each through the local gateway and a Lambda worker.
 """
 
@@ -63,7 +63,7 @@ def test_given_the_public_api_when_fuzzed_then_no_5xx_and_every_response_is_in_t
         "--url", api_url, "--header", f"Authorization: Bearer {token}", "--checks", CHECKS,
         "--max-examples", str(EXAMPLES), "--phases", PHASES, "--seed", str(SEED),
         "--workers", "1", "--request-timeout", "30",
-        "--suppress-health-check", "all", "--max-time", os.environ.get("SVIDEO_FUZZ_SECONDS", "300"),
+        "--suppress-health-check", "all", "--max-time", os.environ.get("SVIDEO_FUZZ_SECONDS", "150"),
     ]  # fmt: skip
     started = time.monotonic()
     run = subprocess.run(command, capture_output=True, text=True, timeout=840, check=False, cwd=tmp_path,

@@ -14,6 +14,8 @@ def apply() -> None:
         return
     _applied = True
     _policy_conditions()
+    _execution_names()
+    _task_failure_cause()
 
 
 def conditions_met(condition: dict[str, dict[str, Any]]) -> bool | None:
@@ -47,3 +49,37 @@ def _policy_conditions() -> None:
         return original(self, action, *args, **kwargs)
 
     statement_class.is_action_permitted = is_action_permitted
+
+
+def _execution_names() -> None:
+    """StartExecution's `name` is optional: AWS names an unnamed execution with a UUID. moto's interpreter
+    backend used None, so a second unnamed execution of a state machine was refused as already existing."""
+    import uuid
+
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    backend_class: Any = StepFunctionsParserBackend
+    original = backend_class.start_execution
+
+    def start_execution(
+        self: Any, state_machine_arn: str, name: str | None = None, *args: Any, **kwargs: Any
+    ) -> Any:
+        return original(self, state_machine_arn, name or str(uuid.uuid4()), *args, **kwargs)
+
+    backend_class.start_execution = start_execution
+
+
+def _task_failure_cause() -> None:
+    """SendTaskFailure carries an `error` and a `cause`; moto's API layer passed the error only, so the task's
+    failure (and the execution's, and a Catch's `Cause`) lost the reason its worker gave."""
+    from moto.core.responses import EmptyResult
+    from moto.stepfunctions.responses import StepFunctionResponse
+
+    def send_task_failure(self: Any) -> Any:
+        self.stepfunction_backend.send_task_failure(
+            self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+        )
+        return EmptyResult()
+
+    responses_class: Any = StepFunctionResponse
+    responses_class.send_task_failure = send_task_failure

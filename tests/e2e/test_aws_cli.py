@@ -59,15 +59,20 @@ class Cli:
         return {output["OutputKey"]: output["OutputValue"] for output in found["Outputs"]}
 
     def finished(self, execution_arn: str, timeout: float = 30) -> dict[str, Any]:
-        """`describe-execution` until the execution is no longer RUNNING."""
+        """Polls with boto3 (a CLI process per poll is slow) until the execution is no longer RUNNING, then
+        answers what `aws stepfunctions describe-execution` prints."""
+        states = boto3.client(
+            "stepfunctions", endpoint_url=self.env["AWS_ENDPOINT_URL"], region_name="us-east-1"
+        )
         deadline = time.monotonic() + timeout
-        while True:
-            described: dict[str, Any] = self.json(
-                "stepfunctions", "describe-execution", "--execution-arn", execution_arn
-            )
-            if described["status"] != "RUNNING" or time.monotonic() > deadline:
-                return described
+        while states.describe_execution(executionArn=execution_arn)["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                break
             time.sleep(0.2)
+        described: dict[str, Any] = self.json(
+            "stepfunctions", "describe-execution", "--execution-arn", execution_arn
+        )
+        return described
 
     def history(self, execution_arn: str) -> list[str]:
         events = self.json("stepfunctions", "get-execution-history", "--execution-arn", execution_arn)

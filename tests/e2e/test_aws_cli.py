@@ -304,6 +304,9 @@ def test_given_a_state_machine_when_executed_with_the_cli_then_a_task_token_resu
     history = cli.history(started["executionArn"])
     assert {"LambdaFunctionSucceeded", "TaskSubmitted", "TaskSucceeded"} <= set(history)
     assert history[-1] == "ExecutionSucceeded"
+    logged = cli.json("logs", "filter-log-events", "--log-group-name", outputs["AskerLogGroup"])["events"]
+    mine = [json.loads(e["message"]) for e in logged if started["executionArn"] in e["message"]]
+    assert [entry["type"] for entry in mine] == history  # level ALL: every history event
     again = cli.run("stepfunctions", "send-task-success", "--task-token", asked["detail"]["token"],
                     "--task-output", "{}")  # fmt: skip
     assert again.returncode != 0  # a token resumes its task once

@@ -75,12 +75,13 @@ class StatesStack(cdk.Stack):
             result_path="$.answer",
         )
         ask.add_catch(sfn.Pass(self, "Unanswered"), errors=["States.Timeout"], result_path="$.error")
+        asker_logs = logs.LogGroup(self, "AskerLogs")
         asker = sfn.StateMachine(
             self,
             "Asker",
             definition_body=sfn.DefinitionBody.from_chainable(double.next(ask)),
             tracing_enabled=True,
-            logs=sfn.LogOptions(destination=logs.LogGroup(self, "AskerLogs"), level=sfn.LogLevel.ALL),
+            logs=sfn.LogOptions(destination=asker_logs, level=sfn.LogLevel.ALL),
         )
         ungranted = sfn.StateMachine(
             self,
@@ -98,6 +99,7 @@ class StatesStack(cdk.Stack):
             ),
         )
         cdk.CfnOutput(self, "AskerArn", value=asker.state_machine_arn)
+        cdk.CfnOutput(self, "AskerLogGroup", value=asker_logs.log_group_name)
         cdk.CfnOutput(self, "UngrantedArn", value=ungranted.state_machine_arn)
         cdk.CfnOutput(self, "UngrantedRole", value=ungranted.role.role_name)
         cdk.CfnOutput(self, "InboxUrl", value=inbox.queue_url)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -64,6 +65,8 @@ class Gateway:
         response = self._dispatch(request)
         if response is None:
             return self._moto(environ, start_response)
+        # Every AWS answer carries a request id; SDK callers (moto's Step Functions tasks) read it.
+        response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
         return response(environ, start_response)
 
     def _dispatch(self, request: AwsRequest) -> Response | None:

@@ -24,6 +24,7 @@ PARTS: tuple[tuple[str, str, str], ...] = (
     ("scheduler", "local.scheduler", "SchedulerService"),
     ("pipes", "local.pipes", "PipesService"),
     ("ecs", "local.ecs", "EcsService"),
+    ("stepfunctions", "local.stepfunctions", "StepFunctionsService"),
     ("apigateway", "local.apigateway", "ApiGatewayService"),
     ("websocket", "local.websocket", "WebSocketService"),
     ("ivs", "local.ivs", "IvsService"),

@@ -1023,6 +1023,53 @@ def _pipe(ctx: ResourceContext, props: dict[str, Any]) -> Created:
     }
 
 
+# ---------------------------------------------------------------- Step Functions
+
+
+def _definition(props: dict[str, Any]) -> str:
+    """`Definition` (an object) or `DefinitionString`, with `DefinitionSubstitutions` applied as on AWS."""
+    if "Definition" in props:
+        text = json.dumps(props["Definition"])
+    elif "DefinitionString" in props:
+        text = _json(props["DefinitionString"])
+    else:
+        raise NotImplementedError("a state machine defined in S3 (DefinitionS3Location)")
+    for key, value in (props.get("DefinitionSubstitutions") or {}).items():
+        text = text.replace("${" + key + "}", value if isinstance(value, str) else json.dumps(value))
+    return text
+
+
+@handles(
+    "AWS::StepFunctions::StateMachine",
+    delete=lambda ctx, arn, props: _ignore("StateMachineDoesNotExist")(
+        lambda: ctx.client("stepfunctions").delete_state_machine(stateMachineArn=arn)
+    ),
+    upsert=True,
+)
+def _state_machine(ctx: ResourceContext, props: dict[str, Any]) -> Created:
+    states = ctx.client("stepfunctions")
+    name = props.get("StateMachineName") or ctx.name(80)
+    arn = ctx.arn("states", f"stateMachine:{name}")
+    settings = {
+        "definition": _definition(props),
+        "roleArn": props["RoleArn"],
+        **_camel(_pick(props, "LoggingConfiguration", "TracingConfiguration")),
+    }
+    try:
+        states.describe_state_machine(stateMachineArn=arn)
+        states.update_state_machine(stateMachineArn=arn, **settings)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "StateMachineDoesNotExist":
+            raise
+        states.create_state_machine(
+            name=name,
+            type=props.get("StateMachineType", "STANDARD"),
+            tags=_camel(props.get("Tags", [])),
+            **settings,
+        )
+    return arn, {"Arn": arn, "Name": name, "StateMachineRevisionId": arn}
+
+
 @handles("AWS::ECS::Cluster", upsert=True)
 def _cluster(ctx: ResourceContext, props: dict[str, Any]) -> Created:
     name = props.get("ClusterName") or ctx.name(255)

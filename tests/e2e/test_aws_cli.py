@@ -1,7 +1,8 @@
 """The AWS CLI against the local cloud, as an operator or plugin author types it: Schema Registry (registries,
 schemas, export, Python code bindings), CloudWatch Logs of the functions, CloudFormation's view of the
-deployed stacks. `svideo up` deploys the real CoreStack and LiveStack; every call below is `aws ...` run as a
-subprocess with AWS_ENDPOINT_URL, a region and dummy credentials."""
+deployed stacks, Step Functions executions (moto's interpreter, tasks calling the local Lambda and EventBridge
+as the state machine's role). `svideo up` deploys the real CoreStack and LiveStack and a StatesStack; every
+call below is `aws ...` run as a subprocess with AWS_ENDPOINT_URL, a region and dummy credentials."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from infra.naming import bus_name, schema_registry_name
@@ -52,6 +54,30 @@ class Cli:
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout) if done.stdout.strip() else {}
 
+    def outputs(self, stack: str) -> dict[str, str]:
+        [found] = self.json("cloudformation", "describe-stacks", "--stack-name", stack)["Stacks"]
+        return {output["OutputKey"]: output["OutputValue"] for output in found["Outputs"]}
+
+    def finished(self, execution_arn: str, timeout: float = 30) -> dict[str, Any]:
+        """Polls with boto3 (a CLI process per poll is slow) until the execution is no longer RUNNING, then
+        answers what `aws stepfunctions describe-execution` prints."""
+        states = boto3.client(
+            "stepfunctions", endpoint_url=self.env["AWS_ENDPOINT_URL"], region_name="us-east-1"
+        )
+        deadline = time.monotonic() + timeout
+        while states.describe_execution(executionArn=execution_arn)["status"] == "RUNNING":
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        described: dict[str, Any] = self.json(
+            "stepfunctions", "describe-execution", "--execution-arn", execution_arn
+        )
+        return described
+
+    def history(self, execution_arn: str) -> list[str]:
+        events = self.json("stepfunctions", "get-execution-history", "--execution-arn", execution_arn)
+        return [event["type"] for event in events["events"]]
+
 
 def _svideo(state: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -85,7 +111,7 @@ def test_given_deployed_stacks_when_described_with_the_cli_then_both_are_complet
     cli: Cli,
 ) -> None:
     stacks = {stack["StackName"]: stack for stack in cli.json("cloudformation", "describe-stacks")["Stacks"]}
-    assert set(stacks) == {"CoreStack", "LiveStack"}
+    assert set(stacks) == {"CoreStack", "LiveStack", "StatesStack"}
     assert {stack["StackStatus"] for stack in stacks.values()} == {"CREATE_COMPLETE"}
     outputs = {output["OutputKey"]: output["OutputValue"] for output in stacks["LiveStack"]["Outputs"]}
     assert outputs["WebSocketUrl"].startswith(("ws://", "wss://", "http"))
@@ -237,3 +263,95 @@ def test_given_a_function_ran_when_its_logs_are_read_with_the_cli_then_filter_ge
     )  # fmt: skip
     assert tail.returncode == 0, tail.stderr
     assert "START RequestId: " in tail.stdout and stream in tail.stdout
+
+
+# ---------------------------------------------------------------- Step Functions
+
+
+def _asked(cli: Cli, inbox: str, timeout: float = 30) -> dict[str, Any]:
+    """The `Answer.Requested` event the waiting task put on the bus, as the rule delivered it to the queue
+    (read with boto3, as the plugin that answers would)."""
+    sqs = boto3.client("sqs", endpoint_url=cli.env["AWS_ENDPOINT_URL"], region_name="us-east-1")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for message in sqs.receive_message(QueueUrl=inbox, WaitTimeSeconds=1).get("Messages", []):
+            sqs.delete_message(QueueUrl=inbox, ReceiptHandle=message["ReceiptHandle"])
+            return dict(json.loads(message["Body"]))
+    raise AssertionError("no Answer.Requested event reached the queue")
+
+
+def test_given_a_state_machine_when_executed_with_the_cli_then_a_task_token_resumes_it_after_its_event(
+    cli: Cli,
+) -> None:
+    outputs = cli.outputs("StatesStack")
+    machine = cli.json("stepfunctions", "describe-state-machine", "--state-machine-arn", outputs["AskerArn"])
+    assert machine["loggingConfiguration"]["level"] == "ALL"
+    assert machine["tracingConfiguration"] == {"enabled": True}
+    started = cli.json("stepfunctions", "start-execution", "--state-machine-arn", outputs["AskerArn"],
+                       "--input", json.dumps({"n": 21, "timeout_s": 60}))  # fmt: skip
+
+    asked = _asked(cli, outputs["InboxUrl"])
+    assert asked["detail-type"] == "Answer.Requested" and asked["detail"]["doubled"] == 42  # the Lambda ran
+    assert started["executionArn"] in asked["resources"]
+    assert cli.finished(started["executionArn"], timeout=0)["status"] == "RUNNING"  # waits for the token
+    sent = cli.run("stepfunctions", "send-task-success", "--task-token", asked["detail"]["token"],
+                   "--task-output", json.dumps({"answer": "yes"}))  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+
+    done = cli.finished(started["executionArn"])
+    assert done["status"] == "SUCCEEDED", done
+    assert json.loads(done["output"])["answer"] == {"answer": "yes"}
+    history = cli.history(started["executionArn"])
+    assert {"LambdaFunctionSucceeded", "TaskSubmitted", "TaskSucceeded"} <= set(history)
+    assert history[-1] == "ExecutionSucceeded"
+    logged = cli.json("logs", "filter-log-events", "--log-group-name", outputs["AskerLogGroup"])["events"]
+    mine = [json.loads(e["message"]) for e in logged if started["executionArn"] in e["message"]]
+    assert [entry["type"] for entry in mine] == history  # level ALL: every history event
+    again = cli.run("stepfunctions", "send-task-success", "--task-token", asked["detail"]["token"],
+                    "--task-output", "{}")  # fmt: skip
+    assert again.returncode != 0  # a token resumes its task once
+    listed = boto3.client(
+        "stepfunctions", endpoint_url=cli.env["AWS_ENDPOINT_URL"], region_name="us-east-1"
+    ).list_executions(stateMachineArn=outputs["AskerArn"], statusFilter="SUCCEEDED")["executions"]
+    assert started["executionArn"] in [execution["executionArn"] for execution in listed]
+
+
+def test_given_a_waiting_task_when_its_timeout_passes_or_it_is_failed_then_catch_or_failure_ends_it(
+    cli: Cli,
+) -> None:
+    outputs = cli.outputs("StatesStack")
+    quiet = cli.json("stepfunctions", "start-execution", "--state-machine-arn", outputs["AskerArn"],
+                     "--input", json.dumps({"n": 1, "timeout_s": 1}))  # fmt: skip
+    failed = cli.json("stepfunctions", "start-execution", "--state-machine-arn", outputs["AskerArn"],
+                      "--input", json.dumps({"n": 2, "timeout_s": 60}))  # fmt: skip
+    tokens = {event["detail"]["doubled"]: event["detail"]["token"]
+              for event in (_asked(cli, outputs["InboxUrl"]), _asked(cli, outputs["InboxUrl"]))}  # fmt: skip
+    sent = cli.run("stepfunctions", "send-task-failure", "--task-token", tokens[4],
+                   "--error", "Plugin.Broken", "--cause", "the model did not load")  # fmt: skip
+    assert sent.returncode == 0, sent.stderr
+
+    timed_out = cli.finished(quiet["executionArn"])
+    assert timed_out["status"] == "SUCCEEDED"  # the Catch took the States.Timeout
+    assert json.loads(timed_out["output"])["error"]["Error"] == "States.Timeout"
+    assert "TaskTimedOut" in cli.history(quiet["executionArn"])
+    broken = cli.finished(failed["executionArn"])
+    assert (broken["status"], broken["error"], broken["cause"]) == (
+        "FAILED",
+        "Plugin.Broken",
+        "the model did not load",
+    )
+
+
+def test_given_a_role_without_invoke_when_its_task_calls_lambda_then_iam_fails_the_task_as_aws_does(
+    cli: Cli,
+) -> None:
+    outputs = cli.outputs("StatesStack")
+    started = cli.json("stepfunctions", "start-execution", "--state-machine-arn", outputs["UngrantedArn"])
+
+    done = cli.finished(started["executionArn"])
+    assert (done["status"], done["error"]) == ("FAILED", "Lambda.AccessDeniedException"), done
+    principal = f"arn:aws:sts::123456789012:assumed-role/{outputs['UngrantedRole']}/states"
+    assert f"User: {principal} is not authorized to perform: lambda:InvokeFunction" in done["cause"]
+    assert "TaskFailed" in cli.history(started["executionArn"])
+    denials = _svideo(cli.state, "iam", "denials")
+    assert "DENIED lambda:InvokeFunction" in denials.stdout and f"principal: {principal}" in denials.stdout

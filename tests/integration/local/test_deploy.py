@@ -10,6 +10,7 @@ import pytest
 
 from local.cloud import LocalCloud
 from local.deploy import DeployError, deploy_template
+from tests.integration.local.helpers import drain
 
 ROLE = {
     "Type": "AWS::IAM::Role",
@@ -230,3 +231,62 @@ def test_given_the_platforms_synthesized_app_when_deployed_twice_then_it_deploys
         r.logical_id for stack in second for r in stack.resources if r.status in ("created", "updated")
     ]
     assert changed == []
+
+
+def _machine_template(body: str) -> dict[str, Any]:
+    """A queue, a role Step Functions assumes, allowed to send to it, and a machine sending `body` there."""
+    trust = {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "states.amazonaws.com"}}
+    send = {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}}
+    task = {
+        "Type": "Task",
+        "Resource": "arn:aws:states:::sqs:sendMessage",
+        "Parameters": {"QueueUrl": "${QueueUrl}", "MessageBody": body},
+        "End": True,
+    }
+    sends = {"Version": "2012-10-17", "Statement": [send]}
+    role = {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [trust]},
+        "Policies": [{"PolicyName": "send", "PolicyDocument": sends}],
+    }
+    machine = {
+        "RoleArn": {"Fn::GetAtt": ["MachineRole", "Arn"]},
+        "Definition": {"StartAt": "Send", "States": {"Send": task}},
+        "DefinitionSubstitutions": {"QueueUrl": {"Ref": "Queue"}},
+        "TracingConfiguration": {"Enabled": True},
+    }
+    return {
+        "Resources": {
+            "Queue": {"Type": "AWS::SQS::Queue"},
+            "MachineRole": {"Type": "AWS::IAM::Role", "Properties": role},
+            "Machine": {"Type": "AWS::StepFunctions::StateMachine", "Properties": machine},
+        }
+    }
+
+
+def test_given_a_state_machine_when_deployed_updated_and_removed_then_it_runs_as_its_role_each_time(
+    local_cloud: LocalCloud,
+) -> None:
+    from local.deploy import bootstrap
+
+    bootstrap(local_cloud)
+    states, sqs = local_cloud.client("stepfunctions"), local_cloud.client("sqs")
+    deployed = deploy_template(local_cloud, "MachineTest", _machine_template("one"))
+    first = {record.logical_id: record for record in deployed.resources}
+    machine, queue = first["Machine"].physical_id, first["Queue"].physical_id
+
+    def run() -> str:
+        execution = states.start_execution(stateMachineArn=machine)["executionArn"]
+        [message] = drain(sqs, queue, 1)
+        assert states.describe_execution(executionArn=execution)["status"] in ("RUNNING", "SUCCEEDED")
+        return str(message["Body"])
+
+    assert first["Machine"].attributes["Arn"] == machine
+    assert states.describe_state_machine(stateMachineArn=machine)["tracingConfiguration"] == {"enabled": True}
+    assert run() == "one"
+    second = deploy_template(local_cloud, "MachineTest", _machine_template("two"))
+    assert {r.logical_id: r.status for r in second.resources}["Machine"] == "updated"
+    assert run() == "two"
+    template = _machine_template("two")
+    del template["Resources"]["Machine"]
+    deploy_template(local_cloud, "MachineTest", template)
+    assert machine not in [m["stateMachineArn"] for m in states.list_state_machines()["stateMachines"]]

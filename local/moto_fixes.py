@@ -102,7 +102,7 @@ def _execution_logs() -> None:
         original(self, *args, **kwargs)
         if self._cloud_watch_logging_session is not None:
             return
-        settings = dict(getattr(self.state_machine, "loggingConfiguration", None) or {})
+        settings: Any = dict(getattr(self.state_machine, "loggingConfiguration", None) or {})
         settings.setdefault("includeExecutionData", False)
         configuration = CloudWatchLoggingConfiguration.from_logging_configuration(
             state_machine_arn=self.state_machine.arn, logging_configuration=settings

@@ -42,25 +42,24 @@ def retries(
     *,
     receives: int = 3,
     deadline_s: int | None = None,
-    hold_s: int = 0,
     keep_s: int = 0,
 ) -> Retries:
     """The queue settings for a consumer that runs up to `consumer_timeout_s` per attempt.
 
     `deadline_s`: the attempts must all end this long after the first (less MARGIN_S), e.g. the video's
-    processing deadline; the visibility timeout shrinks from six timeouts to fit. `hold_s`: what a crashed
-    attempt leaves locked (a lease) that the next attempt must find expired. `keep_s`: keep messages at least
+    processing deadline; the visibility timeout shrinks from six timeouts to fit, never below the timeout
+    (a message must not be received again while an attempt may still run). `keep_s`: keep messages at least
     this long (an outage's worth), whatever the attempts need."""
     if receives < 1:
         raise ValueError("a queue needs at least one receive")
-    floor = max(consumer_timeout_s, hold_s) + 1
+    floor = consumer_timeout_s + 1
     visibility = max(VISIBILITY_PER_TIMEOUT * consumer_timeout_s, floor)
     if deadline_s is not None and receives > 1:
         room = deadline_s - MARGIN_S - consumer_timeout_s
         visibility = min(visibility, room // (receives - 1))
         if visibility < floor:
             raise ValueError(
-                f"{receives} attempts of {consumer_timeout_s} s (holding {hold_s} s) cannot end within "
+                f"{receives} attempts of {consumer_timeout_s} s cannot end within "
                 f"{deadline_s} s less {MARGIN_S} s: fewer receives or a shorter timeout"
             )
     retention = min(max(visibility * receives + MARGIN_S, keep_s), SQS_MAX_RETENTION_S)

@@ -2,6 +2,7 @@
 
 One setting decides the route: CDK context `postprocess.lambda_max_duration_ms` (default derived in
 services/postprocess/config.py). Both rules read the same field, so every duration goes exactly one way.
+The function's timeout is CDK context `postprocess.lambda_timeout_s` (per stage; Lambda's 900 s if unset).
 """
 
 import json
@@ -27,20 +28,19 @@ from infra.constructs.service_function import ServiceFunction
 from infra.lambda_runtime import REPO_ROOT
 from infra.nag import acknowledge, acknowledge_resource
 from infra.naming import ChannelParameter, VideoParameter, bus_name, parameter_name, resource_name
-from infra.retries import function_retries, retries
+from infra.retries import Retries, function_retries, retries
 from infra.stacks.core_stack import import_bus, import_events_dead_letter_queue
 from infra.subscriptions import Subscription, subscribe
 from services.postprocess import config
 from shared import deadlines
 from shared.events.postprocess import POSTPROCESS_SOURCE
 
-# The Lambda jobs queue: attempts of LAMBDA_TIMEOUT_S, each after the crashed one's lease, within processing.
-JOB_RETRIES = retries(
-    config.LAMBDA_TIMEOUT_S,
-    receives=config.MAX_RECEIVE_COUNT,
-    deadline_s=deadlines.PROCESSING_S,
-    hold_s=config.LAMBDA_TIMEOUT_S + 60,  # LambdaSettings.lease_s
-)
+
+def job_retries(timeout_s: int) -> Retries:
+    """The Lambda jobs queue: attempts of the function's timeout, all ending within the processing deadline.
+    A redelivered message keeps its lease (the owner is its message id): it need not wait for it to expire."""
+    return retries(timeout_s, receives=config.MAX_RECEIVE_COUNT, deadline_s=deadlines.PROCESSING_S)
+
 
 # The image's build context is the repository root: only these paths are staged (the rest is excluded).
 _IMAGE_EXCLUDE = [
@@ -126,8 +126,12 @@ class PostprocessStack(cdk.Stack):
             scope, construct_id, description="svideo post-processing (Lambda | Fargate)", **kwargs
         )
         self.stage = stage
+        # The function's timeout (per stage): the jobs queue's retry timing and the lease follow from it.
+        self.timeout_s = config.lambda_timeout_s(self.node.try_get_context(config.TIMEOUT_CONTEXT_KEY), stage)
+        self.job_retries = job_retries(self.timeout_s)
         self.threshold_ms = int(
-            self.node.try_get_context(config.THRESHOLD_CONTEXT_KEY) or config.default_lambda_max_duration_ms()
+            self.node.try_get_context(config.THRESHOLD_CONTEXT_KEY)
+            or config.default_lambda_max_duration_ms(self.timeout_s)
         )
         # The buckets belong to the channel stack (recordings) and the video stack (media under videos/).
         recording_bucket = self._ssm_value("RecordingBucketName", ChannelParameter.RECORDING_BUCKET)
@@ -288,11 +292,12 @@ class PostprocessStack(cdk.Stack):
             service="postprocess",
             handler="services.postprocess.handlers.process_recording.handler",
             memory_size=config.LAMBDA_MEMORY_MIB,
-            timeout=cdk.Duration.seconds(config.LAMBDA_TIMEOUT_S),
+            timeout=cdk.Duration.seconds(self.timeout_s),
             environment={
                 **env,
                 "SCRATCH_MIB": str(config.LAMBDA_EPHEMERAL_MIB),
                 "MAX_RECEIVE_COUNT": str(config.MAX_RECEIVE_COUNT),
+                "LEASE_S": str(self.timeout_s + config.LEASE_MARGIN_S),
                 "TASK_CLUSTER_ARN": self.cluster.cluster_arn,
                 "TASK_DEFINITION_ARN": self.task_definition.task_definition_arn,
                 "TASK_CONTAINER_NAME": config.FARGATE_CONTAINER_NAME,
@@ -329,8 +334,8 @@ class PostprocessStack(cdk.Stack):
             subscriptions=[to_lambda],
             function=function,
             batch_size=1,
-            # Every attempt (the next one waits for the crashed one's lease) ends inside the deadline.
-            retries=JOB_RETRIES,
+            # Every attempt ends inside the processing deadline.
+            retries=self.job_retries,
             rule_dead_letter_queue=core_dlq,
         ).queue
         fargate_rule = subscribe(

@@ -3,7 +3,8 @@
 The local cloud hands each function worker and task process credentials of its own role (as Lambda and ECS
 do through STS); the gateway maps the access key back to the role session and evaluates the request with
 the role's identity policies and the resource's policy. Callers without such credentials (the operator's
-AWS CLI, the deployer, the cloud's own services) act as the account's administrator.
+AWS CLI, the deployer, the cloud's own services) act as the account's administrator, except on a WebSocket
+API's `@connections`: only a role granted `execute-api:ManageConnections` reaches a client's connection.
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ _ERRORS: dict[str, tuple[str, int, str]] = {
     "xray": ("AccessDeniedException", 403, "rest"),
 }
 _DEFAULT_ERROR = ("AccessDeniedException", 400, "json")
+MANAGE_CONNECTIONS = "execute-api:ManageConnections"
 
 
 class AccessDenied(AwsError):
@@ -317,10 +319,17 @@ class IamEnforcer:
         if self.mode == "off":
             return None
         principal = self.principal_of(request)
-        if principal is None:
+        if principal is None and service != "execute-api":
             return None
         where = Where(self.cloud.account_id, request.region, self.secret_arn)
         checks = checks_for(request, where)
+        if principal is None:
+            # `@connections` belongs to the backend: only a role granted `execute-api:ManageConnections` may
+            # post to, read or close a client's connection. A caller without a role's credentials is nobody
+            # IAM knows here (not the administrator), so no policy allows it.
+            if not any(check.action == MANAGE_CONNECTIONS for check in checks):
+                return None
+            principal = Principal(arn="anonymous", account=self.cloud.account_id)
         try:
             self.require(principal, checks, operation=f"{service}:{request.target or request.method}")
         except AccessDenied as denied:
@@ -346,11 +355,12 @@ class IamEnforcer:
                 f" (Sid {decision.statement})" if decision.statement else ""
             )
         else:
-            where = (
-                "the resource's policy"
-                if principal.service
-                else f"role {role_name(principal.role_arn or '')}"
-            )
+            if principal.service:
+                where = "the resource's policy"
+            elif principal.role_arn:
+                where = f"role {role_name(principal.role_arn)}"
+            else:
+                where = "the policy of a role to sign the call with"
             statement: dict[str, Any] = {
                 "Effect": "Allow",
                 "Action": check.action,

@@ -332,11 +332,12 @@ class Worker:
         return 0
 
     def kill(self) -> None:
-        if self.process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(timeout=2)
+        """Ends the execution environment: the runtime and whatever it started (an ffmpeg it ran), as Lambda
+        discards a sandbox whose runtime died; the group outlives its leader while a child still runs."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=2)
 
 
 class Throttled(Exception):

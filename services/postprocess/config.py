@@ -43,14 +43,35 @@ def lambda_time_limit_ms(timeout_s: int = LAMBDA_MAX_TIMEOUT_S) -> int:
     return int(max_bytes / (PLANNING_BITRATE_BPS / 8) * 1000)
 
 
-def default_lambda_max_duration_ms() -> int:
+def default_lambda_max_duration_ms(timeout_s: int = LAMBDA_MAX_TIMEOUT_S) -> int:
     """The routing threshold: the tighter of the two limits, rounded down to a whole minute."""
-    limit = min(lambda_space_limit_ms(), lambda_time_limit_ms())
+    limit = min(lambda_space_limit_ms(), lambda_time_limit_ms(timeout_s))
     return limit - limit % 60_000
 
 
 # CDK context key that overrides the threshold (`cdk synth -c postprocess.lambda_max_duration_ms=...`).
 THRESHOLD_CONTEXT_KEY = "postprocess.lambda_max_duration_ms"
+# CDK context key for the function's timeout: seconds, or {stage: seconds}. The jobs queue's retry timing,
+# the lease and the default threshold follow from it (`-c postprocess.lambda_timeout_s=300`).
+TIMEOUT_CONTEXT_KEY = "postprocess.lambda_timeout_s"
+# Time a lease outlasts the attempt that took it (the attempt itself ends at the function's timeout).
+LEASE_MARGIN_S = 60
+
+
+def lambda_timeout_s(value: object, stage: str) -> int:
+    """The function timeout a stage's context gives (`TIMEOUT_CONTEXT_KEY`), Lambda's longest if none."""
+    if isinstance(value, dict):
+        value = value.get(stage)
+    if value is None or value == "":
+        return LAMBDA_MAX_TIMEOUT_S
+    try:
+        seconds = int(str(value))
+    except ValueError:
+        raise ValueError(f"{TIMEOUT_CONTEXT_KEY}: a whole number of seconds, not {value!r}") from None
+    if not 1 <= seconds <= LAMBDA_MAX_TIMEOUT_S:
+        raise ValueError(f"{TIMEOUT_CONTEXT_KEY}: {seconds} s is outside Lambda's 1-{LAMBDA_MAX_TIMEOUT_S} s")
+    return seconds
+
 
 # Function sizing (see docs/postprocess.md): memory buys network bandwidth and the 2nd vCPU for frames.
 LAMBDA_MEMORY_MIB = 2048
@@ -77,7 +98,7 @@ class ServiceSettings(BaseModel):
     scratch_mib: Annotated[int, Field(alias="SCRATCH_MIB", gt=0)] = LAMBDA_EPHEMERAL_MIB
     thumbnail_count: Annotated[int, Field(alias="THUMBNAIL_COUNT", ge=0, le=50)] = 4
     # How long one attempt may hold a video before another delivery may take it over.
-    lease_s: Annotated[int, Field(alias="LEASE_S", gt=0)] = LAMBDA_TIMEOUT_S + 60
+    lease_s: Annotated[int, Field(alias="LEASE_S", gt=0)] = LAMBDA_TIMEOUT_S + LEASE_MARGIN_S
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:

@@ -4,21 +4,31 @@ recordings are post-processed by the real Lambda function and enriched by the re
 
 1. A plugin that crashes (`crasher`) and one that never answers (`silent`, 3 s timeout) run on every video:
    their failure and timeout are recorded, the video is still published.
-2. The catalog goes down (its event source mapping is disabled, as an operator would stop it) while videos are
+2. The post-processing function's runtime is killed (SIGKILL, found in the process list as the parent of the
+   ffmpeg stitching the video) in the middle of the stitch: SQS delivers the job again after its visibility
+   timeout, the second attempt stitches it and the video is published well before its processing deadline.
+   The stage is deployed with a 10 s post-processing timeout (CDK context), so the jobs queue's visibility
+   timeout is 60 s instead of the 3,000 s that follow from the 900 s default.
+3. The catalog goes down (its event source mapping is disabled, as an operator would stop it) while videos are
    recorded, processed and enriched; its retries run out, leaving its events in its dead-letter queue in no
    particular order and some twice (the test moves the inbox's messages there shuffled, with duplicates: eight
    real receives at the queue's visibility timeout would take the better part of an hour). One video's
    `Recording.Ended` is lost altogether: the catalog knows it only from later events.
-3. The catalog comes back and the operator runs `svideo dlq redrive`: every video reaches a terminal status,
+4. The catalog comes back and the operator runs `svideo dlq redrive`: every video reaches a terminal status,
    every valid one is published with its media, and no dead-letter queue holds anything.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -36,7 +46,9 @@ from infra.stacks.video_stack import VideoStack
 from local.cloud import LocalCloud
 from local.platform_client import call_api, create_user, poll, read_parameter, sign_in
 from services.plugins.manifest import load_manifest
+from services.postprocess import config as postprocess_config
 from services.postprocess.storage import S3Storage
+from shared import deadlines
 from tests.conftest import DeployAssembly
 from tests.e2e.conftest import BusTap, put_event
 from tests.e2e.test_plugins import FIXTURES, fixture_code
@@ -48,6 +60,8 @@ PASSWORD = "Chaos-e2e-Passw0rd!"
 RECORDINGS = "chaos-recordings"
 PLUGINS = ("crasher", "silent")  # crasher has a stack and fails; silent has none and times out
 CATALOG_TYPES = {"Recording.Ended", "Video.Processed", "Video.ProcessingFailed", "Lifecycle.Completed"}
+# The stage's post-processing timeout: the jobs queue's visibility timeout follows (six times 10 s).
+PROCESSING_TIMEOUT_S = 10
 
 
 @dataclass
@@ -60,6 +74,8 @@ class Chaos:
     inbox_url: str
     inbox_arn: str
     dead_letters_url: str
+    processor: str  # the post-processing function's name
+    ledger: str  # its ledger table
 
     def api(self, method: str, path: str, token: str | None = None, body: Any = None) -> tuple[int, Any]:
         return call_api(self.api_url, method, path, token, body)
@@ -133,10 +149,48 @@ class Chaos:
             attributes["ApproximateNumberOfMessagesNotVisible"]
         )
 
+    def dead_letter_depths(self) -> dict[str, int]:
+        urls = [url for url in self.cloud.client("sqs").list_queues()["QueueUrls"] if "DeadLetter" in url]
+        return {url: self.depth(url) for url in urls}
+
     def cli(self, *args: str) -> int:
         state = self.cloud.state_dir
         (state / "cloud.json").write_text(json.dumps({"endpoint": self.cloud.endpoint, "state": "ready"}))
         return cli_main(["--state-dir", str(state), *args])
+
+
+def _process_args(pid: int) -> list[str]:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").split("\0")
+    except OSError:  # it ended meanwhile
+        return []
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (an orphan nobody reaped is dead all the same)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+def stitching(video_id: str, timeout: float = 90) -> tuple[int, int]:
+    """(ffmpeg's pid, its parent's) for the ffmpeg stitching `video_id`, as an operator finds it with `ps`:
+    the process writing an MP4 (`-movflags`) from the video's scratch directory (`pp-<video_id>-…`)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for entry in os.scandir("/proc"):
+            if not entry.name.isdigit():
+                continue
+            args = _process_args(int(entry.name))
+            if "-movflags" in args and any(f"/pp-{video_id}-" in arg for arg in args):
+                return int(entry.name), _parent(int(entry.name))
+        time.sleep(0.005)
+    raise AssertionError(f"no ffmpeg stitched {video_id} within {timeout} s")
 
 
 def _physical(results: list[Any], stack: str, kind: str, *fragments: str) -> str:
@@ -165,7 +219,12 @@ def chaos(
     )
     outdir = tmp_path_factory.mktemp("chaos.out")
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
-    app = cdk.App(outdir=str(outdir), context={**context, "aws:cdk:enable-asset-metadata": True})
+    context = {
+        **context,
+        "aws:cdk:enable-asset-metadata": True,
+        postprocess_config.TIMEOUT_CONTEXT_KEY: {STAGE: PROCESSING_TIMEOUT_S},
+    }
+    app = cdk.App(outdir=str(outdir), context=context)
     core = CoreStack(app, "CoreStack", stage=STAGE, schemas={})
     identity = IdentityStack(app, "IdentityStack", stage=STAGE)
     video = VideoStack(app, "VideoStack", stage=STAGE)
@@ -208,6 +267,8 @@ def chaos(
         inbox_url=inbox_url,
         inbox_arn=inbox_arn,
         dead_letters_url=sqs.get_queue_url(QueueName=dlq_name)["QueueUrl"],
+        processor=_physical(results, "PostprocessStack", "AWS::Lambda::Function", "Processor"),
+        ledger=_physical(results, "PostprocessStack", "AWS::DynamoDB::Table", "Ledger"),
     )
     for name in PLUGINS:  # the plugin developer registers them through the API, as `svideo plugins register`
         manifest = load_manifest(FIXTURES / f"{name}.yaml").model_dump(mode="json")
@@ -223,6 +284,36 @@ def test_given_a_crashing_and_a_silent_plugin_then_the_video_is_still_published(
     [end] = chaos.tap.of_video(video_id, "Lifecycle.Completed")
     outcomes = {r["plugin"]: r["status"] for r in end["detail"]["results"]}
     assert outcomes == {"crasher": "failed", "silent": "timed_out"}
+
+
+def test_given_a_worker_killed_mid_stitch_then_the_video_is_retried_and_published_before_its_deadline(
+    chaos: Chaos,
+) -> None:
+    recorded_at = datetime.now(UTC)
+    video_id = chaos.record(36)
+    ffmpeg, worker = stitching(video_id)
+    environment = Path(f"/proc/{worker}/environ").read_bytes().split(b"\0")
+    assert f"AWS_LAMBDA_FUNCTION_NAME={chaos.processor}".encode() in environment  # the function's runtime
+    os.kill(worker, signal.SIGKILL)
+    poll(lambda: not _running(ffmpeg) or None, timeout=10, what="the killed runtime's ffmpeg ending with it")
+
+    video = chaos.settled(video_id, "published", timeout=PROCESSING_TIMEOUT_S * 6 + 90)
+    assert video["media"]["mp4_url"] and video["duration_ms"]
+    item = chaos.cloud.client("dynamodb").get_item(TableName=chaos.ledger, Key={"video_id": {"S": video_id}})
+    assert item["Item"]["attempts"] == {"N": "2"} and item["Item"]["outcome"] == {"S": "processed"}
+    pages = (
+        chaos.cloud.client("logs")
+        .get_paginator("filter_log_events")
+        .paginate(logGroupName=f"/aws/lambda/{chaos.processor}", filterPattern='"signal: killed"')
+    )  # what `aws logs filter-log-events` shows the operator: the attempt that died
+    messages = [event["message"] for page in pages for event in page["events"]]
+    assert any("Runtime exited with error: signal: killed" in m for m in messages), messages
+    assert len(chaos.tap.of_video(video_id, "Video.Processed")) == 1
+    history = chaos.api("GET", f"/videos/{video_id}/history", chaos.owner_token)[1]["history"]
+    [processed] = [e for e in history if e["type"] == "Video.Processed"]
+    took = datetime.fromisoformat(processed["at"]) - recorded_at
+    assert took.total_seconds() < deadlines.PROCESSING_S - 300  # before the sweeper would fail it
+    assert chaos.dead_letter_depths() == dict.fromkeys(chaos.dead_letter_depths(), 0)
 
 
 def test_given_a_catalog_outage_and_a_shuffled_redrive_with_duplicates_then_every_video_ends_right(
@@ -279,8 +370,6 @@ def test_given_a_catalog_outage_and_a_shuffled_redrive_with_duplicates_then_ever
     }
 
     # Nothing is left in any dead-letter queue that a redrive could not clear.
-    dead_letter_queues = [
-        url for url in chaos.cloud.client("sqs").list_queues()["QueueUrls"] if "DeadLetter" in url
-    ]
-    assert chaos.dead_letters_url in dead_letter_queues
-    assert {url: chaos.depth(url) for url in dead_letter_queues} == dict.fromkeys(dead_letter_queues, 0)
+    depths = chaos.dead_letter_depths()
+    assert chaos.dead_letters_url in depths
+    assert depths == dict.fromkeys(depths, 0)

@@ -10,7 +10,7 @@ import aws_cdk as cdk
 import pytest
 
 from infra.nag import add_nag_gate
-from infra.stacks.postprocess_stack import JOB_RETRIES, PostprocessStack, routing_subscriptions
+from infra.stacks.postprocess_stack import PostprocessStack, job_retries, routing_subscriptions
 from services.postprocess import config
 from shared.patterns import matches
 from tests.infra.conftest import Synthesized
@@ -81,7 +81,7 @@ def test_given_the_lambda_rule_then_it_feeds_a_queue_with_a_dlq_read_one_at_a_ti
     queue = template["Resources"][queue_id]["Properties"]
     assert queue["RedrivePolicy"]["maxReceiveCount"] == config.MAX_RECEIVE_COUNT
     # From infra/retries.py: the third attempt still ends inside the processing deadline (test_retries.py).
-    assert queue["VisibilityTimeout"] == JOB_RETRIES.visibility_timeout_s < 6 * config.LAMBDA_TIMEOUT_S
+    assert queue["VisibilityTimeout"] == job_retries(900).visibility_timeout_s < 6 * config.LAMBDA_TIMEOUT_S
     mappings = [
         m for m in _resources(template, "AWS::Lambda::EventSourceMapping").values()
         if m["EventSourceArn"]["Fn::GetAtt"][0] == queue_id
@@ -106,6 +106,7 @@ def test_given_the_processor_function_then_it_has_10_gb_of_tmp_15_minutes_ffmpeg
         env
     )
     assert env["SCRATCH_MIB"] == "10240" and env["MAX_RECEIVE_COUNT"] == str(config.MAX_RECEIVE_COUNT)
+    assert env["LEASE_S"] == str(900 + config.LEASE_MARGIN_S)
 
 
 def test_given_the_ffmpeg_layer_then_its_asset_holds_the_aarch64_binary(
@@ -163,3 +164,39 @@ def test_given_a_threshold_in_the_context_then_both_rules_use_it(
     expected = [dict(s.event_pattern) for s in routing_subscriptions("dev", 60_000)]
     names = ["dev-svideo-postprocess-lambda", "dev-svideo-postprocess-fargate"]
     assert [rules[n]["EventPattern"] for n in names] == expected
+
+
+def test_given_a_stages_timeout_in_the_context_then_the_function_queue_lease_and_threshold_follow_it(
+    tmp_path: Path, cdk_context: dict[str, Any]
+) -> None:
+    context = {**cdk_context, config.TIMEOUT_CONTEXT_KEY: {"dev": 10, "prod": 600}}
+    app = cdk.App(outdir=str(tmp_path), context=context)
+    PostprocessStack(app, STACK, stage="dev")
+    add_nag_gate(app)
+    template = json.loads(json.dumps(app.synth().get_stack_by_name(STACK).template))
+
+    [processor] = [
+        f for f in _resources(template, "AWS::Lambda::Function").values()
+        if f["Handler"].endswith("process_recording.handler")
+    ]  # fmt: skip
+    assert processor["Timeout"] == 10
+    assert processor["Environment"]["Variables"]["LEASE_S"] == str(10 + config.LEASE_MARGIN_S)
+    [target] = _rules(template)["dev-svideo-postprocess-lambda"]["Targets"]
+    queue = template["Resources"][target["Arn"]["Fn::GetAtt"][0]]["Properties"]
+    assert queue["VisibilityTimeout"] == 6 * 10  # AWS's six timeouts: the deadline asks for no less
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == config.MAX_RECEIVE_COUNT
+    # Half of 10 s moves about 100 MB at the planning rates: recordings up to a minute stay on Lambda.
+    expected = [dict(s.event_pattern) for s in routing_subscriptions("dev", 60_000)]
+    names = ["dev-svideo-postprocess-lambda", "dev-svideo-postprocess-fargate"]
+    assert [_rules(template)[n]["EventPattern"] for n in names] == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"), [(0, "outside Lambda's 1-900 s"), (901, "outside"), ("ten", "a whole number")]
+)
+def test_given_a_bad_timeout_in_the_context_then_synthesis_names_the_setting(
+    tmp_path: Path, cdk_context: dict[str, Any], value: object, problem: str
+) -> None:
+    app = cdk.App(outdir=str(tmp_path), context={**cdk_context, config.TIMEOUT_CONTEXT_KEY: {"dev": value}})
+    with pytest.raises(ValueError, match=f"{config.TIMEOUT_CONTEXT_KEY}: .*{problem}"):
+        PostprocessStack(app, STACK, stage="dev")

@@ -1,4 +1,5 @@
-"""Local WebSocket APIs: a Lambda-backed test API, real WebSocket clients, boto3 management calls."""
+"""Local WebSocket APIs: a Lambda-backed test API, real WebSocket clients, boto3 management calls signed with
+a role's credentials (IAM enforced: `@connections` needs `execute-api:ManageConnections`, as on AWS)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import boto3
 import pytest
 import requests
 from botocore.config import Config
+from botocore.exceptions import ClientError
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import ClientConnection, connect
 
@@ -20,6 +22,10 @@ from tests.integration.local.helpers import StartCloud, create_function, wait_fo
 
 pytestmark = pytest.mark.timeout(60)
 
+MANAGE = "execute-api:ManageConnections"
+LAMBDA = {"Service": "lambda.amazonaws.com"}
+TRUST = {"Version": "2012-10-17",
+         "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": LAMBDA}]}  # fmt: skip
 ROUTES = """
 import json, os, pathlib
 def handler(event, context):
@@ -41,7 +47,7 @@ def handler(event, context):
 
 @pytest.fixture(scope="module")
 def cloud(start_cloud: StartCloud) -> LocalCloud:
-    return start_cloud(LambdaService, WebSocketService)
+    return start_cloud(LambdaService, WebSocketService, iam="enforce")
 
 
 @pytest.fixture(scope="module")
@@ -66,16 +72,31 @@ def api(cloud: LocalCloud, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     apigw.create_route(ApiId=api_id, RouteKey="oneway", Target=target)
     apigw.create_stage(ApiId=api_id, StageName="dev", AutoDeploy=True)
     service = next(s for s in cloud.gateway.services() if isinstance(s, WebSocketService))
-    return {"id": api_id, "url": service.url(api_id, "dev"), "out": out}
+    connections = cloud.arn("execute-api", f"{api_id}/dev/*/@connections/*")
+    backend = _role(cloud, "ws-backend", {"Effect": "Allow", "Action": MANAGE, "Resource": connections})
+    return {"id": api_id, "url": service.url(api_id, "dev"), "out": out, "backend": backend}
 
 
-def _management(cloud: LocalCloud, api_id: str) -> Any:
+def _role(cloud: LocalCloud, name: str, *statements: dict[str, Any]) -> str:
+    iam = cloud.client("iam")
+    arn = str(iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(TRUST))["Role"]["Arn"])
+    if statements:
+        document = json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+        iam.put_role_policy(RoleName=name, PolicyName="inline", PolicyDocument=document)
+    return arn
+
+
+def _management(cloud: LocalCloud, api: dict[str, Any], role_arn: str | None = None) -> Any:
+    """The management API client, signed as a session of `role_arn` (the backend's role by default)."""
+    session = cloud.iam.session(role_arn or api["backend"], "notifier")
     return boto3.client(
         "apigatewaymanagementapi",
-        endpoint_url=f"{cloud.endpoint}/_aws/execute-api/{api_id}/dev",
+        endpoint_url=f"{cloud.endpoint}/_aws/execute-api/{api['id']}/dev",
         region_name="us-east-1",
         config=Config(retries={"max_attempts": 1}),
-        **CREDENTIALS,
+        aws_access_key_id=session.access_key_id,
+        aws_secret_access_key=session.secret_access_key,
+        aws_session_token=session.session_token,
     )
 
 
@@ -122,7 +143,7 @@ def test_given_a_failing_integration_when_a_message_arrives_then_the_client_gets
 def test_given_a_connection_when_the_backend_posts_then_the_client_receives_it_and_410_after_it_closes(
     cloud: LocalCloud, api: dict[str, Any]
 ) -> None:
-    management = _management(cloud, api["id"])
+    management = _management(cloud, api)
     with connect(api["url"]) as client:
         connection_id = _ask(client, {"action": "whoami"})["event"]["requestContext"]["connectionId"]
         management.post_to_connection(ConnectionId=connection_id, Data=b'{"type": "channel.live"}')
@@ -139,7 +160,7 @@ def test_given_a_connection_when_the_backend_posts_then_the_client_receives_it_a
 def test_given_an_unknown_connection_when_posted_to_then_gone_exception(
     cloud: LocalCloud, api: dict[str, Any]
 ) -> None:
-    management = _management(cloud, api["id"])
+    management = _management(cloud, api)
     with pytest.raises(management.exceptions.GoneException) as gone:
         management.post_to_connection(ConnectionId="bm9zdWNoY29ubg=", Data=b"x")
     assert gone.value.response["ResponseMetadata"]["HTTPStatusCode"] == 410
@@ -150,7 +171,7 @@ def test_given_a_connection_when_the_backend_deletes_it_then_the_client_is_close
 ) -> None:
     with connect(api["url"]) as client:
         connection_id = _ask(client, {"action": "whoami"})["event"]["requestContext"]["connectionId"]
-        _management(cloud, api["id"]).delete_connection(ConnectionId=connection_id)
+        _management(cloud, api).delete_connection(ConnectionId=connection_id)
         with pytest.raises(ConnectionClosed):
             client.recv(timeout=10)
 
@@ -189,3 +210,78 @@ def test_given_a_websocket_api_when_described_then_get_api_and_the_internal_rout
 
 def _read(path: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text()) if path.exists() else None
+
+
+def _connected(client: ClientConnection) -> str:
+    return str(_ask(client, {"action": "whoami"})["event"]["requestContext"]["connectionId"])
+
+
+def test_given_a_role_without_manage_connections_when_it_posts_then_access_denied_and_nothing_is_sent(
+    cloud: LocalCloud, api: dict[str, Any]
+) -> None:
+    stranger = _role(cloud, "ws-stranger", {"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    management = _management(cloud, api, stranger)
+    with connect(api["url"]) as client:
+        connection_id = _connected(client)
+        for call in (
+            lambda: management.post_to_connection(ConnectionId=connection_id, Data=b"forged"),
+            lambda: management.get_connection(ConnectionId=connection_id),
+            lambda: management.delete_connection(ConnectionId=connection_id),
+        ):
+            with pytest.raises(ClientError) as denied:
+                call()
+            error = denied.value.response
+            assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+                "AccessDeniedException",
+                403,
+            )
+            assert (
+                f"assumed-role/ws-stranger/notifier is not authorized to perform: {MANAGE}"
+                in (error["Error"]["Message"])
+            )
+        _management(cloud, api).post_to_connection(ConnectionId=connection_id, Data=b"genuine")
+        assert client.recv(timeout=10) == "genuine"  # the forged frame never arrived; the connection is open
+
+
+def test_given_a_grant_for_post_only_when_the_role_deletes_then_denied_on_the_delete_arn(
+    cloud: LocalCloud, api: dict[str, Any]
+) -> None:
+    posts = cloud.arn("execute-api", f"{api['id']}/dev/POST/@connections/*")
+    poster = _role(cloud, "ws-poster", {"Effect": "Allow", "Action": MANAGE, "Resource": posts})
+    management = _management(cloud, api, poster)
+    with connect(api["url"]) as client:
+        connection_id = _connected(client)
+        management.post_to_connection(ConnectionId=connection_id, Data=b"hello")
+        assert client.recv(timeout=10) == "hello"
+        with pytest.raises(ClientError) as denied:
+            management.delete_connection(ConnectionId=connection_id)
+    resource = cloud.arn("execute-api", f"{api['id']}/dev/DELETE/@connections/{connection_id}")
+    assert f"on resource: {resource}" in denied.value.response["Error"]["Message"]
+
+
+def test_given_credentials_of_no_role_when_they_post_then_access_denied(
+    cloud: LocalCloud, api: dict[str, Any]
+) -> None:
+    anyone = boto3.client(
+        "apigatewaymanagementapi",
+        endpoint_url=f"{cloud.endpoint}/_aws/execute-api/{api['id']}/dev",
+        region_name="us-east-1",
+        config=Config(retries={"max_attempts": 1}),
+        **CREDENTIALS,  # what the local cloud otherwise takes as its administrator
+    )
+    with connect(api["url"]) as client:
+        connection_id = _connected(client)
+        with pytest.raises(ClientError) as denied:
+            anyone.post_to_connection(ConnectionId=connection_id, Data=b"forged")
+        unsigned = requests.post(
+            f"{cloud.endpoint}/_aws/execute-api/{api['id']}/dev/@connections/{connection_id}",
+            data=b"forged",
+            timeout=10,
+        )
+        with pytest.raises(TimeoutError):
+            client.recv(timeout=1)
+    assert denied.value.response["ResponseMetadata"]["HTTPStatusCode"] == 403
+    assert denied.value.response["Error"]["Message"].startswith(
+        f"User: anonymous is not authorized to perform: {MANAGE}"
+    )
+    assert unsigned.status_code >= 400  # unsigned, it never reaches the management API

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +87,33 @@ def test_given_a_segfault_when_invoked_then_runtime_exit_error_names_the_signal(
     outcome = pool.invoke(spec(tmp_path, source), b"{}", reserved_concurrency=None)
     assert outcome.error is not None and outcome.error["errorType"] == "Runtime.ExitError"
     assert outcome.error["errorMessage"].endswith("signal: segmentation fault")
+
+
+def test_given_a_runtime_killed_while_its_child_runs_then_the_child_ends_with_it(
+    pool: WorkerPool, tmp_path: Path
+) -> None:
+    source = (
+        "import os, signal, subprocess, sys\ndef handler(event, context):\n"
+        "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        "    open(event['pid_file'], 'w').write(str(child.pid))\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    pid_file = tmp_path / "child.pid"
+    payload = json.dumps({"pid_file": str(pid_file)}).encode()
+    outcome = pool.invoke(spec(tmp_path, source), payload, reserved_concurrency=None)
+    assert outcome.error is not None and outcome.error["errorMessage"].endswith("signal: killed")
+    stat = Path(f"/proc/{pid_file.read_text()}/stat")
+
+    def ended() -> bool:  # gone, or a zombie waiting for a reaper: it runs no more
+        try:
+            return stat.read_text().rsplit(")", 1)[1].split()[0] == "Z"
+        except FileNotFoundError:
+            return True
+
+    deadline = time.monotonic() + 5  # SIGKILL is delivered when the child next runs
+    while not ended() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert ended()
 
 
 def test_given_unserializable_result_when_invoked_then_marshal_error(

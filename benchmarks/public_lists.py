@@ -6,7 +6,9 @@ Deploys the core, identity and video stacks into a fresh local cloud, publishes 
 bus (Recording.Ended → Video.Processed → Lifecycle.Completed, each with a poster, 10 thumbnails, an MP4, HLS
 and captions: 14 media URLs a video), signs a user in, then sends `--requests` calls of each route from
 `--concurrency` threads, alternating the two routes in rounds. `/me` verifies the token and answers from its
-claims: the baseline of a call through the gateway and the API function. Prints both p50s and the ratio.
+claims: the baseline of a call through the gateway and the API function. Every call must answer 200 with the
+content a single sequential call gave (presigned URLs compared without their query strings: each worker signs
+at its own time); prints p50 and p95 of both routes and the ratio of the p50s.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import argparse
 import copy
 import json
+import re
 import statistics
 import tempfile
 import time
@@ -27,6 +30,7 @@ import requests
 EVENTS = Path(__file__).resolve().parents[1] / "tests" / "events"
 PASSWORD = "Bench-Lists-Passw0rd!"
 THUMBNAILS = 10
+_SIGNATURE = re.compile(r'\?X-Amz-[^"]*')
 
 
 def _event(path: str, video_id: str, owner_id: str) -> dict[str, Any]:
@@ -58,10 +62,15 @@ def _wait(probe: Any, what: str, timeout: float = 300) -> None:
         time.sleep(1)
 
 
-def _timed(session: requests.Session, url: str, headers: dict[str, str]) -> tuple[float, int]:
+def _content(body: bytes) -> str:
+    """A response's content, presigned URLs without their query strings (signed at each worker's own time)."""
+    return _SIGNATURE.sub("", body.decode())
+
+
+def _timed(session: requests.Session, url: str, headers: dict[str, str]) -> tuple[float, int, str]:
     started = time.perf_counter()
     response = session.get(url, headers=headers, timeout=120)
-    return time.perf_counter() - started, response.status_code
+    return time.perf_counter() - started, response.status_code, _content(response.content)
 
 
 def _publish(cloud: Any, api: str, headers: dict[str, str], owner: str, count: int) -> list[str]:
@@ -86,11 +95,11 @@ def _publish(cloud: Any, api: str, headers: dict[str, str], owner: str, count: i
 
 
 def _measure(urls: dict[str, str], headers: dict[str, str], calls: int, concurrency: int, rounds: int
-             ) -> dict[str, list[tuple[float, int]]]:  # fmt: skip
-    """(seconds, status) of each URL `calls` times from `concurrency` threads, alternating in `rounds`."""
+             ) -> dict[str, list[tuple[float, int, str]]]:  # fmt: skip
+    """(seconds, status, content) of each URL `calls` times from `concurrency` threads, in `rounds`."""
     session = requests.Session()
     session.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=concurrency))
-    timings: dict[str, list[tuple[float, int]]] = {route: [] for route in urls}
+    timings: dict[str, list[tuple[float, int, str]]] = {route: [] for route in urls}
     with ThreadPoolExecutor(concurrency) as pool:
         for url in urls.values():  # warm every worker on both paths: cold starts are not what is measured
             list(pool.map(lambda _, u=url: _timed(session, u, headers), range(concurrency)))
@@ -112,7 +121,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from infra.app import build_app
-    from infra.naming import IdentityParameter, VideoParameter
+    from infra.naming import IdentityParameter, VideoParameter, stack_name
     from local.deploy import deploy_assembly
     from local.platform_client import create_user, read_parameter, sign_in
     from local.wiring import build_cloud
@@ -122,7 +131,8 @@ def main() -> None:
         cloud = build_cloud(Path(directory) / "state", port=0)
         with cloud:
             build_app(outdir=str(assembly)).synth()
-            deploy_assembly(cloud, assembly, stacks=["CoreStack", "IdentityStack", "VideoStack"])
+            stacks = [stack_name(stack, "dev") for stack in ("CoreStack", "IdentityStack", "VideoStack")]
+            deploy_assembly(cloud, assembly, stacks=stacks)
             ssm, idp = cloud.client("ssm"), cloud.client("cognito-idp")
             pool = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_ID)
             owner = create_user(idp, pool, "bench@example.com", PASSWORD, ["broadcaster"])
@@ -130,20 +140,35 @@ def main() -> None:
             headers = {"authorization": f"Bearer {sign_in(idp, client_id, 'bench@example.com', PASSWORD)}"}
             api = read_parameter(ssm, "dev", VideoParameter.API_URL).rstrip("/")
             _publish(cloud, api, headers, owner, args.videos)
-            page = requests.get(f"{api}/videos?limit={args.videos}", timeout=60).json()
-            signed = json.dumps(page).count("X-Amz-Signature")
             urls = {"/me": f"{api}/me", "/videos": f"{api}/videos?limit={args.videos}"}
+            expected = {}
+            for route, url in urls.items():  # one sequential call of each: the content every call must give
+                response = requests.get(url, headers=headers, timeout=60)
+                assert response.status_code == 200, f"{route}: {response.status_code} {response.text}"
+                expected[route] = _content(response.content)
+            page = json.loads(expected["/videos"])
+            listed = len(page["videos"])
+            assert listed == args.videos, f"{listed} videos listed, not {args.videos}"
+            signed = response.text.count("X-Amz-Signature")
             timings = _measure(urls, headers, args.requests, args.concurrency, args.rounds)
 
-    me, videos = (statistics.median(seconds for seconds, _ in timings[route]) for route in ("/me", "/videos"))
     print(f"GET /videos: {len(page['videos'])} videos a page, {signed} presigned media URLs a response")
     print(f"concurrency {args.concurrency}, {len(timings['/me'])} calls of each route, {args.rounds} rounds")
+    p50: dict[str, float] = {}
+    wrong = 0
     for route, results in timings.items():
-        failed = [status for _, status in results if status != 200]
-        print(f"{route}: {len(results) - len(failed)} answered 200, others: {sorted(failed)}")
-    print(f"p50 GET /me     {me * 1000:8.1f} ms")
-    print(f"p50 GET /videos {videos * 1000:8.1f} ms")
-    print(f"ratio /videos : /me = {videos / me:.2f} (target: within 5)")
+        failed = sorted(status for _, status, _ in results if status != 200)
+        differ = sum(1 for _, status, content in results if status == 200 and content != expected[route])
+        wrong += len(failed) + differ
+        seconds = [elapsed for elapsed, _, _ in results]
+        p50[route] = statistics.median(seconds)
+        p95 = statistics.quantiles(seconds, n=20)[-1]
+        answered = len(results) - len(failed)
+        print(f"GET {route:8} p50 {p50[route] * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms  "
+              f"{answered} answered 200, others {failed}; {differ} other content")  # fmt: skip
+    print(f"ratio of p50s /videos : /me = {p50['/videos'] / p50['/me']:.2f} (target: within 5)")
+    if wrong:
+        raise SystemExit(f"{wrong} calls failed or answered other content: the figures compare nothing")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,11 @@ BOOTSTRAP = Path(__file__).with_name("bootstrap.py")
 # need room beyond MemorySize before the handler allocates anything, so the limit is MemorySize + headroom.
 ADDRESS_SPACE_HEADROOM_MB = 512
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit; a slower import is given the function timeout on top
-MAX_IDLE_WORKERS = 4
+# Lambda keeps an execution environment warm for minutes after its last invocation, however many a burst
+# needed: a worker idle for IDLE_TIMEOUT_S is reclaimed, and at most MAX_IDLE_WORKERS per function version
+# wait (a bound on memory, ~80 MB each, not a concurrency limit: a burst beyond it still starts workers).
+IDLE_TIMEOUT_S = 300.0
+MAX_IDLE_WORKERS = 64
 LOG_TAIL_BYTES = 4096
 _SIGNAL_NAMES = {
     signal.SIGKILL: "killed",
@@ -120,6 +124,7 @@ class Worker:
         self.init_error: dict[str, Any] | None = None
         self._init_reported = False
         self._init_lines: list[str] = []  # what the module printed while importing: the first tail shows it
+        self.idle_since = time.monotonic()
         env = self._environment(base_env)
         self.process = subprocess.Popen(
             [sys.executable, str(BOOTSTRAP)],
@@ -408,6 +413,10 @@ class WorkerPool:
 
     def _acquire(self, spec: WorkerSpec, reserved: int | None) -> tuple[Worker | None, int]:
         with self._lock:
+            expired = self._reclaim_idle()
+        for worker in expired:
+            worker.kill()
+        with self._lock:
             if self._closed:
                 raise Throttled("the local cloud is stopping")
             busy = self._busy.get(spec.function_name, 0)
@@ -416,7 +425,7 @@ class WorkerPool:
             self._busy[spec.function_name] = busy + 1
             idle = self._idle.get((spec.function_name, spec.version), [])
             while idle:
-                worker = idle.pop()
+                worker = idle.pop()  # the most recently used: the oldest idle ones are the ones reclaimed
                 if worker.alive() and worker.spec == spec:
                     return worker, self._generation.get(spec.function_name, 0)
                 self._live.discard(worker)
@@ -434,12 +443,23 @@ class WorkerPool:
                 and generation == self._generation.get(spec.function_name, 0)
             )
             if keep and worker is not None:
+                worker.idle_since = time.monotonic()
                 idle.append(worker)
                 return
             if worker is not None:
                 self._live.discard(worker)
         if worker is not None:
             worker.kill()
+
+    def _reclaim_idle(self) -> list[Worker]:
+        """Workers idle for longer than IDLE_TIMEOUT_S, taken out of the pool (called with the lock held)."""
+        cutoff = time.monotonic() - IDLE_TIMEOUT_S
+        expired: list[Worker] = []
+        for workers in self._idle.values():
+            while workers and workers[0].idle_since < cutoff:
+                expired.append(workers.pop(0))
+        self._live.difference_update(expired)
+        return expired
 
     def retire(self, function_name: str) -> None:
         """Code or configuration changed: idle workers go now, busy ones when they finish."""

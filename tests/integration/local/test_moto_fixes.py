@@ -1,4 +1,5 @@
-"""The local cloud's corrections to moto: bucket policies as AWS evaluates them for a local call."""
+"""The local cloud's corrections to moto: bucket policies as AWS evaluates them for a local call, and
+DynamoDB item reads sent in the wire's shape without moto's model serializer."""
 
 from __future__ import annotations
 
@@ -17,11 +18,16 @@ BUCKET = "policy-bucket"
 
 
 @pytest.fixture(scope="module")
-def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    with LocalCloud(Path(tmp_path_factory.mktemp("cloud")), port=0) as cloud:
-        client = cloud.client("s3")
-        client.create_bucket(Bucket=BUCKET)
-        yield client
+def cloud(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCloud]:
+    with LocalCloud(Path(tmp_path_factory.mktemp("cloud")), port=0) as local_cloud:
+        yield local_cloud
+
+
+@pytest.fixture(scope="module")
+def s3(cloud: LocalCloud) -> Any:
+    client = cloud.client("s3")
+    client.create_bucket(Bucket=BUCKET)
+    return client
 
 
 def _deny_all(s3: Any, condition: dict[str, Any] | None) -> None:
@@ -63,3 +69,57 @@ def test_given_a_condition_when_judged_locally_then_known_keys_are_evaluated_and
     condition: dict[str, Any], expected: bool | None
 ) -> None:
     assert conditions_met(condition) is expected
+
+
+def test_given_items_of_every_attribute_type_when_read_every_way_then_they_come_back_as_written(
+    cloud: LocalCloud,
+) -> None:
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="wire",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": "PK", "AttributeType": "S"},
+            {"AttributeName": "SK", "AttributeType": "B"},
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    items = [
+        {
+            "PK": {"S": "video"},
+            "SK": {"B": bytes([n, 0, 255])},
+            "n": {"N": "12.5"},
+            "bytes_value": {"B": b"\x00\xffbytes"},
+            "set_b": {"BS": [b"a", b"\x01"]},
+            "set_n": {"NS": ["1", "2"]},
+            "set_s": {"SS": ["x", "y"]},
+            "nested": {"M": {"list": {"L": [{"S": "caf\u00e9"}, {"NULL": True}, {"BOOL": False}]}}},
+        }
+        for n in range(3)
+    ]
+    for item in items:
+        dynamodb.put_item(TableName="wire", Item=item)
+    key = {"PK": items[1]["PK"], "SK": items[1]["SK"]}
+
+    def normal(found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        sets = ("set_b", "set_n", "set_s")
+        return [{**i, **{name: {k: sorted(v) for k, v in i[name].items()} for name in sets}} for i in found]
+
+    query = dynamodb.query(
+        TableName="wire",
+        KeyConditionExpression="PK = :pk",
+        ExpressionAttributeValues={":pk": {"S": "video"}},
+        Limit=2,
+        ReturnConsumedCapacity="TOTAL",
+    )
+    assert normal(query["Items"]) == normal(items[:2]) and query["Count"] == 2
+    assert query["LastEvaluatedKey"] == {"PK": items[1]["PK"], "SK": items[1]["SK"]}
+    assert query["ConsumedCapacity"]["TableName"] == "wire"
+    assert normal(dynamodb.scan(TableName="wire")["Items"]) == normal(items)
+    assert normal([dynamodb.get_item(TableName="wire", Key=key)["Item"]]) == normal([items[1]])
+    assert "Item" not in dynamodb.get_item(TableName="wire", Key={"PK": {"S": "none"}, "SK": {"B": b"0"}})
+    batch = dynamodb.batch_get_item(
+        RequestItems={"wire": {"Keys": [key], "ProjectionExpression": "bytes_value, SK"}}
+    )
+    assert batch["Responses"]["wire"] == [{"SK": items[1]["SK"], "bytes_value": items[1]["bytes_value"]}]
+    assert batch["UnprocessedKeys"] == {}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from local.lambdas import runtime
 from local.lambdas.esm import failed_item_ids, settle_sqs_batch
 from local.lambdas.runtime import WorkerPool, WorkerSpec
 
@@ -60,6 +62,28 @@ def test_given_a_missing_module_when_invoked_then_import_module_error(
 ) -> None:
     outcome = pool.invoke(spec(tmp_path, "import not_a_module\n"), b"{}", reserved_concurrency=None)
     assert outcome.error is not None and outcome.error["errorType"] == "Runtime.ImportModuleError"
+
+
+def test_given_a_burst_when_it_ends_then_every_worker_stays_warm_until_idle_too_long(
+    pool: WorkerPool, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = "import os, time\ndef handler(event, context):\n    time.sleep(0.5)\n    return os.getpid()\n"
+    function = spec(tmp_path, source, timeout=10.0)
+
+    def burst() -> set[int]:
+        with ThreadPoolExecutor(6) as threads:
+            outcomes = list(
+                threads.map(lambda _: pool.invoke(function, b"{}", reserved_concurrency=None), range(6))
+            )
+        assert all(outcome.error is None for outcome in outcomes)
+        return {json.loads(outcome.payload) for outcome in outcomes}
+
+    first = burst()
+    assert len(first) == 6  # six at once: six execution environments
+    assert burst() == first  # all six kept warm, as Lambda keeps them (no cold start the second time)
+    monkeypatch.setattr(runtime, "IDLE_TIMEOUT_S", 0.0)
+    again = pool.invoke(function, b"{}", reserved_concurrency=None)
+    assert json.loads(again.payload) not in first  # idle too long: reclaimed, so this one starts cold
 
 
 def test_given_a_slow_handler_when_invoked_then_timed_out_and_worker_replaced(

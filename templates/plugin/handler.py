@@ -11,8 +11,8 @@ from shared.plugin_sdk import PluginFailure, PluginInvoked, plugin_handler, writ
 def word_count(invocation: PluginInvoked, s3: Any = None) -> dict[str, Any]:
     if invocation.video.duration_ms == 0:
         raise PluginFailure("EmptyVideo", "nothing to count in a zero-length video")
-    titles = invocation.inputs.get("titles", {}).get("candidates", [])
-    words = sum(len(str(title).split()) for title in titles) if isinstance(titles, list) else 0
+    candidates = invocation.inputs.get("titles", {}).get("candidates", [])
+    words = sum(len(str(candidate.get("title", "")).split()) for candidate in candidates)
     key = write_artefact(invocation, "report.json", json.dumps({"words": words}).encode(), s3=s3)
     return {"words": words, "report_key": key}
 

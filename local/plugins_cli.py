@@ -49,7 +49,7 @@ def _api(args: argparse.Namespace, method: str, path: str, body: Any = None) -> 
     )
     payload = response.json() if response.content else {}
     if response.status_code >= 400:
-        problems = "".join(f"\n  {p['field']}: {p['message']}" for p in payload.get("problems", []))
+        problems = "".join(f"\n  {p['field'] or '/'}: {p['message']}" for p in payload.get("problems", []))
         raise CliError(f"{response.status_code} {payload.get('message', response.text)}{problems}")
     return payload
 
@@ -57,8 +57,13 @@ def _api(args: argparse.Namespace, method: str, path: str, body: Any = None) -> 
 def _manifest(path: str) -> PluginManifest:
     try:
         return load_manifest(path)
+    except FileNotFoundError:
+        raise CliError(f"no manifest file {path}") from None
+    except OSError as exc:
+        raise CliError(f"cannot read the manifest {path}: {exc.strerror}") from None
     except ManifestError as exc:
-        raise CliError("invalid manifest:" + "".join(f"\n  {f}: {m}" for f, m in exc.problems)) from exc
+        listed = "".join(f"\n  {field or '/'}: {message}" for field, message in exc.problems)
+        raise CliError(f"invalid manifest {path}:{listed}") from None
 
 
 def cmd_registry(args: argparse.Namespace) -> int:

@@ -239,6 +239,15 @@ def test_given_one_plugin_per_hook_when_a_video_is_processed_then_it_is_publishe
     assert status == 200, log
     [row] = [row for row in log["invocations"] if row["video_id"] == video_id]
     assert (row["status"], row["hook"], row["duration_ms"] is not None) == ("succeeded", "preMetadata", True)
+    # The SDK's info line, in the function's log, carries the lifecycle's correlation id (from `meta`).
+    [tagging] = [e["detail"] for e in invoked if e["detail"]["plugin"] == "tagger"]
+    written = [json.loads(line)["message"] for log in (platform.cloud.state_dir / "logs").glob("*.log")
+               for line in log.read_text(errors="replace").splitlines()]  # fmt: skip
+    lines = [json.loads(m) for m in written if m.startswith('{"level"')]
+    assert {"message": "invocation completed", "level": "INFO", "plugin": "tagger", "video_id": video_id,
+            "correlation_id": tagging["meta"]["correlation_id"]}.items() <= next(
+        line for line in lines if line.get("plugin") == "tagger" and line.get("video_id") == video_id
+        and line.get("message") == "invocation completed").items()  # fmt: skip
 
 
 def test_given_a_plugin_that_never_answers_then_its_timeout_is_recorded_and_the_video_still_ends(

@@ -174,6 +174,23 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from local.plugin_scaffold import ScaffoldError, class_name, scaffold
+
+    directory = Path(args.dir or Path("plugins") / args.name.replace("-", "_"))
+    try:
+        written = scaffold(args.name, directory, deferred=args.deferred)
+    except ScaffoldError as exc:
+        raise CliError(str(exc)) from None
+    for path in written:
+        print(f"wrote {path}")
+    stack = class_name(args.name)
+    print(f"next: pytest {directory}")
+    print(f'      svideo deploy --app "python {directory / "app.py"}" {stack}-local')
+    print(f"      svideo plugins register {directory / 'manifest.yaml'}")
+    return 0
+
+
 def _reporting(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Prints a CliError as `svideo: ...` here: under `python -m local.cli` the CLI catches the `__main__`
     module's CliError, not the `local.cli` one raised here."""
@@ -206,6 +223,12 @@ def add_commands(commands: Any) -> None:
         command = sub.add_parser(name, help=text)
         command.add_argument("name")
         command.set_defaults(handler=_reporting(cmd_registry))
+    new = sub.add_parser("new", help="write a plugin folder: manifest, handler, stack, app, test")
+    new.add_argument("name", help="the plugin's name (lower-case letters, digits, '-')")
+    new.add_argument("--kind", choices=("queue",), default="queue", help="its delivery (queue: SQS → Lambda)")
+    new.add_argument("--deferred", action="store_true", help="it answers later (defer, then resume)")
+    new.add_argument("--dir", help="the folder to write (default plugins/<name>)")
+    new.set_defaults(handler=_reporting(cmd_new))
     test = sub.add_parser("test", help="invoke the plugin on the local cloud and check its completion")
     test.add_argument("manifest")
     test.add_argument("--stage", default="local")

@@ -94,7 +94,8 @@ def inputs_digest(app: str, stage: str, context: dict[str, Any] | None = None) -
         )
         for path in files:
             if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
-                digest.update(str(path.relative_to(REPO_ROOT)).encode())
+                inside = path.is_relative_to(REPO_ROOT)  # an app outside the repository: a plugin folder
+                digest.update(str(path.relative_to(REPO_ROOT) if inside else path).encode())
                 digest.update(path.read_bytes())
     return digest.hexdigest()
 

@@ -50,7 +50,7 @@ def _api(args: argparse.Namespace, method: str, path: str, body: Any = None) -> 
     )
     payload = response.json() if response.content else {}
     if response.status_code >= 400:
-        problems = "".join(f"\n  {p['field']}: {p['message']}" for p in payload.get("problems", []))
+        problems = "".join(f"\n  {p['field'] or '/'}: {p['message']}" for p in payload.get("problems", []))
         raise CliError(f"{response.status_code} {payload.get('message', response.text)}{problems}")
     return payload
 
@@ -58,8 +58,13 @@ def _api(args: argparse.Namespace, method: str, path: str, body: Any = None) -> 
 def _manifest(path: str) -> PluginManifest:
     try:
         return load_manifest(path)
+    except FileNotFoundError:
+        raise CliError(f"no manifest file {path}") from None
+    except OSError as exc:
+        raise CliError(f"cannot read the manifest {path}: {exc.strerror}") from None
     except ManifestError as exc:
-        raise CliError("invalid manifest:" + "".join(f"\n  {f}: {m}" for f, m in exc.problems)) from exc
+        listed = "".join(f"\n  {field or '/'}: {message}" for field, message in exc.problems)
+        raise CliError(f"invalid manifest {path}:{listed}") from None
 
 
 def cmd_registry(args: argparse.Namespace) -> int:
@@ -170,6 +175,23 @@ def cmd_test(args: argparse.Namespace) -> int:
     )
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    from cli.scaffold import ScaffoldError, class_name, scaffold
+
+    directory = Path(args.dir or Path("plugins") / args.name.replace("-", "_"))
+    try:
+        written = scaffold(args.name, directory, deferred=args.deferred)
+    except ScaffoldError as exc:
+        raise CliError(str(exc)) from None
+    for path in written:
+        print(f"wrote {path}")
+    stack = class_name(args.name)
+    print(f"next: pytest {directory}")
+    print(f'      svideo deploy --app "python {directory / "app.py"}" {stack}-local')
+    print(f"      svideo plugins register {directory / 'manifest.yaml'}")
+    return 0
+
+
 def add_commands(commands: Any) -> None:
     """Mounts `plugins` on the `svideo` parser's subcommands."""
     plugins = commands.add_parser("plugins", help="plugin registrations and the plugin tester")
@@ -186,6 +208,12 @@ def add_commands(commands: Any) -> None:
         command = sub.add_parser(name, help=text)
         command.add_argument("name")
         command.set_defaults(handler=cmd_registry)
+    new = sub.add_parser("new", help="write a plugin folder: manifest, handler, stack, app, test")
+    new.add_argument("name", help="the plugin's name (lower-case letters, digits, '-')")
+    new.add_argument("--kind", choices=("queue",), default="queue", help="its delivery (queue: SQS → Lambda)")
+    new.add_argument("--deferred", action="store_true", help="it answers later (defer, then resume)")
+    new.add_argument("--dir", help="the folder to write (default plugins/<name>)")
+    new.set_defaults(handler=cmd_new)
     test = sub.add_parser("test", help="invoke the plugin on the local cloud and check its completion")
     test.add_argument("manifest")
     test.add_argument("--stage", default="local")

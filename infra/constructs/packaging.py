@@ -54,25 +54,26 @@ def code_files(package_dir: Path) -> list[Path]:
     return [f for f in files if (REPO_ROOT / f).is_file()]
 
 
-def _digest(files: list[Path]) -> str:
+def _digest(pairs: list[tuple[Path, Path]]) -> str:
     digest = hashlib.sha256()
-    for relative in files:
-        digest.update(str(relative).encode() + b"\0" + (REPO_ROOT / relative).read_bytes() + b"\0")
+    for source, target in pairs:
+        digest.update(str(target).encode() + b"\0" + source.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
 @jsii.implements(cdk.ILocalBundling)
 class _CopyFiles:
-    """Copies a fixed list of repo files into the asset: what Docker bundling would do, without Docker."""
+    """Copies a fixed list of files into the asset (each to its place there): what Docker bundling would
+    do, without Docker."""
 
-    def __init__(self, files: list[Path]) -> None:
-        self._files = files
+    def __init__(self, pairs: list[tuple[Path, Path]]) -> None:
+        self._pairs = pairs
 
     def try_bundle(self, output_dir: str, *_: Any, **__: Any) -> bool:
-        for relative in self._files:
+        for source, relative in self._pairs:
             target = Path(output_dir, relative)
             target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(REPO_ROOT / relative, target)
+            shutil.copy2(source, target)
         return True
 
 
@@ -103,11 +104,19 @@ def service_code(service: str) -> lambda_.Code:
 def code_from_files(root: Path, files: list[Path]) -> lambda_.Code:
     """A code asset of repo-relative `files` (laid out as in the repo), hashed on their content; `root` is
     the repo folder the asset is named after."""
+    return code_from_pairs(REPO_ROOT / root, [(REPO_ROOT / f, f) for f in files])
+
+
+def code_from_pairs(root: Path, pairs: list[tuple[Path, Path]]) -> lambda_.Code:
+    """A code asset of (file, its path in the asset) pairs, hashed on their content; `root` is the folder
+    the asset is named after."""
+    unique = sorted({target: source for source, target in pairs}.items())
+    ordered = [(source, target) for target, source in unique]
     return lambda_.Code.from_asset(
-        str(REPO_ROOT / root),
+        str(root),
         asset_hash_type=cdk.AssetHashType.CUSTOM,
-        asset_hash=_digest(files),
-        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_CopyFiles(files)),
+        asset_hash=_digest(ordered),
+        bundling=cdk.BundlingOptions(image=RUNTIME.bundling_image, local=_CopyFiles(ordered)),
     )
 
 

@@ -198,6 +198,39 @@ class PluginsStack(cdk.Stack):
         self.inbox.consume(function.function)
         return function
 
+    def _allow_deployment_checks(self, role: iam.IRole) -> None:
+        """Registration reads whether a plugin is deployed (services/plugins/deployments.py): its rule on the
+        bus and that rule's targets; read-only, and only plugins' rules."""
+        rules = self.format_arn(
+            service="events",
+            resource="rule",
+            resource_name=f"{bus_name(self.stage)}/{self.stage}-svideo-plugin-*",
+        )
+        targets = {
+            "events:DescribeApiDestination": self.format_arn(
+                service="events", resource="api-destination", resource_name="*"
+            ),
+            "sqs:GetQueueUrl": self.format_arn(service="sqs", resource="*"),
+            "lambda:GetFunctionConfiguration": self.format_arn(
+                service="lambda",
+                resource="function",
+                resource_name="*",
+                arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME,
+            ),
+        }
+        role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["events:DescribeRule", "events:ListTargetsByRule"], resources=[rules]
+            )
+        )
+        acknowledge_resource(role, "AwsSolutions-IAM5", rules, "Every plugin's invocation rule, read only.")
+        for action, resource in targets.items():
+            role.add_to_principal_policy(iam.PolicyStatement(actions=[action], resources=[resource]))
+            acknowledge_resource(
+                role, "AwsSolutions-IAM5", resource,
+                "A plugin's target is named by its rule, in the plugin's own stack; read only (exists?).",
+            )  # fmt: skip
+
     def _api_function(self) -> ServiceFunction:
         function = ServiceFunction(
             self,
@@ -208,8 +241,11 @@ class PluginsStack(cdk.Stack):
             environment={
                 "REGISTRY_TABLE": self.registry.table_name,
                 "LIFECYCLE_TABLE": self.lifecycles.table_name,
+                "BUS_NAME": bus_name(self.stage),
+                "STAGE": self.stage,
             },
         )
+        self._allow_deployment_checks(function.role)
         function.role.add_to_policy(
             iam.PolicyStatement(
                 actions=[f"dynamodb:{a}" for a in ("GetItem", "PutItem", "DeleteItem", "Scan")],

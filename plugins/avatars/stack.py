@@ -6,13 +6,12 @@ from typing import Any
 
 from constructs import Construct
 
-from infra.constructs.plugin import PluginStack
+from infra.constructs.plugin import PluginStack, grant_media
 from services.genai.config import GenAiSettings
 from services.genai.stack_support import (
     genai_code,
     genai_mode,
     grant_bedrock,
-    grant_media,
     media_bucket,
     snap_start,
 )

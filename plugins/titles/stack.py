@@ -12,7 +12,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
-from infra.constructs.plugin import PluginStack
+from infra.constructs.plugin import PluginStack, grant_media
 from infra.constructs.publishing import publish_statement
 from infra.constructs.service_function import ServiceFunction
 from infra.naming import resource_name
@@ -23,7 +23,6 @@ from services.genai.stack_support import (
     genai_code,
     genai_mode,
     grant_bedrock,
-    grant_media,
     media_bucket,
     snap_start,
 )

@@ -10,7 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from infra.constructs.consumer import QueueConsumer
-from infra.constructs.plugin import PluginStack
+from infra.constructs.plugin import PluginStack, grant_media
 from infra.constructs.publishing import grant_publish
 from infra.constructs.service_function import ServiceFunction
 from infra.nag import acknowledge_resource
@@ -19,7 +19,6 @@ from infra.subscriptions import Subscription
 from services.genai.stack_support import (
     genai_code,
     genai_mode,
-    grant_media,
     media_bucket,
 )
 from shared.events.aws import TranscribeJobStateChange

@@ -18,12 +18,9 @@ from constructs import Construct
 from infra.constructs.http_routes import attach_http_routes
 from infra.constructs.packaging import code_files, code_from_files
 from infra.constructs.plugin import PluginStack
-from infra.nag import acknowledge_resource
-from infra.naming import VideoParameter, parameter_name
 
 GenAiMode = Literal["local", "aws"]
 MODE_CONTEXT = "genai_mode"
-MEDIA_BUCKET_PARAMETER = "MediaBucketName"
 
 
 def genai_mode(scope: Construct) -> GenAiMode:
@@ -35,17 +32,8 @@ def genai_mode(scope: Construct) -> GenAiMode:
 
 
 def media_bucket(stack: PluginStack) -> tuple[str, str]:
-    """The video stack's media bucket (name, ARN) from SSM at deploy time, so the plugin deploys on its own;
-    a parameter with a stable logical id, so cdk-nag findings name it."""
-    parameter = cdk.CfnParameter(
-        stack,
-        MEDIA_BUCKET_PARAMETER,
-        type="AWS::SSM::Parameter::Value<String>",
-        default=parameter_name(stack.stage, VideoParameter.MEDIA_BUCKET),
-        description="SSM parameter holding the media bucket name",
-    )
-    parameter.override_logical_id(MEDIA_BUCKET_PARAMETER)
-    return parameter.value_as_string, f"arn:aws:s3:::{parameter.value_as_string}"
+    """The media bucket (name, ARN) the plugin stack reads from SSM at deploy time."""
+    return stack.media_bucket_name, stack.media_bucket_arn
 
 
 def genai_code(package: str) -> lambda_.Code:
@@ -92,26 +80,6 @@ def grant_bedrock(role: iam.IRole, stack: cdk.Stack, model_ids: list[str]) -> No
             resources=sorted({bedrock_model_arn(stack, m) for m in model_ids}),
         )
     )
-
-
-def grant_media(role: iam.IRole, bucket_arn: str, *, read: list[str], write: list[str]) -> None:
-    """Object access under the given key patterns of the media bucket only; keys are per video, so the
-    patterns carry wildcards, acknowledged here with that reason."""
-    if read:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"{bucket_arn}/{p}" for p in read])
-        )
-    if write:
-        role.add_to_principal_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[f"{bucket_arn}/{p}" for p in write])
-        )
-    for pattern in sorted({*read, *write}):
-        acknowledge_resource(
-            role,
-            "AwsSolutions-IAM5",
-            f"{bucket_arn}/{pattern}",
-            "Object keys are per video; access stays under videos/ and the plugin's own prefixes.",
-        )
 
 
 def attach_routes(

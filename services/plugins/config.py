@@ -13,12 +13,15 @@ class ApiSettings(BaseModel):
 
     registry_table: str = Field(min_length=1)
     lifecycle_table: str = Field(min_length=1)
+    bus_name: str = Field(min_length=1)  # where a registered plugin's rule must be
+    stage: str = Field(min_length=1)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Self:
         return cls(
-            registry_table=env.get("REGISTRY_TABLE", ""), lifecycle_table=env.get("LIFECYCLE_TABLE", "")
-        )
+            registry_table=env.get("REGISTRY_TABLE", ""), lifecycle_table=env.get("LIFECYCLE_TABLE", ""),
+            bus_name=env.get("BUS_NAME", ""), stage=env.get("STAGE", ""),
+        )  # fmt: skip
 
 
 class LifecycleSettings(BaseModel):

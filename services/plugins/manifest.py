@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 import yaml
 from pydantic import (
@@ -47,7 +48,7 @@ Delivery = Literal["queue", "webhook"]
 
 
 class ManifestError(ValueError):
-    """A manifest does not validate; `problems` are (field path, message) pairs."""
+    """A manifest does not validate; `problems` are (JSON pointer into the manifest, message) pairs."""
 
     def __init__(self, problems: list[tuple[str, str]]) -> None:
         self.problems = problems
@@ -113,18 +114,8 @@ class PluginManifest(BaseModel):
 
     @model_validator(mode="after")
     def _consistent(self) -> PluginManifest:
-        if self.name in self.after:
-            raise ValueError("`after` names the plugin itself")
-        for field, pointer in self.projection.items():
-            if output_schema.schema_at_pointer(self.output_schema, pointer) is None:
-                raise ValueError(f"projection.{field}: {pointer!r} is not described by output_schema")
-        if self.hook in VALIDATION_HOOKS:
-            valid = self.output_schema.get("properties", {}).get("valid", {})
-            if valid.get("type") != "boolean" or "valid" not in self.output_schema.get("required", []):
-                raise ValueError(
-                    f'output_schema: a {self.hook} plugin outputs {{"valid": bool, "reason"?: str}}; '
-                    'declare "valid" as a required boolean property'
-                )
+        if problems := consistency_problems(self.model_dump()):
+            raise ValueError("; ".join(f"{pointer}: {message}" for pointer, message in problems))
         return self
 
     def output_errors(self, output: dict[str, Any]) -> list[str]:
@@ -150,16 +141,70 @@ class PluginManifest(BaseModel):
         return fields
 
 
+def pointer(*parts: object) -> str:
+    """The JSON pointer (RFC 6901) of a place in the manifest: ("projection", "a/b") is /projection/a~1b."""
+    return "".join("/" + str(part).replace("~", "~0").replace("/", "~1") for part in parts)
+
+
+def consistency_problems(
+    data: Mapping[str, Any], invalid: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """The checks that span fields, each problem with its pointer; run on the raw document too, so they are
+    reported beside the fields' own errors (pydantic runs a model's checks only once its fields are valid).
+    A check that reads a field in `invalid` (refused on its own) is not made: its error says enough."""
+    problems: list[tuple[str, str]] = []
+    after = data.get("after")
+    if not {"after", "name"} & invalid and isinstance(after, list) and data.get("name") in after:
+        problems.append((pointer("after", after.index(data["name"])), "`after` names the plugin itself"))
+    schema = data.get("output_schema")
+    if not isinstance(schema, dict) or "output_schema" in invalid:
+        return problems
+    projection = data.get("projection")
+    checked = isinstance(projection, dict) and "projection" not in invalid
+    for field, target in cast(dict[str, Any], projection).items() if checked else []:
+        if not isinstance(target, str):
+            continue
+        try:
+            described = output_schema.schema_at_pointer(schema, target)
+        except (AttributeError, TypeError):  # an output_schema refused on its own: its error says why
+            continue
+        if described is None:
+            problems.append((pointer("projection", field), f"{target!r} is not described by output_schema"))
+    if "hook" not in invalid and data.get("hook") in VALIDATION_HOOKS:
+        properties = schema.get("properties")
+        valid = properties.get("valid", {}) if isinstance(properties, dict) else {}
+        required = schema.get("required")
+        if (
+            not isinstance(valid, dict)
+            or valid.get("type") != "boolean"
+            or not isinstance(required, list)
+            or "valid" not in required
+        ):
+            problems.append((
+                pointer("output_schema"),
+                f'a {data["hook"]} plugin outputs {{"valid": bool, "reason"?: str}}; '
+                'declare "valid" as a required boolean property',
+            ))  # fmt: skip
+    return problems
+
+
 def parse_manifest(data: Any) -> PluginManifest:
-    """A manifest from a parsed document; ManifestError lists each problem with the field it is about."""
+    """A manifest from a parsed document; ManifestError lists every problem at once, each with the JSON
+    pointer of the field it is about."""
     try:
         return PluginManifest.model_validate(data)
     except ValidationError as exc:
         problems = []
         for error in exc.errors():
-            field = ".".join(str(part) for part in error["loc"]) or "manifest"
+            if not error["loc"]:  # the model's own check: reported below, one problem per field
+                continue
             message = re.sub(r"^Value error, ", "", error["msg"])
-            problems.append((field, message))
+            problems.append((pointer(*error["loc"]), message))
+        if isinstance(data, Mapping):
+            invalid = frozenset(str(e["loc"][0]) for e in exc.errors() if e["loc"])
+            problems += [p for p in consistency_problems(data, invalid) if p not in problems]
+        else:
+            problems.append(("", "a manifest is a mapping (YAML) or an object (JSON)"))
         raise ManifestError(problems) from None
 
 
@@ -170,5 +215,5 @@ def load_manifest(path: Path | str) -> PluginManifest:
         data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         kind = "JSON" if str(path).endswith(".json") else "YAML"
-        raise ManifestError([("manifest", f"not valid {kind}: {exc}")]) from None
+        raise ManifestError([("", f"not valid {kind}: {exc}")]) from None
     return parse_manifest(data)

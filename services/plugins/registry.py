@@ -9,7 +9,7 @@ from typing import Literal, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from services.plugins.budget import ENRICHING_DEADLINE, over_budget
-from services.plugins.manifest import PluginManifest
+from services.plugins.manifest import PluginManifest, pointer
 from shared.auth import ForbiddenError, Principal
 from shared.errors import ConflictError, NotFoundError
 
@@ -55,7 +55,18 @@ def after_outcome(plugin: RegisteredPlugin, video_id: str, outcome: str, now: da
 
 
 class InvalidRegistration(Exception):
-    """The manifest is valid alone but not next to the registered plugins (`after`, projections): 422."""
+    """The manifest is valid alone but not next to the registered plugins (`after`, projections, the time
+    budget) or not deployed: 422, with one (JSON pointer, message) per problem."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+
+
+class Deployments(Protocol):
+    def missing(self, manifest: PluginManifest) -> list[str]:
+        """What of the plugin's delivery is not deployed (empty when its invocations reach a target)."""
+        ...
 
 
 class RegistryStore(Protocol):
@@ -96,45 +107,66 @@ def find_cycle(edges: dict[str, list[str]]) -> list[str] | None:
     return None
 
 
-def check_against(manifest: PluginManifest, others: Iterable[PluginManifest]) -> None:
-    """Refuses unknown or cross-hook `after` names, `after` cycles and projections onto a field taken."""
+def problems_against(manifest: PluginManifest, others: Iterable[PluginManifest]) -> list[tuple[str, str]]:
+    """Every `after` and projection problem next to the registered plugins, each with its pointer."""
     by_name = {other.name: other for other in others if other.name != manifest.name}
-    problems: list[str] = []
-    for dependency in manifest.after:
+    problems: list[tuple[str, str]] = []
+    for index, dependency in enumerate(manifest.after):
         other = by_name.get(dependency)
         if other is None:
-            problems.append(f"after: no registered plugin {dependency!r}")
+            problems.append((pointer("after", index), f"no registered plugin {dependency!r}"))
         elif other.hook != manifest.hook:
-            problems.append(f"after: {dependency!r} runs in {other.hook}, not {manifest.hook}")
+            problems.append(
+                (pointer("after", index), f"{dependency!r} runs in {other.hook}, not {manifest.hook}")
+            )
     edges = {name: list(other.after) for name, other in by_name.items()}
     edges[manifest.name] = list(manifest.after)
     if cycle := find_cycle(edges):
-        problems.append(f"after: cycle {' → '.join(cycle)}")
+        problems.append((pointer("after"), f"cycle {' → '.join(cycle)}"))
     for field in manifest.projection:
         for other in by_name.values():
             if field in other.projection:
-                problems.append(f"projection.{field}: already projected by plugin {other.name!r}")
-    if problems:
-        raise InvalidRegistration("; ".join(problems))
+                problems.append((pointer("projection", field), f"already projected by plugin {other.name!r}"))
+    return problems
 
 
 class Registry:
     """Register, update, read, enable/disable and deregister plugins: developers their own, admins all."""
 
-    def __init__(self, store: RegistryStore, enriching_deadline: timedelta = ENRICHING_DEADLINE) -> None:
+    def __init__(
+        self,
+        store: RegistryStore,
+        enriching_deadline: timedelta = ENRICHING_DEADLINE,
+        deployments: Deployments | None = None,
+    ) -> None:
+        """`deployments` checks that a registered plugin's delivery is deployed (the API always gives it)."""
         self.store = store
         self.enriching_deadline = enriching_deadline
+        self.deployments = deployments
+
+    def _budget_problems(self, manifest: PluginManifest) -> list[tuple[str, str]]:
+        """A plugin that would let the enabled plugins' timeouts outlast the enriching deadline."""
+        enabled = [p.manifest for p in self.store.all() if p.enabled and p.name != manifest.name]
+        problem = over_budget([*enabled, manifest], self.enriching_deadline)
+        return [(pointer("timeout_seconds"), problem.removeprefix("timeout_seconds: "))] if problem else []
 
     def _check_budget(self, manifest: PluginManifest) -> None:
-        """Refuses a plugin that would let the enabled plugins' timeouts outlast the enriching deadline."""
-        enabled = [p.manifest for p in self.store.all() if p.enabled and p.name != manifest.name]
-        if problem := over_budget([*enabled, manifest], self.enriching_deadline):
-            raise InvalidRegistration(problem)
+        if problems := self._budget_problems(manifest):
+            raise InvalidRegistration(problems)
+
+    def _check(self, manifest: PluginManifest, *, budget: bool = True) -> None:
+        """Every problem of the manifest next to the registry and the deployed stacks, all at once."""
+        problems = problems_against(manifest, (p.manifest for p in self.store.all()))
+        if budget:
+            problems += self._budget_problems(manifest)
+        if self.deployments is not None:
+            problems += [(pointer("delivery"), missing) for missing in self.deployments.missing(manifest)]
+        if problems:
+            raise InvalidRegistration(problems)
 
     def register(self, caller: Principal, manifest: PluginManifest) -> RegisteredPlugin:
         owner_id = self._developer(caller)
-        check_against(manifest, (p.manifest for p in self.store.all()))
-        self._check_budget(manifest)
+        self._check(manifest)
         now = datetime.now(UTC)
         plugin = RegisteredPlugin(manifest=manifest, owner_id=owner_id, registered_at=now, updated_at=now)
         if not self.store.create(plugin):
@@ -145,11 +177,11 @@ class Registry:
 
     def update(self, caller: Principal, name: str, manifest: PluginManifest) -> RegisteredPlugin:
         if manifest.name != name:
-            raise InvalidRegistration(f"name: the manifest is {manifest.name!r}, the path says {name!r}")
+            raise InvalidRegistration(
+                [(pointer("name"), f"the manifest is {manifest.name!r}, the path says {name!r}")]
+            )
         plugin = self._owned(caller, name)
-        check_against(manifest, (p.manifest for p in self.store.all()))
-        if plugin.enabled:
-            self._check_budget(manifest)
+        self._check(manifest, budget=plugin.enabled)
         updated = plugin.model_copy(update={"manifest": manifest, "updated_at": datetime.now(UTC)})
         self.store.put(updated)
         return updated

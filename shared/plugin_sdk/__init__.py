@@ -22,6 +22,7 @@ from shared.plugin_sdk.core import (
     media_url,
     parse_invocation,
     plugin_handler,
+    plugin_input,
     read_media,
     write_artefact,
 )
@@ -39,6 +40,7 @@ __all__ = [
     "media_url",
     "parse_invocation",
     "plugin_handler",
+    "plugin_input",
     "read_media",
     "write_artefact",
 ]

@@ -10,20 +10,25 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import boto3
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.parser import parse
+from aws_lambda_powertools.utilities.parser.envelopes import EventBridgeEnvelope
+from pydantic import BaseModel, ValidationError
 
 from shared.events.base import ID, Meta
 from shared.events.plugins import PluginCompleted, PluginError, PluginInvoked
 from shared.events.publisher import EventPublisher, Publisher
-from shared.events.registry import parse_event
 from shared.observability import logger as log
 
 DEFERRED_FILE = "deferred-invocation.json"
 MEDIA_BUCKET_ENV = "MEDIA_BUCKET"
 _PLUGIN_NAME = re.compile(r"[a-z][a-z0-9-]{0,47}")  # as PluginName and VideoId in shared.events.base
 _VIDEO_ID = re.compile(ID)
+M = TypeVar("M", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -47,16 +52,31 @@ class PluginFailure(Exception):
 
 
 def parse_invocation(raw: Mapping[str, Any] | str) -> PluginInvoked:
-    """A `Plugin.Invoked` from an SQS record, an EventBridge event, or a webhook body (event or detail)."""
+    """A `Plugin.Invoked` from an SQS record, an EventBridge event, or a webhook body (event or detail),
+    parsed by Powertools' parser (its EventBridge envelope for an event) into the project's model."""
     data: Any = json.loads(raw) if isinstance(raw, str) else raw
     if "body" in data and isinstance(data.get("body"), str):  # an SQS record (or an API Gateway event)
         data = json.loads(data["body"])
     if "detail-type" in data:
-        detail = parse_event(data).detail
-        if not isinstance(detail, PluginInvoked):
+        if data["detail-type"] != PluginInvoked.detail_type:
             raise ValueError(f"not a Plugin.Invoked event: {data['detail-type']!r}")
-        return detail
-    return PluginInvoked.model_validate(data)
+        return cast(PluginInvoked, parse(event=data, model=PluginInvoked, envelope=EventBridgeEnvelope))
+    return parse(event=data, model=PluginInvoked)
+
+
+def plugin_input(invocation: PluginInvoked, plugin: str, model: type[M]) -> M | None:
+    """An earlier plugin's output from `inputs`, validated as `model` (declare only the fields you read);
+    None when that plugin gave none (it failed, was skipped, or runs after yours: name it in `after`).
+    An output that does not fit `model` fails the invocation as `InvalidInput`, naming the field."""
+    raw = invocation.inputs.get(plugin)
+    if raw is None:
+        return None
+    try:
+        return model.model_validate(raw)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = "/".join(str(part) for part in (plugin, *first["loc"]))
+        raise PluginFailure("InvalidInput", f"inputs/{where}: {first['msg']}") from exc
 
 
 class PluginClient:
@@ -221,27 +241,36 @@ def write_artefact(
 def plugin_handler(
     name: str, client: PluginClient | None = None
 ) -> Callable[[PluginFunction], Callable[..., Any]]:
-    """Turns `fn(invocation) -> output` into a Lambda handler for SQS batches (or one EventBridge event).
+    """Turns `fn(invocation) -> output` into a Lambda handler for SQS batches (Powertools' BatchProcessor)
+    or one EventBridge event.
 
     The output is published as `succeeded`; a PluginFailure (or any exception) as `failed`, so the lifecycle
     hears back at once instead of waiting for the deadline. Only a failure to publish fails the record.
     """
 
     def decorate(fn: PluginFunction) -> Callable[..., Any]:
+        # A failed record goes back to the queue alone (its batch item failure), never the whole batch.
+        processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
+
         @wraps(fn)
         def handler(event: Mapping[str, Any], context: Any = None) -> dict[str, Any]:
             publisher = client or PluginClient.from_env(name)
-            records = event.get("Records") if isinstance(event.get("Records"), list) else None
-            failures = []
-            for record in records if records is not None else [event]:
+
+            def record_handler(record: SQSRecord) -> None:
                 try:
-                    _run_one(fn, publisher, parse_invocation(record))
+                    _run_one(fn, publisher, parse_invocation(record.body))
                 except Exception:
                     log.exception("invocation not reported", extra={"plugin": name})
-                    if records is None:
-                        raise
-                    failures.append({"itemIdentifier": record.get("messageId", "")})
-            return {"batchItemFailures": failures}
+                    raise
+
+            if isinstance(event.get("Records"), list):
+                return dict(
+                    process_partial_response(
+                        event=dict(event), record_handler=record_handler, processor=processor, context=context
+                    )
+                )
+            _run_one(fn, publisher, parse_invocation(event))
+            return {"batchItemFailures": []}
 
         return handler
 

@@ -1,11 +1,14 @@
-"""The plugin's stack: add `("WordCountPluginStack", WordCountPluginStack)` to infra/app.py's STACKS."""
+"""The plugin's stack: `app.py` beside it deploys it alone; or add `("WordCountPluginStack",
+WordCountPluginStack)` to infra/app.py's STACKS to deploy it with the platform."""
 
 from pathlib import Path
 from typing import Any
 
 from constructs import Construct
 
-from infra.constructs.plugin import PluginStack
+from infra.constructs.plugin import PluginStack, folder_code
+
+HERE = Path(__file__).resolve().parent
 
 
 class WordCountPluginStack(PluginStack):
@@ -14,7 +17,8 @@ class WordCountPluginStack(PluginStack):
             scope,
             construct_id,
             stage=stage,
-            manifest_path=Path(__file__).with_name("manifest.yaml"),
-            handler="plugins.word_count.handler.handler",
+            manifest_path=HERE / "manifest.yaml",
+            handler="handler.handler",  # handler.py's `handler`: the folder is the code's root
+            code=folder_code(HERE),
             **kwargs,
         )

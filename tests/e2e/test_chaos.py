@@ -58,7 +58,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 STAGE = "dev"
 PASSWORD = "Chaos-e2e-Passw0rd!"
 RECORDINGS = "chaos-recordings"
-PLUGINS = ("crasher", "silent")  # crasher has a stack and fails; silent has none and times out
+PLUGINS = ("crasher", "silent")  # both deployed: crasher fails, silent answers nothing and times out
 CATALOG_TYPES = {"Recording.Ended", "Video.Processed", "Video.ProcessingFailed", "Lifecycle.Completed"}
 # The stage's post-processing timeout: the jobs queue's visibility timeout follows (six times 10 s).
 PROCESSING_TIMEOUT_S = 10
@@ -231,15 +231,21 @@ def chaos(
     video.add_dependency(identity)
     postprocess = PostprocessStack(app, "PostprocessStack", stage=STAGE)
     postprocess.add_dependency(video)  # reads the media bucket's parameter
-    crasher = PluginStack(
-        app,
-        "ChaosCrasherPluginStack",
-        stage=STAGE,
-        manifest_path=FIXTURES / "crasher.yaml",
-        handler="tests.e2e.plugin_fixtures.handlers.crasher",
-        code=fixture_code(),
-    )
-    for stack in (identity, video, postprocess, PluginsStack(app, "PluginsStack", stage=STAGE), crasher):
+    # Both plugins are deployed (registration refuses a plugin whose stack is not); silent answers nothing.
+    plugins = [
+        PluginStack(
+            app,
+            f"Chaos{name.title()}PluginStack",
+            stage=STAGE,
+            manifest_path=FIXTURES / f"{name}.yaml",
+            handler=f"tests.e2e.plugin_fixtures.handlers.{name}",
+            code=fixture_code(),
+        )
+        for name in ("crasher", "silent")
+    ]
+    for plugin in plugins:
+        plugin.add_dependency(video)  # reads the media bucket's parameter
+    for stack in (identity, video, postprocess, PluginsStack(app, "PluginsStack", stage=STAGE), *plugins):
         stack.add_dependency(core)
     app.synth()
     results = deploy_assembly(outdir)

@@ -5,6 +5,8 @@ the bus become a published video with a transcript of what was said, title candi
 description, tags, WebVTT captions and PNG avatars, all read through the public API. The broadcaster picks a
 title and asks for new ones with feedback (bounded rounds). A video whose transcript plugin is disabled is
 still published, without titles or avatars, and the reasons are recorded in its lifecycle results.
+The plugin template (`templates/plugin/`, deployed unchanged with IAM enforced) counts the titles' words
+after titles, writes its report under its own prefix and projects `word_count`.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from plugins.titles.stack import TitlesPluginStack
 from plugins.transcript.stack import TranscriptPluginStack
 from services.plugins.manifest import load_manifest
 from services.postprocess.storage import S3Storage
+from templates.plugin.stack import WordCountPluginStack
 from tests.conftest import DeployAssembly
 from tests.e2e.conftest import BusTap, put_event
 from tests.ground_truth import have_speech_tools, normalise, speak, word_error_rate
@@ -51,6 +54,7 @@ STAGE = "dev"
 PASSWORD = "Genai-e2e-Passw0rd!"
 RECORDINGS = "genai-e2e-recordings"
 PLUGINS = ("transcript", "titles", "avatars")
+TEMPLATE = REPO_ROOT / "templates" / "plugin" / "manifest.yaml"  # word-count, `after: [titles]`
 TEXT = (
     "Hello and welcome to the beekeeping stream. Today I will show you how to open a beehive and check on "
     "the honey bees. "
@@ -81,7 +85,7 @@ class Platform:
         return call_api(self.api_url, method, path, token, body)
 
     def enable_only(self, *names: str) -> None:
-        for name in PLUGINS:
+        for name in (*PLUGINS, "word-count"):
             action = "enable" if name in names else "disable"
             status, body = self.api("POST", f"/plugins/{name}/{action}", self.developer)
             assert status == 200, body
@@ -184,6 +188,7 @@ def platform(
         TranscriptPluginStack(app, "TranscriptPluginStack", stage=STAGE),
         TitlesPluginStack(app, "TitlesPluginStack", stage=STAGE),
         AvatarsPluginStack(app, "AvatarsPluginStack", stage=STAGE),
+        WordCountPluginStack(app, "WordCountPluginStack", stage=STAGE),
         PostprocessStack(app, "PostprocessStack", stage=STAGE),
     ]
     for stack in stacks:
@@ -209,8 +214,8 @@ def platform(
         developer=developer, owner_token=owner_token, owner_id=owner_id, speech=speech,
         seconds=seconds,
     )  # fmt: skip
-    for name in PLUGINS:
-        manifest = load_manifest(str(REPO_ROOT / "plugins" / name / "manifest.yaml"))
+    for path in [REPO_ROOT / "plugins" / name / "manifest.yaml" for name in PLUGINS] + [TEMPLATE]:
+        manifest = load_manifest(path)
         status, body = platform.api("POST", "/plugins", developer, manifest.model_dump(mode="json"))
         assert status == 201, body
     return platform
@@ -218,8 +223,8 @@ def platform(
 
 @pytest.fixture(scope="module")
 def spoken(platform: Platform) -> dict[str, Any]:
-    """The spoken clip's video, published with every generative plugin enabled."""
-    platform.enable_only(*PLUGINS)
+    """The spoken clip's video, published with every generative plugin and the template enabled."""
+    platform.enable_only(*PLUGINS, "word-count")
     started = time.monotonic()
     video_id = platform.broadcast("genaiSpoken1")
     video = platform.published(video_id, timeout=240)
@@ -238,7 +243,7 @@ def test_given_a_spoken_clip_when_its_recording_ends_then_the_published_transcri
 ) -> None:
     fields = spoken["fields"]
     assert {p: s for p, (s, _) in platform.results(spoken["video_id"]).items()} == dict.fromkeys(
-        PLUGINS, "succeeded"
+        (*PLUGINS, "word-count"), "succeeded"
     )
     transcript = _get(fields["transcript_url"]).text
     wer = word_error_rate(TEXT, transcript)
@@ -265,6 +270,23 @@ def test_given_a_spoken_how_to_when_titles_are_written_then_the_first_is_how_to_
     assert fields["tags"] and len(fields["tags"]) == len({t.lower() for t in fields["tags"]})
     [generated] = platform.events(spoken["video_id"], "Titles.Generated")
     assert generated["detail"]["round"] == 1 and generated["detail"]["generation"]["prompt_version"]
+
+
+def test_given_the_template_plugin_after_titles_then_it_counts_their_words_under_enforced_iam(
+    platform: Platform, spoken: dict[str, Any]
+) -> None:
+    """The guide's template, deployed as it is: its role may read the media, write only its own prefix and
+    publish only as itself, and the local cloud enforces that (a denial would fail the invocation)."""
+    fields = spoken["fields"]
+    words = sum(len(c["title"].split()) for c in fields["title_candidates"])
+    assert words > 0 and fields["word_count"] == words
+    bucket = _ssm(platform.cloud, VideoParameter.MEDIA_BUCKET)
+    key = f"videos/{spoken['video_id']}/plugins/word-count/report.json"
+    report = platform.cloud.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+    assert json.loads(report) == {"words": words}
+    [invoked] = [e for e in platform.events(spoken["video_id"], "Plugin.Invoked")
+                 if e["detail"]["plugin"] == "word-count"]  # fmt: skip
+    assert invoked["detail"]["inputs"]["titles"]["candidates"] == fields["title_candidates"]
 
 
 def test_given_the_transcript_when_avatars_are_painted_then_each_png_is_reachable_through_the_api(

@@ -39,14 +39,10 @@ pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 STAGE = "dev"
 PASSWORD = "Plugins-e2e-Passw0rd!"
 FIXTURES = Path(__file__).resolve().parent / "plugin_fixtures"
-DEPLOYED = (
-    "approver",
-    "tagger",
-    "notifier",
-    "crasher",
-    "sloppy",
-)  # each with a stack; silent/manual have none
-REGISTERED = ("duration", *DEPLOYED, "silent", "manual")
+# Each with its stack (registration refuses a plugin whose stack is not deployed); silent and manual answer
+# nothing (the test answers manual's invocations itself).
+DEPLOYED = ("approver", "tagger", "notifier", "crasher", "sloppy", "silent", "manual")
+REGISTERED = ("duration", *DEPLOYED)
 EVENTS = REPO_ROOT / "tests" / "events"
 
 
@@ -154,19 +150,21 @@ def platform(
         PluginsStack(app, "PluginsStack", stage=STAGE),
         DurationPluginStack(app, "DurationPluginStack", stage=STAGE),
     ]
-    for name in DEPLOYED:
+    for name in (*DEPLOYED, "regex-trap"):
         stacks.append(
             PluginStack(
                 app,
                 f"E2e{name.title()}PluginStack",
                 stage=STAGE,
                 manifest_path=FIXTURES / f"{name}.yaml",
-                handler=f"tests.e2e.plugin_fixtures.handlers.{name}",
+                handler=f"tests.e2e.plugin_fixtures.handlers.{name.replace('-', '_')}",
                 code=fixture_code(),
             )
         )
     for stack in stacks:
         stack.add_dependency(core)
+        if isinstance(stack, PluginStack):
+            stack.add_dependency(stacks[1])  # the media bucket's parameter, from the video stack
     app.synth()
     results = deploy_assembly(outdir)
     plugins = next(r for r in results if r.name == "PluginsStack")
@@ -241,6 +239,15 @@ def test_given_one_plugin_per_hook_when_a_video_is_processed_then_it_is_publishe
     assert status == 200, log
     [row] = [row for row in log["invocations"] if row["video_id"] == video_id]
     assert (row["status"], row["hook"], row["duration_ms"] is not None) == ("succeeded", "preMetadata", True)
+    # The SDK's info line, in the function's log, carries the lifecycle's correlation id (from `meta`).
+    [tagging] = [e["detail"] for e in invoked if e["detail"]["plugin"] == "tagger"]
+    written = [json.loads(line)["message"] for log in (platform.cloud.state_dir / "logs").glob("*.log")
+               for line in log.read_text(errors="replace").splitlines()]  # fmt: skip
+    lines = [json.loads(m) for m in written if m.startswith('{"level"')]
+    assert {"message": "invocation completed", "level": "INFO", "plugin": "tagger", "video_id": video_id,
+            "correlation_id": tagging["meta"]["correlation_id"]}.items() <= next(
+        line for line in lines if line.get("plugin") == "tagger" and line.get("video_id") == video_id
+        and line.get("message") == "invocation completed").items()  # fmt: skip
 
 
 def test_given_a_plugin_that_never_answers_then_its_timeout_is_recorded_and_the_video_still_ends(
@@ -393,12 +400,10 @@ ADVERSARIAL = {"nested": "a" * 40 + "!", "alternation": "a" * 4000 + "!", "overl
 def test_given_catastrophic_patterns_in_a_registered_schema_when_a_genuine_answer_attacks_them_then_it_is_rejected_at_once(  # noqa: E501
     platform: Platform,
 ) -> None:
-    manifest = {
-        "name": "regex-trap", "version": "1.0.0", "description": "Patterns that backtrack catastrophically",
-        "author": "e2e", "hook": "postMetadata", "timeout_seconds": 20,
-        "output_schema": {"type": "object", "properties": {
-            name: {"type": "string", "pattern": pattern} for name, pattern in CATASTROPHIC_PATTERNS.items()}},
-    }  # fmt: skip
+    manifest = load_manifest(FIXTURES / "regex-trap.yaml").model_dump(mode="json")
+    assert {
+        k: v["pattern"] for k, v in manifest["output_schema"]["properties"].items()
+    } == CATASTROPHIC_PATTERNS
     status, body = platform.api("POST", "/plugins", platform.developer, manifest)
     assert status == 201, body
     try:
@@ -427,3 +432,75 @@ def test_given_catastrophic_patterns_in_a_registered_schema_when_a_genuine_answe
         platform.settled(video_id, "published")
     finally:
         assert platform.api("DELETE", "/plugins/regex-trap", platform.developer)[0] == 204
+
+
+def _cli(platform: Platform, capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:
+    """`svideo plugins --api-url ... --token ... <args>`, as a plugin developer runs it."""
+    options = ["--api-url", platform.api_url, "--token", platform.developer]
+    code = cli_main(["plugins", *options, *args])
+    captured = capsys.readouterr()
+    return code, captured.out + captured.err
+
+
+def test_given_a_manifest_whose_stack_is_not_deployed_when_registering_then_it_is_refused_naming_the_rule(
+    platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    ghost = tmp_path / "ghost.yaml"
+    ghost.write_text((FIXTURES / "silent.yaml").read_text().replace("name: silent", "name: ghost")
+                     .replace("silent_said", "ghost_said"))  # fmt: skip
+    code, out = _cli(platform, capsys, "register", str(ghost))
+    assert code == 1, out
+    assert out.strip().splitlines() == [
+        "svideo: 422 registration refused",
+        "  /delivery: not deployed: no rule dev-svideo-plugin-ghost-invoked on the bus dev-svideo; "
+        "deploy the plugin's stack first",
+    ]
+    assert platform.api("GET", "/plugins/ghost", platform.developer)[0] == 404
+    # Its rule there but its queue gone (a stack half torn down): the missing target is named.
+    sqs = platform.cloud.client("sqs")
+    queue = sqs.create_queue(QueueName="ghost-invocations")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    rules = platform.cloud.client("events")
+    pattern = {
+        "source": ["svideo.plugins"],
+        "detail-type": ["Plugin.Invoked"],
+        "detail": {"plugin": ["ghost"]},
+    }
+    rules.put_rule(Name="dev-svideo-plugin-ghost-invoked", EventBusName="dev-svideo",
+                   EventPattern=json.dumps(pattern))  # fmt: skip
+    rules.put_targets(Rule="dev-svideo-plugin-ghost-invoked", EventBusName="dev-svideo",
+                      Targets=[{"Id": "inbox", "Arn": arn}])  # fmt: skip
+    sqs.delete_queue(QueueUrl=queue)
+    try:
+        code, out = _cli(platform, capsys, "register", str(ghost))
+        assert code == 1, out
+        assert f"/delivery: not deployed: the rule's target, the queue {arn}, does not exist" in out
+    finally:
+        rules.remove_targets(Rule="dev-svideo-plugin-ghost-invoked", EventBusName="dev-svideo", Ids=["inbox"])
+        rules.delete_rule(Name="dev-svideo-plugin-ghost-invoked", EventBusName="dev-svideo")
+
+
+def test_given_a_manifest_with_several_problems_when_registering_then_each_is_named_by_its_pointer(
+    platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.yaml"
+    text = (FIXTURES / "tagger.yaml").read_text()
+    broken.write_text(text.replace("version: 1.0.0", "version: one") + "after: [tagger, nobody]\n")
+    code, out = _cli(platform, capsys, "register", str(broken))
+    assert code == 1, out
+    assert out.splitlines()[0] == f"svideo: invalid manifest {broken}:"
+    assert "  /version: " in out and "  /after/0: `after` names the plugin itself" in out
+    # Valid alone, wrong beside the registered plugins: `after` and the projection, each with its pointer.
+    clash = tmp_path / "clash.yaml"
+    clash.write_text(text.replace("name: tagger", "name: approver") + "after: [nobody]\n")
+    code, out = _cli(platform, capsys, "register", "--update", str(clash))
+    assert code == 1, out
+    assert "  /after/0: no registered plugin 'nobody'" in out
+    assert "  /projection/e2e_tags: already projected by plugin 'tagger'" in out
+
+
+def test_given_a_manifest_file_that_does_not_exist_when_registering_then_one_line_says_so(
+    platform: Platform, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out = _cli(platform, capsys, "register", str(tmp_path / "nowhere.yaml"))
+    assert (code, out) == (1, f"svideo: no manifest file {tmp_path / 'nowhere.yaml'}\n")

@@ -16,6 +16,7 @@ from infra.nag import add_nag_gate
 from infra.stacks.plugins_stack import ROUTES, PluginsStack, lifecycle_subscriptions
 from plugins.duration.stack import DurationPluginStack
 from shared.patterns import matches
+from templates.plugin.stack import WordCountPluginStack
 from tests.infra.conftest import Synthesized
 
 ENV = cdk.Environment(account="123456789012", region="us-east-1")
@@ -38,6 +39,7 @@ def plugins_synth(tmp_path_factory: pytest.TempPathFactory, cdk_context: dict[st
     app = cdk.App(outdir=str(outdir), context={**cdk_context, "aws:cdk:enable-asset-metadata": True})
     PluginsStack(app, "PluginsStack", stage="dev", env=ENV)
     DurationPluginStack(app, "DurationPluginStack", stage="dev", env=ENV)
+    WordCountPluginStack(app, "WordCountPluginStack", stage="dev", env=ENV)
     webhook = outdir.parent / "webhook-manifest.yaml"
     webhook.write_text(WEBHOOK_MANIFEST)
     PluginStack(
@@ -83,6 +85,41 @@ def test_given_the_duration_stack_then_it_may_put_events_only_as_itself(plugins_
     statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
     [put] = [s for s in statements if s["Action"] == "events:PutEvents"]
     assert put["Condition"] == {"StringEquals": {"events:source": "svideo.plugin.duration"}}
+
+
+def _statements(synth: Synthesized, stack: str) -> list[dict[str, Any]]:
+    policies = synth.assertions(stack).find_resources("AWS::IAM::Policy")
+    return [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
+
+
+def test_given_the_template_plugin_then_its_role_holds_exactly_what_the_sdk_calls(
+    plugins_synth: Synthesized,
+) -> None:
+    """Read the media and earlier plugins' artefacts, write and delete only under its own prefix, publish
+    only as itself; the rest is the queue it drains, its DLQ and traces (ServiceFunction's defaults)."""
+
+    def under(keys: str) -> Any:
+        return {"Fn::Join": ["", ["arn:aws:s3:::", {"Ref": "MediaBucketName"}, keys]]}
+
+    by_action: dict[str, tuple[Any, Any]] = {}
+    for statement in _statements(plugins_synth, "WordCountPluginStack"):
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        for action in actions:
+            by_action[action] = (statement["Resource"], statement.get("Condition"))
+    assert by_action["s3:GetObject"] == (under("/videos/*"), None)
+    for action in ("s3:PutObject", "s3:DeleteObject"):
+        assert by_action[action] == (under("/videos/*/plugins/word-count/*"), None)
+    own_source = {"StringEquals": {"events:source": "svideo.plugin.word-count"}}
+    assert by_action["events:PutEvents"][1] == own_source
+    s3_actions = {a for a in by_action if a.startswith("s3:")}
+    assert s3_actions == {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
+    assert {a.split(":")[0] for a in by_action} <= {"s3", "events", "sqs", "xray"}
+    assert not [a for a, (resource, _) in by_action.items() if resource == "*" and not a.startswith("xray:")]
+    functions = plugins_synth.assertions("WordCountPluginStack").find_resources(
+        "AWS::Lambda::Function", {"Properties": {"Handler": "handler.handler"}}
+    )
+    [variables] = [f["Properties"]["Environment"]["Variables"] for f in functions.values()]
+    assert variables["MEDIA_BUCKET"] == {"Ref": "MediaBucketName"}
 
 
 def test_given_the_queues_then_every_consumer_reports_batch_failures_and_has_a_dlq(

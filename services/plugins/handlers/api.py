@@ -15,6 +15,7 @@ from pydantic import WithJsonSchema
 
 from services.plugins.adapters import DynamoInvocationLog, DynamoRegistryStore
 from services.plugins.config import ApiSettings
+from services.plugins.deployments import BusDeployments
 from services.plugins.invocation_log import (
     DEFAULT_PAGE_LIMIT,
     InvocationLogReader,
@@ -25,7 +26,7 @@ from services.plugins.invocation_log import (
 )
 from services.plugins.manifest import ManifestError, PluginManifest, parse_manifest
 from services.plugins.registry import InvalidRegistration, RegisteredPlugin, Registry
-from shared.api import SIGNED_IN, build_resolver, error_response
+from shared.api import SIGNED_IN, build_resolver
 from shared.auth import Principal, principal_from_event
 from shared.observability import logger, metrics, tracer
 
@@ -46,7 +47,12 @@ def settings() -> ApiSettings:
 
 @cache
 def registry() -> Registry:
-    return Registry(DynamoRegistryStore(boto3.resource("dynamodb").Table(settings().registry_table)))
+    table = boto3.resource("dynamodb").Table(settings().registry_table)
+    deployments = BusDeployments(
+        settings().bus_name, settings().stage, boto3.client("events"), boto3.client("sqs"),
+        boto3.client("lambda"),
+    )  # fmt: skip
+    return Registry(DynamoRegistryStore(table), deployments=deployments)
 
 
 @cache
@@ -108,17 +114,20 @@ def deregister_plugin(name: str) -> Response[str]:
     return Response(204, content_types.TEXT_PLAIN, "")
 
 
+def _refused(message: str, problems: list[tuple[str, str]]) -> Response[dict[str, Any]]:
+    """422 with one `{field, message}` per problem, `field` a JSON pointer into the manifest."""
+    listed = [{"field": field, "message": text} for field, text in problems]
+    return Response(422, content_types.APPLICATION_JSON, {"message": message, "problems": listed})
+
+
 @app.exception_handler(ManifestError)
 def manifest_refused(error: ManifestError) -> Response[dict[str, Any]]:
-    problems = [{"field": field, "message": message} for field, message in error.problems]
-    return Response(
-        422, content_types.APPLICATION_JSON, {"message": "invalid manifest", "problems": problems}
-    )
+    return _refused("invalid manifest", error.problems)
 
 
 @app.exception_handler(InvalidRegistration)
-def registration_refused(error: InvalidRegistration) -> Response[str]:
-    return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, str(error))
+def registration_refused(error: InvalidRegistration) -> Response[dict[str, Any]]:
+    return _refused("registration refused", error.problems)
 
 
 @logger.inject_lambda_context

@@ -30,3 +30,12 @@ def crasher(invocation: PluginInvoked) -> dict[str, Any]:
 @plugin_handler("sloppy")
 def sloppy(invocation: PluginInvoked) -> dict[str, Any]:
     return {"score": "high"}  # the manifest says an integer
+
+
+def unanswered(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Takes its invocations off the queue and answers none: a plugin that hangs (silent), or one whose
+    answers come from elsewhere, the test playing that part (manual, regex-trap)."""
+    return {"batchItemFailures": []}
+
+
+silent = manual = regex_trap = unanswered

@@ -128,4 +128,4 @@ def test_given_a_broken_manifest_when_registering_then_422_lists_each_field(
     event = http_event(Request("POST", "/plugins", body=body), PLUGIN_DEVELOPER, signed_in_route=True)
     status, payload = call_handler(plugins_api.handler, event)
     assert status == 422
-    assert {p["field"] for p in payload["problems"]} == {"version", "timeout_seconds"}
+    assert {p["field"] for p in payload["problems"]} == {"/version", "/timeout_seconds"}

@@ -51,29 +51,57 @@ def problems(**overrides: Any) -> dict[str, str]:
 @pytest.mark.parametrize(
     ("overrides", "field", "words"),
     [
-        ({"name": "Bad Name"}, "name", "pattern"),
-        ({"version": "1.0"}, "version", "pattern"),
-        ({"timeout_seconds": 0}, "timeout_seconds", "greater than or equal"),
-        ({"timeout_seconds": 901}, "timeout_seconds", "less than or equal"),
-        ({"hook": "onTuesday"}, "hook", "preValidate"),
-        ({"output_schema": {"type": "object", "oneOf": []}}, "output_schema", "/oneOf"),
-        ({"output_schema": {"type": "object", "patternProperties": {}}}, "output_schema", "propertyNames"),
-        ({"output_schema": {"type": "object", "minLength": "3"}}, "output_schema", "/minLength"),
-        ({"output_schema": {"type": "object", "$ref": "https://example.com/s"}}, "output_schema", "inside"),
-        ({"output_schema": {"type": "string"}}, "output_schema", '"type": "object"'),
-        ({"projection": {"status": "/value"}}, "projection", "reserved"),
-        ({"projection": {"tags": "/missing"}}, "manifest", "not described by output_schema"),
-        ({"after": ["bad"]}, "manifest", "names the plugin itself"),
-        ({"delivery": "carrier-pigeon"}, "delivery", "queue"),
-        ({"surprise": 1}, "surprise", "Extra inputs"),
+        ({"name": "Bad Name"}, "/name", "pattern"),
+        ({"version": "1.0"}, "/version", "pattern"),
+        ({"timeout_seconds": 0}, "/timeout_seconds", "greater than or equal"),
+        ({"timeout_seconds": 901}, "/timeout_seconds", "less than or equal"),
+        ({"hook": "onTuesday"}, "/hook", "preValidate"),
+        ({"output_schema": {"type": "object", "oneOf": []}}, "/output_schema", "/oneOf"),
+        ({"output_schema": {"type": "object", "patternProperties": {}}}, "/output_schema", "propertyNames"),
+        ({"output_schema": {"type": "object", "minLength": "3"}}, "/output_schema", "/minLength"),
+        ({"output_schema": {"type": "object", "$ref": "https://example.com/s"}}, "/output_schema", "inside"),
+        ({"output_schema": {"type": "string"}}, "/output_schema", '"type": "object"'),
+        ({"projection": {"status": "/value"}}, "/projection", "reserved"),
+        ({"projection": {"tags": "/missing"}}, "/projection/tags", "not described by output_schema"),
+        ({"after": ["bad"]}, "/after/0", "names the plugin itself"),
+        ({"delivery": "carrier-pigeon"}, "/delivery", "queue"),
+        ({"surprise": 1}, "/surprise", "Extra inputs"),
     ],
 )
 def test_given_a_broken_manifest_when_parsed_then_the_error_names_the_field(
     overrides: dict[str, Any], field: str, words: str
 ) -> None:
     found = problems(**overrides)
-    key = next(k for k in found if k.startswith(field) or field == "manifest")
+    key = next(k for k in found if k == field or k.startswith(field + "/"))
     assert words in found[key]
+
+
+def test_given_a_manifest_with_many_problems_when_parsed_then_each_is_reported_at_once_by_pointer() -> None:
+    found = problems(version="1.0", timeout_seconds=0, after=["bad"], projection={"tags": "/gone"})
+    assert set(found) == {"/version", "/timeout_seconds", "/after/0", "/projection/tags"}, found
+
+
+def test_given_unknown_after_names_and_a_taken_field_when_registering_then_each_has_its_pointer() -> None:
+    registry = Registry(MemoryRegistryStore())
+    registry.register(DEV, manifest("a", projection={"summary": "/value"}))
+    with pytest.raises(InvalidRegistration) as refused:
+        registry.register(DEV, manifest("b", after=["ghost", "phantom"], projection={"summary": "/value"}))
+    assert dict(refused.value.problems) == {
+        "/after/0": "no registered plugin 'ghost'", "/after/1": "no registered plugin 'phantom'",
+        "/projection/summary": "already projected by plugin 'a'",
+    }  # fmt: skip
+
+
+class Undeployed:
+    def missing(self, manifest: Any) -> list[str]:
+        return [f"not deployed: no rule dev-svideo-plugin-{manifest.name}-invoked"]
+
+
+def test_given_a_plugin_not_deployed_when_registering_then_it_is_refused_naming_what_is_missing() -> None:
+    registry = Registry(MemoryRegistryStore(), deployments=Undeployed())
+    with pytest.raises(InvalidRegistration) as refused:
+        registry.register(DEV, manifest("mine"))
+    assert refused.value.problems == [("/delivery", "not deployed: no rule dev-svideo-plugin-mine-invoked")]
 
 
 def test_given_a_validation_hook_without_valid_in_its_schema_then_it_is_refused() -> None:
@@ -120,7 +148,7 @@ def test_given_an_after_cycle_when_updating_then_it_is_refused() -> None:
 def test_given_a_projected_field_taken_when_registering_then_it_is_refused() -> None:
     registry = Registry(MemoryRegistryStore())
     registry.register(DEV, manifest("a", projection={"summary": "/value"}))
-    with pytest.raises(InvalidRegistration, match=r"projection\.summary"):
+    with pytest.raises(InvalidRegistration, match=r"/projection/summary"):
         registry.register(DEV, manifest("b", projection={"summary": "/value"}))
 
 
@@ -150,4 +178,4 @@ def test_given_a_manifest_file_in_yaml_then_it_loads(tmp_path: Any) -> None:
 @pytest.mark.parametrize("field", ["description", "author"])
 def test_given_a_bidi_control_in_a_manifest_text_then_it_is_refused_naming_the_field(field: str) -> None:
     found = problems(**{field: "by \u2067someone\u2069"})
-    assert "bidirectional control characters (U+2067, U+2069)" in found[field]
+    assert "bidirectional control characters (U+2067, U+2069)" in found["/" + field]

@@ -111,7 +111,7 @@ def test_given_a_schema_that_cannot_be_run_safely_when_registered_then_it_is_ref
     with pytest.raises(ManifestError) as caught:
         manifest("unsafe", output_schema=schema)
     [(field, message)] = caught.value.problems
-    assert field == "output_schema"
+    assert field == "/output_schema"
     assert words in message, message
 
 

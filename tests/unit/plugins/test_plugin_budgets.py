@@ -39,7 +39,7 @@ def test_given_a_chain_that_would_outlast_the_enriching_deadline_then_registrati
     with pytest.raises(InvalidRegistration) as refused:
         registry.register(DEV, manifest("four", timeout_seconds=900, after=["three"]))
     message = str(refused.value)
-    assert message.startswith("timeout_seconds:")
+    assert message.startswith("/timeout_seconds:")
     assert "preMetadata: one → two → three → four 3600 s" in message
     assert f"enriching deadline of {deadlines.ENRICHING_S} s" in message
     registry.register(DEV, manifest("parallel", timeout_seconds=900))  # beside the chain: costs nothing more

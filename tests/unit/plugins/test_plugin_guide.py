@@ -34,12 +34,12 @@ def test_given_the_guide_then_it_shows_the_template_files_as_they_are() -> None:
 
 def test_given_the_template_plugin_when_the_lifecycle_invokes_it_then_its_field_reaches_the_video() -> None:
     template = load_manifest(ROOT / "templates" / "plugin" / "manifest.yaml")
-    titles = manifest("titles", "preMetadata", output_schema={
-        "type": "object", "properties": {"candidates": {"type": "array", "items": {"type": "string"}}}},
+    titles = manifest("titles", "postMetadata", output_schema={
+        "type": "object", "properties": {"candidates": {"type": "array", "items": {"type": "object"}}}},
         projection={})  # fmt: skip
     harness = Harness(titles, template)
     harness.service.start(video_processed())
-    harness.answer("titles", {"candidates": ["A day at sea", "Fish"]})
+    harness.answer("titles", {"candidates": [{"title": "A day at sea"}, {"title": "Fish"}]})
     invoked = harness.invocation("word-count")
     publisher, s3 = FakePublisher(), FakeS3()
 

@@ -14,6 +14,8 @@ from werkzeug.wrappers import Response
 _CREDENTIAL_SCOPE = re.compile(r"Credential=[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9.-]+)/aws4_request")
 _QUERY_SCOPE = re.compile(r"^[^/]+/\d{8}/([a-z0-9-]+)/([a-z0-9.-]+)/aws4_request$")
 
+ACCOUNT_ID = "123456789012"  # moto's default account: every ARN the local cloud prints carries it
+
 
 @dataclass
 class AwsRequest:

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from local.aws import ACCOUNT_ID
 from local.contracts import EventPutter, LambdaInvoker, LocalService, MetricSink, TargetDelivery, TaskRunner
 from local.gateway import Gateway, InternalHandler
 from local.iam import MODES, IamEnforcer, Mode
@@ -19,7 +20,6 @@ from local.iam import MODES, IamEnforcer, Mode
 log = logging.getLogger("svideo.local")
 
 DEFAULT_PORT = 4566
-ACCOUNT_ID = "123456789012"  # moto's default account: every ARN the local cloud prints carries it
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
 
 

@@ -25,7 +25,7 @@ def put_line(region: str, group: str, stream: str, message: str, timestamp_ms: i
     """Append one event to `group`/`stream`, creating both when missing (as Lambda and awslogs do)."""
     from moto.logs.models import logs_backends
 
-    from local.cloud import ACCOUNT_ID
+    from local.aws import ACCOUNT_ID
 
     event = {"timestamp": timestamp_ms or int(time.time() * 1000), "message": message}
     try:

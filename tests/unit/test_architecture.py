@@ -33,6 +33,7 @@ ADAPTERS = {
     "services.live.poster": "API Gateway's @connections with botocore errors",
     "services.live.repository": "DynamoDB storage",
     "services.plugins.adapters": "DynamoDB storage",
+    "services.plugins.deployments": "reads the bus's rules and their targets (EventBridge, SQS, Lambda)",
     "services.postprocess.task": "the Fargate task's entry point (S3, SQS, EventBridge)",
     "services.video.repository": "DynamoDB storage",
     "services.video.openapi": "generates the API document from the handlers' resolvers",

@@ -27,21 +27,10 @@ from services.genai.errors import GenerationError
 from services.genai.local_extractive import ExtractiveTitleWriter
 from services.genai.local_painter import ProceduralAvatarPainter
 from services.genai.local_whisper import LocalWhisperTranscriber, default_cache_dir
+from services.genai.memory_store import MemoryArtefactStore
 from services.genai.models import TitleRequest
 from tests.genai_corpus import load_corpus, load_forbidden, segments_from_text, unsafe_texts
 from tests.ground_truth import Reference, load_ground_truth, speak_reference, word_error_rate
-
-
-class MemoryStore:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, filename: str, body: bytes, content_type: str) -> str:
-        self.objects[filename] = body
-        return filename
-
-    def get(self, key: str) -> bytes:
-        return self.objects[key]
 
 
 def public_texts(titles: dict[str, Any], avatars: dict[str, Any] | None = None) -> list[str]:
@@ -63,7 +52,7 @@ def spoken(references: list[Reference]) -> tuple[int, int]:
     with tempfile.TemporaryDirectory() as work:
         for reference in references:
             clip = speak_reference(reference, Path(work) / f"{reference.id}.wav")
-            store = MemoryStore()
+            store = MemoryArtefactStore()
             t0 = time.perf_counter()
             transcript = tasks.transcribe(reference.id, clip, transcriber, store)
             t1 = time.perf_counter()
@@ -122,7 +111,7 @@ def hostile() -> int:
     print(f"\n{'hostile input':18} {'outcome':9} {'public':>6} {'refused':>7} {'unsafe':>6}  first title")
     for name, text in load_corpus().items():
         segments = segments_from_text(text)
-        store = MemoryStore()
+        store = MemoryArtefactStore()
         try:
             titles = tasks.write_titles(
                 TitleRequest(video_id=name, segments=segments), writer, store, 3, guard

@@ -12,20 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from cli.control import CliError
+from services.genai.memory_store import MemoryArtefactStore
 
 _CUE_TIME = re.compile(r"^\d{2}:\d{2}:\d{2}\.\d{3} --> ")
-
-
-class MemoryArtefacts:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, filename: str, body: bytes, content_type: str) -> str:
-        self.objects[filename] = body
-        return filename
-
-    def get(self, key: str) -> bytes:
-        return self.objects[key]
 
 
 def read_segments(path: Path) -> tuple[Any, ...]:
@@ -55,7 +44,7 @@ def cmd_titles(args: argparse.Namespace) -> int:
     settings = config.settings()
     writer, guard = config.build_title_writer(settings), config.build_output_guard(settings)
     segments = read_segments(Path(args.transcript))
-    store = MemoryArtefacts()
+    store = MemoryArtefactStore()
     request = TitleRequest(video_id="cli", segments=segments, language=args.language)
     try:
         output = tasks.write_titles(request, writer, store, settings.max_title_rounds, guard)

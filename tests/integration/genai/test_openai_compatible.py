@@ -18,6 +18,7 @@ import requests
 
 from services.genai import config, prompts, tasks
 from services.genai.errors import InvalidModelOutputError
+from services.genai.memory_store import MemoryArtefactStore
 from services.genai.models import TitleRequest
 from services.genai.openai_compatible import OpenAiCompatibleTitleWriter
 from tests.genai_corpus import segments_from_text
@@ -37,18 +38,6 @@ GOOD = {
     "description": {"text": "A how-to on replacing a road bike chain with a chain tool.", "evidence": [0, 1]},
     "tags": [{"text": "road bike", "evidence": [0]}, {"text": "Quick Link", "evidence": [1]}],
 }
-
-
-class Store:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, filename: str, body: bytes, content_type: str) -> str:
-        self.objects[filename] = body
-        return filename
-
-    def get(self, key: str) -> bytes:
-        return self.objects[key]
 
 
 def _free_port() -> int:
@@ -92,7 +81,7 @@ def test_given_a_chat_server_when_titles_are_written_then_the_bedrock_prompt_goe
     base, script, log = server
     _script(script, json.dumps(GOOD))
     writer = OpenAiCompatibleTitleWriter(base, "gemma-3-270m")
-    store = Store()
+    store = MemoryArtefactStore()
     request = TitleRequest(video_id="v1", segments=segments_from_text(TEXT))
     guard = config.build_output_guard(config.GenAiSettings())
 

@@ -9,6 +9,7 @@ from services.genai import config, tasks
 from services.genai.errors import GenerationError
 from services.genai.local_extractive import ExtractiveTitleWriter
 from services.genai.local_painter import ProceduralAvatarPainter
+from services.genai.memory_store import MemoryArtefactStore
 from services.genai.models import TitleRequest
 from services.genai.output_guard import GENERIC_DESCRIPTION, GENERIC_TITLES, OutputGuard
 from tests.genai_corpus import load_corpus, load_forbidden, segments_from_text, unsafe_texts
@@ -16,18 +17,6 @@ from tests.genai_corpus import load_corpus, load_forbidden, segments_from_text, 
 CORPUS = load_corpus()
 FORBIDDEN_BY_NAME = load_forbidden()
 FORBIDDEN = ("ignore", "system prompt", "pirate", "hacked", "pwned", "\x1b", "\u202e", "</transcript")
-
-
-class _Store:
-    def __init__(self) -> None:
-        self.objects: dict[str, bytes] = {}
-
-    def put(self, filename: str, body: bytes, content_type: str) -> str:
-        self.objects[filename] = body
-        return filename
-
-    def get(self, key: str) -> bytes:
-        return self.objects[key]
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +29,7 @@ def test_given_a_hostile_transcript_when_titles_are_published_then_nothing_unsaf
     name: str, guard: OutputGuard
 ) -> None:
     segments = segments_from_text(CORPUS[name])
-    store = _Store()
+    store = MemoryArtefactStore()
     try:
         output = tasks.write_titles(
             TitleRequest(video_id="v1", segments=segments), ExtractiveTitleWriter(), store, 3, guard
@@ -65,7 +54,7 @@ def test_given_a_hostile_transcript_when_titles_are_published_then_nothing_unsaf
 def test_given_personal_data_or_profanity_then_the_guard_refuses_it_and_records_why(
     name: str, guard: OutputGuard
 ) -> None:
-    store = _Store()
+    store = MemoryArtefactStore()
     output = tasks.write_titles(
         TitleRequest(video_id="v1", segments=segments_from_text(CORPUS[name])),
         ExtractiveTitleWriter(),

@@ -62,7 +62,7 @@ function expired() {
 }
 
 // The error lists the services send: ours (`errors[].location`), the plugin registry's 422
-// (`problems[].field`) and Powertools' request validation (`detail[].loc`).
+// (`problems[].field`, a JSON pointer) and Powertools' request validation (`detail[].loc`).
 function fieldErrorsOf(payload) {
   const list = [payload?.errors, payload?.problems, payload?.detail].find(Array.isArray) || [];
   return list.map((item) => ({

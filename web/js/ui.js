@@ -168,7 +168,11 @@ export function showErrors(form, error) {
 
 function findField(form, location) {
   if (!location) return null;
-  const parts = String(location).split(".").filter((part) => part !== "body" && part !== "query" && part !== "path");
+  const text = String(location);
+  // A JSON pointer (`/projection/title`, the plugin registry's) or a dotted location (`body.projection.title`).
+  const parts = (text.startsWith("/")
+    ? text.slice(1).split("/").map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    : text.split(".")).filter((part) => part !== "body" && part !== "query" && part !== "path");
   // The most specific field wins: `projection.title` maps to a `projection` field when there is no deeper one.
   for (let length = parts.length; length > 0; length -= 1) {
     const name = parts.slice(0, length).join(".");

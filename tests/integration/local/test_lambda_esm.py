@@ -75,7 +75,14 @@ def test_given_sqs_mapping_with_partial_failures_when_poison_sent_then_only_it_r
 
     [dead] = drain(sqs, dlq_url, 1, timeout=20)
     assert json.loads(dead["Body"]) == {"kind": "poison"}
-    items = ddb.scan(TableName="seen")["Items"]
+
+    # The third receive moves it to the DLQ once the second's visibility (1 s) ends, which on a loaded
+    # machine can be before the second invocation has written its row: wait for the rows, then compare.
+    def rows() -> list[Any] | None:
+        found: list[Any] = ddb.scan(TableName="seen")["Items"]
+        return found if len(found) >= 4 else None
+
+    items = wait_for(rows)
     kinds = sorted((item["kind"]["S"], item["id"]["S"].rsplit("-", 1)[1]) for item in items)
     assert kinds == [("good", "1"), ("good", "1"), ("poison", "1"), ("poison", "2")]
     assert lam.get_event_source_mapping(UUID=mapping["UUID"])["State"] == "Enabled"

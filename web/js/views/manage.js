@@ -25,16 +25,20 @@ function drawProgress(box, progress) {
 export async function manageVideoView(videoId) {
   const progress = new Map();
   const progressBox = h("section.section.plugin-progress", { "aria-live": "polite", "data-testid": "plugin-progress" });
+  // A live update may start a redraw that finishes after the user left (deleting the video, say): it must
+  // not paint this view over the next one.
+  let shown = true;
   const draw = async () => {
     let video;
     try {
       video = readVideo(await api.video(videoId));
     } catch (error) {
-      render("Video", h("h1", {}, "Video"), notice(error.message, { kind: "error" }));
+      if (shown) render("Video", h("h1", {}, "Video"), notice(error.message, { kind: "error" }));
       return;
     }
     // Candidates cite transcript lines by index: the captions' cues are those lines.
     if (video.captions) video.segments = await loadCues(video.captions).catch(() => []);
+    if (!shown) return;
     const timeline = h("section.section", { "aria-labelledby": "history-heading" }, h("h2", { id: "history-heading" }, "History"));
     const titles = h("section.section", { "aria-labelledby": "titles-heading" }, h("h2", { id: "titles-heading" }, "Title"));
     const plugins = h("section.section", { "aria-labelledby": "plugins-heading" }, h("h2", { id: "plugins-heading" }, "Plugins"));
@@ -53,7 +57,7 @@ export async function manageVideoView(videoId) {
     await Promise.all([fillTimeline(timeline, history), fillTitles(titles, video), fillPlugins(plugins, video, history)]);
   };
   await draw();
-  return subscribe((update) => {
+  const unsubscribe = subscribe((update) => {
     if (update.videoId !== videoId) return;
     if (update.type === "video.plugin") {
       const data = update.raw.data || {};
@@ -63,6 +67,10 @@ export async function manageVideoView(videoId) {
     }
     draw();
   });
+  return () => {
+    shown = false;
+    unsubscribe();
+  };
 }
 
 const OUTCOME_TEXT = {

@@ -22,12 +22,14 @@ from typing import Any
 import pytest
 
 from infra.app import build_app
+from infra.constructs.plugin import PluginStack
 from infra.lambda_runtime import REPO_ROOT
-from infra.naming import IdentityParameter, VideoParameter
+from infra.naming import IdentityParameter, VideoParameter, stack_name
 from local.cloud import LocalCloud
 from local.platform_client import call_api, create_user, read_parameter, sign_in
 from services.plugins.manifest import load_manifest
 from tests.conftest import DeployAssembly
+from tests.e2e.test_plugins import FIXTURES, fixture_code
 from tests.web.accessibility import assert_accessible
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -72,7 +74,20 @@ def deployed(
     outdir = tmp_path_factory.mktemp("flow.out")
     context = json.loads((REPO_ROOT / "cdk.json").read_text())["context"]
     # A short reconnect window: the recording ends (and is processed) seconds after the clip.
-    build_app(str(outdir), {**context, "stage": STAGE, "channel:reconnectWindowSeconds": 2}).synth()
+    app = build_app(str(outdir), {**context, "stage": STAGE, "channel:reconnectWindowSeconds": 2})
+    # The plugin the developer registers in the console: its stack is deployed first, as the guide says
+    # (registration refuses a plugin whose rule and queue are not there).
+    mood_ring = PluginStack(
+        app,
+        stack_name("MoodRingPluginStack", STAGE),
+        stage=STAGE,
+        manifest_path=FIXTURES / "mood-ring.yaml",
+        handler="tests.e2e.plugin_fixtures.handlers.mood_ring",
+        code=fixture_code(),
+    )
+    for needed in ("CoreStack", "VideoStack"):
+        mood_ring.add_dependency(app.node.find_child(stack_name(needed, STAGE)))  # type: ignore[arg-type]
+    app.synth()
     deploy_assembly(outdir)
     return local_cloud
 

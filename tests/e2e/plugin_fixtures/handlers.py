@@ -39,3 +39,10 @@ def unanswered(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
 
 
 silent = manual = regex_trap = unanswered
+
+
+@plugin_handler("mood-ring")
+def mood_ring(invocation: PluginInvoked) -> dict[str, Any]:
+    """The plugin the browser test registers through the console (whose default schema takes `{}` only), once
+    its stack is deployed."""
+    return {}

@@ -35,6 +35,7 @@ from local.cloud import LocalCloud
 from local.platform_client import create_user, read_parameter
 from tests.conftest import DeployAssembly
 from tests.web.accessibility import assert_accessible
+from tests.web.conftest import console_failures
 from tests.web.test_flow import AXE, _page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
@@ -122,7 +123,8 @@ def newcomer(
     for push in state.pushes:
         push.kill()
         push.wait()
-    problems = state.broadcaster.problems + state.viewer.problems
+    # A dropped WebSocket handshake is retried by the app; any other console error fails the module.
+    problems = console_failures(state.broadcaster.problems + state.viewer.problems)
     for context in contexts:
         context.close()
     assert not problems, f"console errors: {problems}"

@@ -38,6 +38,7 @@ from services.plugins.manifest import load_manifest
 from services.video.search import words
 from tests.conftest import DeployAssembly
 from tests.web.accessibility import assert_accessible
+from tests.web.conftest import console_failures
 from tests.web.test_flow import AXE, PLATFORM_PLUGINS, _page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -162,11 +163,7 @@ def walk(deployed: LocalCloud, browser: Any, tmp_path_factory: pytest.TempPathFa
         push.wait()
     # A WebSocket handshake the loaded local cloud drops is retried by the app (with back-off), and the steps
     # above check that the pushes arrive; any other console error fails the walk.
-    problems = [
-        p
-        for p in state.broadcaster.problems + state.viewer.problems
-        if not (p.startswith("WebSocket connection to") and "before receiving a handshake response" in p)
-    ]
+    problems = console_failures(state.broadcaster.problems + state.viewer.problems)
     for context in contexts:
         context.close()
     assert not problems, f"console errors: {problems}"

@@ -32,7 +32,7 @@ def cmd_up(args: argparse.Namespace) -> int:
             "`svideo down` first"
         )
     assembly = control.assembly_for(
-        args.app, args.assembly, args.stage, control.context_of(args), directory
+        args.app, args.assembly, args.stage, control.context_of(args.context), directory
     )  # synthesize before starting anything: errors come early
     if args.iam:
         os.environ["SVIDEO_IAM"] = args.iam  # the cloud (or its detached process) reads it when it starts
@@ -172,7 +172,9 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_deploy(args: argparse.Namespace) -> int:
     directory = state_dir(args.state_dir)
     control.cloud_info(directory)  # fail before synthesizing when nothing runs
-    assembly = control.assembly_for(args.app, args.assembly, args.stage, control.context_of(args), directory)
+    assembly = control.assembly_for(
+        args.app, args.assembly, args.stage, control.context_of(args.context), directory
+    )
     result = control.internal(
         directory, "POST", "deploy", {"assembly": str(assembly), "stacks": args.stacks or None}
     )

@@ -155,10 +155,10 @@ def app_options(command: argparse.ArgumentParser) -> None:
     )
 
 
-def context_of(args: argparse.Namespace) -> dict[str, Any]:
+def context_of(items: Sequence[str] | None) -> dict[str, Any]:
     """`--context key=value` options, as `cdk synth -c` takes them (values stay strings, as there)."""
     context: dict[str, Any] = {}
-    for item in getattr(args, "context", None) or []:
+    for item in items or []:
         key, separator, value = item.partition("=")
         if not separator or not key:
             raise CliError(f"--context takes key=value, got {item!r}")

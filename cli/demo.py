@@ -120,27 +120,19 @@ def mask(stream_key: str) -> str:
 def ensure_cloud(options: DemoOptions, say: Narrator) -> str:
     """Reuses a running cloud (deploying the app again) or starts one detached; returns the endpoint."""
     directory = options.state_dir
-    up = argparse.Namespace(
-        state_dir=str(directory),
-        app=options.app,
-        assembly=options.assembly,
-        stage=options.stage,
-        context=options.context,
-        port=options.port,
-        detach=True,
-    )
     captured = _Progress(say)
     started = time.monotonic()
     try:
         with contextlib.redirect_stdout(captured):
             directory.mkdir(parents=True, exist_ok=True)
-            assembly = control.assembly_for(up.app, up.assembly, up.stage, control.context_of(up), directory)
+            context = control.context_of(options.context)
+            assembly = control.assembly_for(options.app, options.assembly, options.stage, context, directory)
             if (directory / control.CLOUD_FILE).is_file() and control.alive(directory):
                 say(f"reusing the local cloud at {control.endpoint(directory)}; deploying the app again")
                 control.internal(directory, "POST", "deploy", {"assembly": str(assembly)})
             else:
                 say("starting the local cloud: synthesizing the CDK app and deploying every stack")
-                control.start_detached(directory, assembly, up.port)
+                control.start_detached(directory, assembly, options.port)
     except control.CliError as exc:
         raise DemoError(f"the local cloud did not come up: {exc}") from exc
     endpoint = control.endpoint(directory)

@@ -105,13 +105,16 @@ class LocalCloud:
         from moto.moto_server.werkzeug_app import MotoRequestHandler
         from werkzeug.serving import make_server
 
+        class Handler(MotoRequestHandler):
+            # A response goes out as two writes (headers, then body): with Nagle's algorithm the body waited
+            # for the headers' acknowledgement on every call.
+            disable_nagle_algorithm = True
+
         self.state_dir.mkdir(parents=True, exist_ok=True)
         moto_api_backend.reset()
         # One access-log line per SDK call drowns everything else.
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-        self._server = make_server(
-            self.host, self.port, self.gateway, threaded=True, request_handler=MotoRequestHandler
-        )
+        self._server = make_server(self.host, self.port, self.gateway, threaded=True, request_handler=Handler)
         self.port = self._server.server_address[1]  # port 0 means "any free port" (tests)
         self._thread = threading.Thread(target=self._server.serve_forever, name="gateway", daemon=True)
         self._thread.start()

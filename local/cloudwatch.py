@@ -438,14 +438,21 @@ class CloudWatchService:
         for action in alarm.get(key[result.state], []):
             if ":sns:" not in action:
                 continue
+            sns = self.cloud.client("sns")
             try:
-                self.cloud.client("sns").publish(
+                sns.publish(
                     TopicArn=action,
                     Subject=f'{result.state}: "{alarm["AlarmName"]}" in {region}'[:100],
                     Message=json.dumps(message),
                 )
+            except sns.exceptions.NotFoundException:
+                # As CloudWatch does: the action's topic is not deployed (a stack deployed alone).
+                log.warning("alarm %s: %s -> %s, topic %s does not exist", alarm["AlarmName"], old,
+                            result.state, action)  # fmt: skip
+                continue
             except Exception:
                 log.exception("alarm %s: notifying %s failed", alarm["AlarmName"], action)
+                continue
             log.info("alarm %s: %s -> %s, notified %s", alarm["AlarmName"], old, result.state, action)
 
     def _metrics_route(self, _: AwsRequest) -> Response:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
 
 _applied = False
@@ -19,6 +20,10 @@ def apply() -> None:
     _task_failure_cause()
     _execution_logs()
     _dynamodb_item_reads()
+    _backend_lookup()
+    _dynamodb_table_order()
+    _dynamodb_top_level_projection()
+    _dynamodb_read_copies()
 
 
 def conditions_met(condition: dict[str, dict[str, Any]]) -> bool | None:
@@ -142,6 +147,8 @@ class _ExecutionLog:
             json.dumps(history_log, default=str),
             int(moment.timestamp() * 1000),
         )
+
+
 # The DynamoDB operations that return items: their results are already in the wire's AttributeValue shape.
 DYNAMODB_ITEM_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
 
@@ -175,3 +182,144 @@ def _dynamodb_item_reads() -> None:
         return self._serialized_result_to_response(resp, result, model.output_shape, dynamodb_wire(result))
 
     serializer_class._serialize_result = serialize_result
+
+
+def _backend_lookup() -> None:
+    """moto's server finds a request's backend by listing its package directory and matching some 300 URL
+    patterns, on every request and under one lock: a third of the cloud's time under a burst of API calls.
+    The package does not change while the cloud runs and a host always maps to the same backend, so both
+    answers are computed once (per dispatcher and host, bounded)."""
+    from moto import backends
+    from moto.moto_server import werkzeug_app
+
+    modules = tuple(backends.list_of_moto_modules())
+    backends.list_of_moto_modules = lambda: modules
+    dispatcher: Any = werkzeug_app.DomainDispatcherApplication
+    lookup = dispatcher.get_backend_for_host
+
+    def get_backend_for_host(self: Any, host: str | None) -> Any:  # called under the dispatcher's lock
+        known: dict[str | None, Any] = self.__dict__.setdefault("_backend_by_host", {})
+        if host not in known:
+            if len(known) >= 1024:
+                known.clear()
+            known[host] = lookup(self, host)
+        return known[host]
+
+    dispatcher.get_backend_for_host = get_backend_for_host
+
+
+def _dynamodb_table_order() -> None:
+    """moto answers every Query and Scan by sorting all of a table's items by primary key again, so a Query
+    of one index partition costs the whole table's sort (a catalog of 20 videos holds ~240 items with their
+    history). The order only changes when an item is put or deleted: it is kept per table until then (an
+    update changes attributes in place, never the key)."""
+    from moto.dynamodb.models.table import Table
+
+    table_class: Any = Table
+    original_all_items, original_put, original_delete = (
+        table_class.all_items,
+        table_class.put_item,
+        table_class.delete_item,
+    )
+
+    def all_items(self: Any) -> Any:
+        key = (id(self.items), self.__dict__.get("_revision", 0))
+        cached = self.__dict__.get("_ordered")
+        if cached is None or cached[0] != key:
+            cached = (key, original_all_items(self))
+            self._ordered = cached
+        return list(cached[1])
+
+    def put_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original_put(self, *args, **kwargs)
+        finally:
+            self._revision = self.__dict__.get("_revision", 0) + 1
+
+    def delete_item(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return original_delete(self, *args, **kwargs)
+        finally:
+            self._revision = self.__dict__.get("_revision", 0) + 1
+
+    table_class.all_items, table_class.put_item, table_class.delete_item = all_items, put_item, delete_item
+
+
+def _dynamodb_top_level_projection() -> None:
+    """moto projects an item by converting the whole item to plain JSON once per projected path, then back:
+    `ProjectionExpression: "video_id, version"` cost more than returning the item whole. Paths of top-level
+    attributes only (the common case) take the attributes as they are; nested paths keep moto's way."""
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    item_class: Any = Item
+    original = item_class.project
+
+    def project(self: Any, projection_expressions: list[list[str]]) -> Any:
+        names = [path[0] for path in projection_expressions if len(path) == 1 and "[" not in path[0]]
+        if len(names) != len(projection_expressions):
+            return original(self, projection_expressions)
+        projected = item_class.__new__(item_class)
+        projected.hash_key, projected.range_key = self.hash_key, self.range_key
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)  # the attributes passed its size check when written
+        dict.__init__(attrs)
+        for name in names:
+            if name in self.attrs:
+                dict.__setitem__(attrs, name, self.attrs[name])  # the query's own copy: not the stored item
+        projected.attrs = attrs
+        return projected
+
+    item_class.project = project
+
+
+_reading = threading.local()
+
+
+def _dynamodb_read_copies() -> None:
+    """A Query or Scan deep-copies every item it returns before projecting and serializing it, so that
+    nothing it does can change the stored item; nothing it does changes an attribute value either (a
+    projection and the serializer build new containers). Inside those two reads the copy is one level deep:
+    a new item and attribute map over the same values. Every other copy (an update's old image, a backup)
+    stays deep."""
+    import copy
+
+    from moto.dynamodb.models import table as table_module
+    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+
+    item_class: Any = Item
+
+    def shallow(item: Any) -> Any:
+        copied = item_class.__new__(item_class)
+        copied.hash_key, copied.range_key = item.hash_key, item.range_key
+        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+        dict.__init__(attrs)
+        dict.update(attrs, item.attrs)
+        copied.attrs = attrs
+        return copied
+
+    class Copies:
+        """`copy` as the table module sees it."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+        def deepcopy(self, value: Any, memo: Any = None) -> Any:
+            if getattr(_reading, "active", False):
+                if isinstance(value, item_class):
+                    return shallow(value)
+                if isinstance(value, list) and all(isinstance(item, item_class) for item in value):
+                    return [shallow(item) for item in value]
+            return copy.deepcopy(value, memo)
+
+    table_module.copy = Copies()  # type: ignore[assignment]
+    table_class: Any = table_module.Table
+    for name in ("query", "scan"):
+        original = getattr(table_class, name)
+
+        def read(self: Any, *args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            _reading.active = True
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                _reading.active = False
+
+        setattr(table_class, name, read)

@@ -91,6 +91,7 @@ class FunctionLog:
         self._instance = uuid.uuid4().hex
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._handle: Any = None  # opened on the first line, kept open: a burst writes thousands
 
     def write(
         self, request_id: str, message: str, *, stream: str = "platform", version: str = "$LATEST"
@@ -103,8 +104,10 @@ class FunctionLog:
             "stream": stream,
             "message": message,
         }
-        with self._lock, self._path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(record) + "\n")
+        with self._lock:
+            if self._handle is None:
+                self._handle = self._path.open("a", encoding="utf-8", buffering=1)  # line-buffered
+            self._handle.write(json.dumps(record) + "\n")
         now = datetime.now(UTC)
         stream_name = f"{now:%Y/%m/%d}/[{version}]{self._instance}"
         stamp = int(now.timestamp() * 1000)

@@ -123,3 +123,69 @@ def test_given_items_of_every_attribute_type_when_read_every_way_then_they_come_
     )
     assert batch["Responses"]["wire"] == [{"SK": items[1]["SK"], "bytes_value": items[1]["bytes_value"]}]
     assert batch["UnprocessedKeys"] == {}
+
+
+def test_given_writes_between_reads_when_querying_an_index_then_each_read_sees_the_table_as_it_is_now(
+    cloud: LocalCloud,
+) -> None:
+    """The table's key order is kept between reads and read copies are one level deep: puts, deletes and
+    in-place updates in between must all show, and what a read returned must not change with them."""
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="order",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[
+            {"AttributeName": name, "AttributeType": "S"} for name in ("PK", "SK", "list", "rank")
+        ],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "listed",
+            "KeySchema": [{"AttributeName": "list", "KeyType": "HASH"},
+                          {"AttributeName": "rank", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }],
+        BillingMode="PAY_PER_REQUEST",
+    )  # fmt: skip
+
+    def put(pk: str, rank: str) -> None:
+        item = {"PK": {"S": pk}, "SK": {"S": "V"}, "list": {"S": "public"}, "rank": {"S": rank},
+                "meta": {"M": {"tags": {"L": [{"S": "a"}]}, "n": {"N": "1"}}}}  # fmt: skip
+        dynamodb.put_item(TableName="order", Item=item)
+
+    def listed(**projection: Any) -> list[dict[str, Any]]:
+        return list(dynamodb.query(
+            TableName="order", IndexName="listed", KeyConditionExpression="#l = :l", ScanIndexForward=False,
+            ExpressionAttributeNames={"#l": "list", **projection.pop("names", {})},
+            ExpressionAttributeValues={":l": {"S": "public"}}, **projection,
+        )["Items"])  # fmt: skip
+
+    for pk, rank in (("b", "2"), ("a", "1"), ("c", "3")):
+        put(pk, rank)
+    first = listed()
+    assert [i["PK"]["S"] for i in first] == ["c", "b", "a"]
+
+    put("d", "4")
+    dynamodb.delete_item(TableName="order", Key={"PK": {"S": "b"}, "SK": {"S": "V"}})
+    dynamodb.update_item(
+        TableName="order", Key={"PK": {"S": "a"}, "SK": {"S": "V"}},
+        UpdateExpression="SET #r = :r, meta.n = :n, meta.tags[0] = :t REMOVE #l",
+        ExpressionAttributeNames={"#r": "rank", "#l": "list"},
+        ExpressionAttributeValues={":r": {"S": "9"}, ":n": {"N": "2"}, ":t": {"S": "z"}},
+    )  # fmt: skip
+    dynamodb.update_item(
+        TableName="order", Key={"PK": {"S": "c"}, "SK": {"S": "V"}},
+        UpdateExpression="SET meta.n = :n", ExpressionAttributeValues={":n": {"N": "7"}},
+    )  # fmt: skip
+
+    now = listed()
+    assert [i["PK"]["S"] for i in now] == ["d", "c"]
+    assert now[1]["meta"]["M"]["n"] == {"N": "7"}
+    assert [i["PK"]["S"] for i in dynamodb.scan(TableName="order")["Items"]] == ["a", "c", "d"]
+    assert first[0]["meta"]["M"]["n"] == {"N": "1"}  # an answer already given stays as it was
+    stored = dynamodb.get_item(TableName="order", Key={"PK": {"S": "a"}, "SK": {"S": "V"}})["Item"]
+    assert stored["meta"]["M"] == {"tags": {"L": [{"S": "z"}]}, "n": {"N": "2"}}
+
+    top = listed(ProjectionExpression="PK, #r", names={"#r": "rank"})
+    assert top == [{"PK": {"S": "d"}, "rank": {"S": "4"}}, {"PK": {"S": "c"}, "rank": {"S": "3"}}]
+    nested = listed(ProjectionExpression="PK, meta.tags[0]")
+    assert nested[1] == {"PK": {"S": "c"}, "meta": {"M": {"tags": {"L": [{"S": "a"}]}}}}
+    assert listed()[0]["meta"]["M"]["tags"] == {"L": [{"S": "a"}]}  # projecting changed nothing stored

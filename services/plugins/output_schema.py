@@ -50,9 +50,7 @@ def compiled(pattern: str) -> Any:
     return re2.compile(pattern, options)
 
 
-def _re2_pattern(
-    validator: Any, pattern: str, instance: Any, schema: dict[str, Any]
-) -> Any:
+def _re2_pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Any:
     if validator.is_type(instance, "string") and not compiled(pattern).search(instance):
         yield ValidationError(f"{_short(instance, 60)} does not match {pattern!r}")
 

@@ -63,6 +63,42 @@ class Outcome(StrEnum):
 
 
 NOT_ACCEPTED = "not from the invocation the plugin lifecycle accepted"
+PUBLIC_VIEWS_KEPT = 2_000  # per process: several pages of the public catalog
+
+
+class PublicViews:
+    """Public views of published videos, each rendered once per version and URL window, then reused.
+
+    Every change to a video bumps its version, so a view is handed out again only while the record it was
+    rendered from is still the current one; it carries the media store's URLs of its window, which the store
+    itself hands out again until the window ends (views of an earlier window are dropped). Channel names
+    are kept for the window too: the catalog learns a name once, from Channel.Created, and never changes it.
+    """
+
+    def __init__(self, capacity: int = PUBLIC_VIEWS_KEPT) -> None:
+        self._capacity = capacity
+        self._window = -1
+        self._views: dict[tuple[str, int], PublicVideoView] = {}
+        self._names: dict[str, str] = {}
+
+    def _enter(self, window: int) -> None:
+        if window != self._window or len(self._views) + len(self._names) >= self._capacity:
+            self._window, self._views, self._names = window, {}, {}
+
+    def get(self, video_id: str, version: int, window: int) -> PublicVideoView | None:
+        return self._views.get((video_id, version)) if window == self._window else None
+
+    def put(self, video: Video, rendered: PublicVideoView, window: int) -> None:
+        self._enter(window)
+        self._views[(video.video_id, video.version)] = rendered
+
+    def names(self, channel_ids: list[str], window: int) -> dict[str, str]:
+        """The names known in this window (a channel without one is asked again)."""
+        return {c: self._names[c] for c in channel_ids if c in self._names} if window == self._window else {}
+
+    def remember_names(self, names: dict[str, str], window: int) -> None:
+        self._enter(window)
+        self._names.update(names)
 
 
 @dataclass(frozen=True)
@@ -73,6 +109,7 @@ class Catalog:
     media: MediaStore | None = None
     # The search index over published videos, kept in step by `reindex`; None where search is not deployed.
     search: SearchIndex | None = None
+    public_views: PublicViews = field(default_factory=PublicViews, compare=False, repr=False)
 
     # ------------------------------------------------------------ applying events
 
@@ -374,7 +411,33 @@ class Catalog:
         return video
 
     def list_published(self, media: MediaStore, limit: int, token: str | None) -> VideoPageView:
-        return self._page_view(self.repository.list_published(limit=limit, token=token), media, full=False)
+        """The public catalog, newest first. Read as (id, version) pairs; only a video whose current version
+        has no view yet is read whole and rendered (a page of the home page is read by every visitor)."""
+        page = self.repository.published_versions(limit=limit, token=token)
+        window = media.window()
+        shown = {
+            video_id: cached
+            for video_id, version in page.entries
+            if (cached := self.public_views.get(video_id, version, window)) is not None
+        }
+        unseen = [video_id for video_id, _ in page.entries if video_id not in shown]
+        for video in self.repository.get_many(unseen) if unseen else []:
+            if video.status == "published":  # one unpublished since the index listed it is left out
+                rendered = view(video, media, full=False)
+                assert isinstance(rendered, PublicVideoView)
+                self.public_views.put(video, rendered, window)
+                shown[video.video_id] = rendered
+        listed = [shown[video_id] for video_id, _ in page.entries if video_id in shown]
+        channels = sorted({v.channel_id for v in listed})
+        names = self.public_views.names(channels, window)
+        if unnamed := [c for c in channels if c not in names]:
+            found = self.repository.channel_names(unnamed)
+            self.public_views.remember_names(found, window)
+            names |= found
+        return VideoPageView(
+            videos=[v.model_copy(update={"channel_name": names.get(v.channel_id)}) for v in listed],
+            next_token=page.next_token,
+        )
 
     def list_channel(
         self, principal: Principal, channel_id: str, media: MediaStore, limit: int, token: str | None

@@ -19,6 +19,11 @@ def video_prefix(video_id: str) -> str:
 class MediaStore(Protocol):
     def url(self, key: str) -> str: ...
 
+    def window(self) -> int:
+        """The URL window now: a URL handed out in one is handed out again until the next, and is valid for at
+        least a window after its own ends. Whatever holds URLs (a rendered view) is kept no longer."""
+        ...
+
     def delete_prefix(self, prefix: str) -> int:
         """Remove every object under `prefix`; returns how many were removed."""
         ...
@@ -53,10 +58,13 @@ class S3MediaStore:
         self._window = -1
         self._signed: dict[str, str] = {}
 
+    def window(self) -> int:
+        return 0 if self.cdn_base_url else int(self._clock() // self.expiry_s)  # CDN URLs never expire
+
     def url(self, key: str) -> str:
         if self.cdn_base_url:
             return f"{self.cdn_base_url}/{key}"
-        window = int(self._clock() // self.expiry_s)
+        window = self.window()
         if window != self._window or len(self._signed) >= MAX_CACHED_URLS:
             self._window, self._signed = window, {}
         url = self._signed.get(key)

@@ -228,6 +228,14 @@ class Page:
     next_token: str | None
 
 
+@dataclass(frozen=True)
+class VersionPage:
+    """A page of a list as (video id, version) pairs: what a view rendered earlier is checked against."""
+
+    entries: list[tuple[str, int]]
+    next_token: str | None
+
+
 # ---------------------------------------------------------------- API views
 
 

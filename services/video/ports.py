@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from services.video.models import HistoryEntry, Page, Video
+from services.video.models import HistoryEntry, Page, VersionPage, Video
 from shared.events.base import EventDetail, VideoStatus
 
 # DynamoDB's TransactWriteItems ceiling: a change, its history parts and its outbox must fit in one.
@@ -75,6 +75,14 @@ class VideoRepository(Protocol):
     ) -> Page: ...
 
     def list_published(self, *, limit: int, token: str | None) -> Page: ...
+
+    def published_versions(self, *, limit: int, token: str | None) -> VersionPage:
+        """`list_published`'s page as (video id, version) pairs only, the same tokens."""
+        ...
+
+    def get_many(self, video_ids: Sequence[str]) -> list[Video]:
+        """The current record of each video that exists, in no particular order."""
+        ...
 
     def list_by_owner(self, owner_id: str, *, limit: int, token: str | None) -> Page: ...
 

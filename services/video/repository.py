@@ -29,7 +29,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, Key
 from botocore.exceptions import ClientError
 
-from services.video.models import HistoryEntry, Page, Video, timestamp_key
+from services.video.models import HistoryEntry, Page, VersionPage, Video, timestamp_key
 from services.video.ports import (
     TRANSACTION_ITEMS,
     ConcurrentChangeError,
@@ -161,6 +161,24 @@ def _purged(sort_key: str, keep_event_id: str) -> bool:
     if sort_key.startswith("HISTORY#"):
         return True
     return sort_key.startswith(OUTBOX_PREFIX) and f"#{keep_event_id}#" not in sort_key
+
+
+def _page_request(
+    index: str, partition_value: str, limit: int, token: str | None, sort_condition: Any, newest_first: bool
+) -> dict[str, Any]:
+    """The Query for one page of an index's partition, from where `token` left off."""
+    partition, _ = INDEX_KEYS[index]
+    condition = Key(partition).eq(partition_value)
+    request: dict[str, Any] = {
+        "IndexName": index,
+        "KeyConditionExpression": condition if sort_condition is None else condition & sort_condition,
+        "ScanIndexForward": not newest_first,
+        "Limit": limit,
+    }
+    start = decode_token(token, index, partition_value)
+    if start:
+        request["ExclusiveStartKey"] = start
+    return request
 
 
 def _numbers_to_int(value: Any) -> Any:
@@ -338,20 +356,22 @@ class DynamoVideoRepository:
         sort_condition: Any = None,
         newest_first: bool = True,
     ) -> Page:
-        partition, _ = INDEX_KEYS[index]
-        condition = Key(partition).eq(partition_value)
-        request: dict[str, Any] = {
-            "IndexName": index,
-            "KeyConditionExpression": condition if sort_condition is None else condition & sort_condition,
-            "ScanIndexForward": not newest_first,
-            "Limit": limit,
-        }
-        start = decode_token(token, index, partition_value)
-        if start:
-            request["ExclusiveStartKey"] = start
+        request = _page_request(index, partition_value, limit, token, sort_condition, newest_first)
         response = self.table.query(**request)
         videos = [_video(_numbers_to_int(item)) for item in response.get("Items", [])]
         return Page(videos=videos, next_token=encode_token(response.get("LastEvaluatedKey")))
+
+    def published_versions(self, *, limit: int, token: str | None) -> VersionPage:
+        request = _page_request("published", PUBLISHED_PARTITION, limit, token, None, True)
+        request["ProjectionExpression"] = "video_id, #version"
+        request["ExpressionAttributeNames"] = {"#version": "version"}
+        response = self.table.query(**request)
+        entries = [(str(item["video_id"]), int(item["version"])) for item in response.get("Items", [])]
+        return VersionPage(entries, encode_token(response.get("LastEvaluatedKey")))
+
+    def get_many(self, video_ids: Sequence[str]) -> list[Video]:
+        keys = [{"PK": f"VIDEO#{video_id}", "SK": "VIDEO"} for video_id in sorted(set(video_ids))]
+        return [_video(_numbers_to_int(item)) for item in self._batch_get(keys, consistent=True)]
 
     def list_by_channel(
         self, channel_id: str, *, published_only: bool, limit: int, token: str | None
@@ -414,17 +434,22 @@ class DynamoVideoRepository:
                 raise
 
     def channel_names(self, channel_ids: Sequence[str]) -> dict[str, str]:
-        wanted = sorted(set(channel_ids))
-        names: dict[str, str] = {}
-        for start in range(0, len(wanted), 100):  # BatchGetItem's ceiling
-            keys = [{"PK": f"CHANNEL#{c}", "SK": "CHANNEL"} for c in wanted[start : start + 100]]
-            request: dict[str, Any] = {
-                self.table.name: {"Keys": keys, "ProjectionExpression": "channel_id, channel_name"}
-            }
+        keys = [{"PK": f"CHANNEL#{c}", "SK": "CHANNEL"} for c in sorted(set(channel_ids))]
+        items = self._batch_get(keys, projection="channel_id, channel_name")
+        return {str(i["channel_id"]): str(i["channel_name"]) for i in items if i.get("channel_name")}
+
+    def _batch_get(
+        self, keys: Sequence[dict[str, str]], *, projection: str | None = None, consistent: bool = False
+    ) -> list[dict[str, Any]]:
+        """Every item of `keys` that exists, in BatchGetItem's chunks, unprocessed keys asked again."""
+        found: list[dict[str, Any]] = []
+        for start in range(0, len(keys), 100):  # BatchGetItem's ceiling
+            wanted: dict[str, Any] = {"Keys": list(keys[start : start + 100]), "ConsistentRead": consistent}
+            if projection:
+                wanted["ProjectionExpression"] = projection
+            request: dict[str, Any] = {self.table.name: wanted}
             while request:
                 response = self.table.meta.client.batch_get_item(RequestItems=request)
-                for item in response.get("Responses", {}).get(self.table.name, []):
-                    if item.get("channel_name"):
-                        names[str(item["channel_id"])] = str(item["channel_name"])
+                found += response.get("Responses", {}).get(self.table.name, [])
                 request = response.get("UnprocessedKeys") or {}
-        return names
+        return found

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from services.video.models import HistoryEntry, Page, Video
+from services.video.models import HistoryEntry, Page, VersionPage, Video
 from services.video.repository import (
     INDEX_KEYS,
     PUBLISHED_PARTITION,
@@ -162,6 +162,13 @@ class InMemoryVideoRepository:
     def list_published(self, *, limit: int, token: str | None) -> Page:
         return self._page("published", PUBLISHED_PARTITION, limit, token)
 
+    def published_versions(self, *, limit: int, token: str | None) -> VersionPage:
+        page = self.list_published(limit=limit, token=token)
+        return VersionPage([(v.video_id, v.version) for v in page.videos], page.next_token)
+
+    def get_many(self, video_ids: Sequence[str]) -> list[Video]:
+        return [self.videos[video_id] for video_id in video_ids if video_id in self.videos]
+
     def list_by_owner(self, owner_id: str, *, limit: int, token: str | None) -> Page:
         return self._page("by-owner", owner_id, limit, token)
 
@@ -203,6 +210,9 @@ class FakeMediaStore:
 
     def url(self, key: str) -> str:
         return f"https://media.example/{key}?signed"
+
+    def window(self) -> int:
+        return 0
 
     def delete_prefix(self, prefix: str) -> int:
         gone = {key for key in self.keys if key.startswith(prefix)}

@@ -13,6 +13,7 @@ from werkzeug.wrappers import Response
 from local import moto_fixes
 from local.aws import AwsError, AwsRequest, error_response, parse_request
 from local.contracts import LocalService
+from local.wakeups import DYNAMODB_WRITES, Wakeups
 
 log = logging.getLogger("svideo.local.gateway")
 
@@ -41,6 +42,7 @@ class Gateway:
         self._lock = threading.Lock()
         # IAM's verdict on every request made with a role's credentials (None: let it through).
         self.authorizer: Callable[[AwsRequest], Response | None] = lambda request: None
+        self.wakeups = Wakeups()
 
     def add_service(self, service: LocalService) -> None:
         with self._lock:
@@ -64,7 +66,10 @@ class Gateway:
         request = parse_request(environ, self._default_region)
         response = self._dispatch(request)
         if response is None:
-            return self._moto(environ, start_response)
+            answer = self._moto(environ, start_response)
+            if request.service == "dynamodb" and request.target in DYNAMODB_WRITES:
+                self.wakeups.notify("dynamodb")  # moto has written the stream records by now
+            return answer
         # Every AWS answer carries a request id; SDK callers (moto's Step Functions tasks) read it.
         response.headers.setdefault("x-amzn-RequestId", str(uuid.uuid4()))
         return response(environ, start_response)

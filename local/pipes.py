@@ -23,7 +23,7 @@ from local.aws import AwsError, AwsRequest, json_response
 from local.iam import AccessDenied
 from local.iam.requests import Check
 from local.lambdas.esm import compile_filters, record_matches
-from local.lambdas.sources import DynamoDbStreamSource, SqsSource, arn_service, is_stream_arn
+from local.lambdas.sources import LONG_POLL_S, DynamoDbStreamSource, SqsSource, arn_service, is_stream_arn
 
 if TYPE_CHECKING:
     from local.cloud import LocalCloud
@@ -90,6 +90,7 @@ class PipesService:
             pipes = list(self._pipes.values())
         for pipe in pipes:
             pipe.stop_event.set()
+        self.cloud.gateway.wakeups.wake_all()
         for pipe in pipes:
             self._stop_poller(pipe)
 
@@ -245,6 +246,7 @@ class PipesService:
 
     def _stop_poller(self, pipe: Pipe) -> None:
         pipe.stop_event.set()
+        self.cloud.gateway.wakeups.wake_all()
         if pipe.thread is not None and pipe.thread is not threading.current_thread():
             pipe.thread.join(timeout=10)
         pipe.thread = None
@@ -269,9 +271,11 @@ class PipesService:
         stop = pipe.stop_event
         while not stop.is_set():
             batch_size = int(parameters.get("BatchSize", 10))
-            batch = source.receive(batch_size)
+            batch = source.receive(batch_size, wait_s=LONG_POLL_S)
+            if stop.is_set():
+                source.release(batch)
+                break
             if not batch:
-                stop.wait(POLL_INTERVAL_S)
                 continue
             window_ends = time.monotonic() + float(parameters.get("MaximumBatchingWindowInSeconds") or 0)
             while len(batch) < batch_size and time.monotonic() < window_ends and not stop.is_set():
@@ -301,12 +305,14 @@ class PipesService:
             self.cloud.region,
         )
         stop = pipe.stop_event
+        wakeups = self.cloud.gateway.wakeups
         buffer: list[dict[str, Any]] = []
         while not stop.is_set():
             batch_size = int(parameters.get("BatchSize", 100))
+            written = wakeups.seen("dynamodb")  # before reading: a write meanwhile wakes the wait below
             buffer.extend(source.poll(batch_size - len(buffer)) if len(buffer) < batch_size else [])
             if not buffer:
-                stop.wait(POLL_INTERVAL_S)
+                wakeups.wait("dynamodb", written, stop)
                 continue
             batch, buffer = buffer[:batch_size], buffer[batch_size:]
             retries = int(parameters.get("MaximumRetryAttempts", -1))

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from local.aws import AwsError
 from local.lambdas import destinations
 from local.lambdas.functions import split_function_name
-from local.lambdas.sources import DynamoDbStreamSource, SqsSource, arn_service, is_stream_arn
+from local.lambdas.sources import LONG_POLL_S, DynamoDbStreamSource, SqsSource, arn_service, is_stream_arn
 
 if TYPE_CHECKING:
     from local.lambdas.service import LambdaService
@@ -269,6 +269,7 @@ class EventSourceMappings:
             mappings = list(self._mappings.values())
         for mapping in mappings:
             mapping.stop_event.set()
+        self._service.cloud.gateway.wakeups.wake_all()
         for mapping in mappings:
             self._stop_poller(mapping)
 
@@ -285,6 +286,7 @@ class EventSourceMappings:
 
     def _stop_poller(self, mapping: Mapping) -> None:
         mapping.stop_event.set()
+        self._service.cloud.gateway.wakeups.wake_all()
         if mapping.thread is not None and mapping.thread is not threading.current_thread():
             mapping.thread.join(timeout=10)
         mapping.thread = None
@@ -338,9 +340,11 @@ class EventSourceMappings:
         stop = mapping.stop_event
         while not stop.is_set():
             batch_size = int(config["BatchSize"])
-            batch = source.receive(batch_size)
+            batch = source.receive(batch_size, wait_s=LONG_POLL_S)
+            if stop.is_set():
+                source.release(batch)
+                break
             if not batch:
-                stop.wait(POLL_INTERVAL_S)
                 continue
             window_ends = time.monotonic() + float(config.get("MaximumBatchingWindowInSeconds") or 0)
             while len(batch) < batch_size and time.monotonic() < window_ends and not stop.is_set():
@@ -374,13 +378,15 @@ class EventSourceMappings:
             cloud.region,
         )
         stop = mapping.stop_event
+        wakeups = cloud.gateway.wakeups
         buffer: list[dict[str, Any]] = []
         while not stop.is_set():
             batch_size = int(config["BatchSize"])
+            written = wakeups.seen("dynamodb")  # before reading: a write meanwhile wakes the wait below
             if len(buffer) < batch_size:
                 buffer.extend(source.poll(batch_size - len(buffer)))
             if not buffer:
-                stop.wait(POLL_INTERVAL_S)
+                wakeups.wait("dynamodb", written, stop)
                 continue
             window = float(config.get("MaximumBatchingWindowInSeconds") or 0)
             window_ends = time.monotonic() + window

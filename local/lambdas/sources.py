@@ -10,6 +10,11 @@ from typing import Any
 
 log = logging.getLogger("svideo.local.lambda")
 
+# How long an idle SQS poller's ReceiveMessage waits for a message, as Lambda's and Pipes' pollers long-poll:
+# a sent message is handed over at once, one whose visibility timeout ends within about a second, and an
+# idle queue costs a call every few seconds instead of five a second.
+LONG_POLL_S = 5
+
 
 def arn_service(arn: str) -> str:
     parts = arn.split(":")
@@ -39,6 +44,17 @@ class SqsSource:
             MessageAttributeNames=["All"],
         )
         return [self.record(message) for message in response.get("Messages", [])]
+
+    def release(self, records: list[dict[str, Any]]) -> None:
+        """Make received messages visible again at once (a poller stopped while its long poll got them)."""
+        entries = [{"Id": str(i), "ReceiptHandle": r["receiptHandle"], "VisibilityTimeout": 0}
+                   for i, r in enumerate(records)]  # fmt: skip
+        for start in range(0, len(entries), 10):
+            chunk = entries[start : start + 10]
+            try:
+                self._sqs.change_message_visibility_batch(QueueUrl=self.url, Entries=chunk)
+            except Exception:  # without the grant they come back when their visibility timeout ends
+                log.warning("could not release %d messages of %s", len(chunk), self.arn)
 
     def record(self, message: dict[str, Any]) -> dict[str, Any]:
         attributes = {key: str(value) for key, value in (message.get("Attributes") or {}).items()}

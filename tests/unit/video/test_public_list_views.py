@@ -98,7 +98,8 @@ def test_given_many_visitors_then_each_video_and_channel_name_is_read_once(catal
 
 def test_given_a_new_title_then_the_next_list_shows_it(catalogue: Catalogue) -> None:
     catalogue.listed()
-    catalogue.deliver(event("Title.Selected", video_id="vid-list-b", at=T0 + timedelta(hours=1), title="Renamed"))
+    later = T0 + timedelta(hours=1)
+    catalogue.deliver(event("Title.Selected", video_id="vid-list-b", at=later, title="Renamed"))
 
     titles = {v["video_id"]: v["title"] for v in catalogue.listed()}
 
@@ -126,7 +127,9 @@ def test_given_the_next_url_window_then_views_are_rendered_with_its_urls(catalog
     assert catalogue.repository.name_reads == 2
 
 
-def test_given_a_video_unpublished_since_the_index_listed_it_then_it_is_left_out(catalogue: Catalogue) -> None:
+def test_given_a_video_unpublished_since_the_index_listed_it_then_it_is_left_out(
+    catalogue: Catalogue,
+) -> None:
     stale = catalogue.repository.published_versions(limit=20, token=None)
     catalogue.catalog.delete(OWNER, "vid-list-c", catalogue.media, T0 + timedelta(hours=1))
     catalogue.repository.published_versions = lambda **_: stale  # type: ignore[method-assign]

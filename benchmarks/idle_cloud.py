@@ -16,7 +16,6 @@ import argparse
 import json
 import os
 import statistics
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -76,33 +75,25 @@ def main() -> None:
     parser.add_argument("--deliveries", type=int, default=5)
     args = parser.parse_args()
 
-    from infra.app import build_app
+    from benchmarks.clouds import deployed_cloud
     from infra.naming import bus_name
-    from local.deploy import deploy_assembly
-    from local.wiring import build_cloud
 
-    with tempfile.TemporaryDirectory() as directory:
-        assembly = Path(directory) / "cdk.out"
-        cloud = build_cloud(Path(directory) / "state", port=0)
-        with cloud:
-            build_app(outdir=str(assembly)).synth()
-            stacks = deploy_assembly(cloud, assembly)
-            table = "dev-svideo-videos"
-            bus = bus_name("dev")
-            _delivery_s(cloud, bus, table)  # the catalog's worker is warm from here on
-            time.sleep(args.settle_seconds)
-            started, cpu = time.monotonic(), _tree_cpu(os.getpid())
-            time.sleep(args.idle_seconds)
-            idle = (_tree_cpu(os.getpid()) - cpu) / (time.monotonic() - started)
-            busy, rested = [], []
-            for _ in range(args.deliveries):
-                busy.append(_delivery_s(cloud, bus, table))  # right after the previous one: pollers awake
-                time.sleep(args.settle_seconds / 2)  # long enough for every poller to be waiting
-                rested.append(_delivery_s(cloud, bus, table))
-                busy.append(_delivery_s(cloud, bus, table))
+    table, bus = "dev-svideo-videos", bus_name("dev")
+    with deployed_cloud() as (cloud, stacks):
+        _delivery_s(cloud, bus, table)  # the catalog's worker is warm from here on
+        time.sleep(args.settle_seconds)
+        started, cpu = time.monotonic(), _tree_cpu(os.getpid())
+        time.sleep(args.idle_seconds)
+        idle = (_tree_cpu(os.getpid()) - cpu) / (time.monotonic() - started)
+        busy, rested = [], []
+        for _ in range(args.deliveries):
+            busy.append(_delivery_s(cloud, bus, table))  # right after the previous one: pollers awake
+            time.sleep(args.settle_seconds / 2)  # long enough for every poller to be waiting
+            rested.append(_delivery_s(cloud, bus, table))
+            busy.append(_delivery_s(cloud, bus, table))
 
     idle_s, settle_s = args.idle_seconds, args.settle_seconds
-    print(f"{len(stacks)} stacks deployed; idle for {idle_s:.0f} s after {settle_s:.0f} s")
+    print(f"{stacks} stacks deployed; idle for {idle_s:.0f} s after {settle_s:.0f} s")
     print(f"idle CPU (cloud and its workers): {idle * 100:.2f} % of one core (target: under 1 %)")
     busy_p50, rested_p50 = statistics.median(busy), statistics.median(rested)
     print(f"PutEvents -> rule -> SQS -> mapping -> catalog: p50 {busy_p50 * 1000:.0f} ms right after other "

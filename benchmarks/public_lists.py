@@ -21,7 +21,6 @@ import json
 import multiprocessing
 import re
 import statistics
-import tempfile
 import time
 import uuid
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -134,45 +133,37 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds of /me and /videos")
     args = parser.parse_args()
 
-    from infra.app import build_app
-    from infra.naming import IdentityParameter, VideoParameter, stack_name
-    from local.deploy import deploy_assembly
+    from benchmarks.clouds import deployed_cloud
+    from infra.naming import IdentityParameter, VideoParameter
     from local.platform_client import create_user, read_parameter, sign_in
-    from local.wiring import build_cloud
 
-    with tempfile.TemporaryDirectory() as directory:
-        assembly = Path(directory) / "cdk.out"
-        cloud = build_cloud(Path(directory) / "state", port=0)
-        with cloud:
-            build_app(outdir=str(assembly)).synth()
-            stacks = [stack_name(stack, "dev") for stack in ("CoreStack", "IdentityStack", "VideoStack")]
-            deploy_assembly(cloud, assembly, stacks=stacks)
-            ssm, idp = cloud.client("ssm"), cloud.client("cognito-idp")
-            pool = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_ID)
-            owner = create_user(idp, pool, "bench@example.com", PASSWORD, ["broadcaster"])
-            client_id = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_CLIENT_ID)
-            headers = {"authorization": f"Bearer {sign_in(idp, client_id, 'bench@example.com', PASSWORD)}"}
-            api = read_parameter(ssm, "dev", VideoParameter.API_URL).rstrip("/")
-            _publish(cloud, api, headers, owner, args.videos)
-            urls = {"/me": f"{api}/me", "/videos": f"{api}/videos?limit={args.videos}"}
-            expected = {}
-            for route, url in urls.items():  # one sequential call of each: the content every call must give
-                response = requests.get(url, headers=headers, timeout=60)
-                assert response.status_code == 200, f"{route}: {response.status_code} {response.text}"
-                expected[route] = _content(response.content)
-            page = json.loads(expected["/videos"])
-            listed = len(page["videos"])
-            assert listed == args.videos, f"{listed} videos listed, not {args.videos}"
-            names = {video["channel_name"] for video in page["videos"]}
-            assert names == {CHANNEL_NAME}, f"the list names the channel {names}, not {CHANNEL_NAME!r}"
-            signed = response.text.count("X-Amz-Signature")
-            with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as client:
-                # Warm first: cold starts are not what is measured, and the run says how many still happened.
-                client.submit(_measure, urls, headers, 0, args.concurrency, args.rounds).result()
-                cold_before = _cold_starts(cloud.state_dir)
-                calls, concurrency, rounds = args.requests, args.concurrency, args.rounds
-                timings = client.submit(_measure, urls, headers, calls, concurrency, rounds).result()
-            cold = _cold_starts(cloud.state_dir) - cold_before
+    with deployed_cloud(("CoreStack", "IdentityStack", "VideoStack")) as (cloud, _):
+        ssm, idp = cloud.client("ssm"), cloud.client("cognito-idp")
+        pool = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_ID)
+        owner = create_user(idp, pool, "bench@example.com", PASSWORD, ["broadcaster"])
+        client_id = read_parameter(ssm, "dev", IdentityParameter.USER_POOL_CLIENT_ID)
+        headers = {"authorization": f"Bearer {sign_in(idp, client_id, 'bench@example.com', PASSWORD)}"}
+        api = read_parameter(ssm, "dev", VideoParameter.API_URL).rstrip("/")
+        _publish(cloud, api, headers, owner, args.videos)
+        urls = {"/me": f"{api}/me", "/videos": f"{api}/videos?limit={args.videos}"}
+        expected = {}
+        for route, url in urls.items():  # one sequential call of each: the content every call must give
+            response = requests.get(url, headers=headers, timeout=60)
+            assert response.status_code == 200, f"{route}: {response.status_code} {response.text}"
+            expected[route] = _content(response.content)
+        page = json.loads(expected["/videos"])
+        listed = len(page["videos"])
+        assert listed == args.videos, f"{listed} videos listed, not {args.videos}"
+        names = {video["channel_name"] for video in page["videos"]}
+        assert names == {CHANNEL_NAME}, f"the list names the channel {names}, not {CHANNEL_NAME!r}"
+        signed = response.text.count("X-Amz-Signature")
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as client:
+            # Warm first: cold starts are not what is measured, and the run says how many still happened.
+            client.submit(_measure, urls, headers, 0, args.concurrency, args.rounds).result()
+            cold_before = _cold_starts(cloud.state_dir)
+            calls, concurrency, rounds = args.requests, args.concurrency, args.rounds
+            timings = client.submit(_measure, urls, headers, calls, concurrency, rounds).result()
+        cold = _cold_starts(cloud.state_dir) - cold_before
 
     print(f"GET /videos: {len(page['videos'])} videos a page, {signed} presigned media URLs a response")
     print(f"concurrency {args.concurrency}, {len(timings['/me'])} calls of each route, {args.rounds} rounds, "

@@ -24,6 +24,7 @@ def apply() -> None:
     _dynamodb_table_order()
     _dynamodb_top_level_projection()
     _dynamodb_read_copies()
+    _dynamodb_item_sizes()
 
 
 def conditions_met(condition: dict[str, dict[str, Any]]) -> bool | None:
@@ -323,3 +324,40 @@ def _dynamodb_read_copies() -> None:
                 _reading.active = False
 
         setattr(table_class, name, read)
+
+
+def _dynamodb_item_sizes() -> None:
+    """moto works out the size of every item a Query or Scan looks at (for the 1 MB page limit) by walking
+    all its attributes, on every read: most of a catalog Query's time. An item's size changes only when an
+    update changes it in place (an update expression or AttributeUpdates, alone or in a transaction; a put
+    stores a new item), so it is kept on the stored item and forgotten by those two."""
+    from moto.dynamodb.models.dynamo_type import Item
+    from moto.dynamodb.parsing.executors import UpdateExpressionExecutor
+
+    item_class: Any = Item
+    executor_class: Any = UpdateExpressionExecutor
+    size, execute, attribute_updates = (
+        item_class.size, executor_class.execute, item_class.update_with_attribute_updates
+    )
+
+    def cached_size(self: Any) -> int:
+        known = self.__dict__.get("_size")
+        if known is None:
+            known = self._size = size(self)
+        return int(known)
+
+    def executed(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return execute(self, *args, **kwargs)
+        finally:
+            self.item.__dict__.pop("_size", None)
+
+    def updated(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return attribute_updates(self, *args, **kwargs)
+        finally:
+            self.__dict__.pop("_size", None)
+
+    item_class.size = cached_size
+    executor_class.execute = executed
+    item_class.update_with_attribute_updates = updated

@@ -189,3 +189,31 @@ def test_given_writes_between_reads_when_querying_an_index_then_each_read_sees_t
     nested = listed(ProjectionExpression="PK, meta.tags[0]")
     assert nested[1] == {"PK": {"S": "c"}, "meta": {"M": {"tags": {"L": [{"S": "a"}]}}}}
     assert listed()[0]["meta"]["M"]["tags"] == {"L": [{"S": "a"}]}  # projecting changed nothing stored
+
+
+def test_given_items_grown_by_updates_when_querying_then_the_page_stops_at_one_megabyte(
+    cloud: LocalCloud,
+) -> None:
+    """Item sizes are kept between reads: an update that grows an item must count in the next page's size."""
+    dynamodb = cloud.client("dynamodb")
+    dynamodb.create_table(
+        TableName="sizes",
+        KeySchema=[{"AttributeName": "PK", "KeyType": "HASH"}, {"AttributeName": "SK", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "PK", "AttributeType": "S"},
+                              {"AttributeName": "SK", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )  # fmt: skip
+    query = {"TableName": "sizes", "KeyConditionExpression": "PK = :p",
+             "ExpressionAttributeValues": {":p": {"S": "big"}}}  # fmt: skip
+    for n in range(3):
+        dynamodb.put_item(TableName="sizes", Item={"PK": {"S": "big"}, "SK": {"S": f"{n}"}})
+    assert "LastEvaluatedKey" not in dynamodb.query(**query)  # every size known, all small
+    for n in range(3):
+        dynamodb.update_item(
+            TableName="sizes", Key={"PK": {"S": "big"}, "SK": {"S": f"{n}"}},
+            UpdateExpression="SET padding = :b", ExpressionAttributeValues={":b": {"S": "x" * 390_000}},
+        )  # fmt: skip
+
+    page = dynamodb.query(**query)
+
+    assert page["Count"] == 2 and page["LastEvaluatedKey"] == {"PK": {"S": "big"}, "SK": {"S": "1"}}

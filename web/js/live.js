@@ -60,7 +60,13 @@ async function connect() {
       return;
     }
     if (["subscribed", "unsubscribed", "pong", "error"].includes(message.type)) {
-      if (message.type === "subscribed") document.documentElement.dataset.live = "subscribed";
+      if (message.type === "subscribed") {
+        document.documentElement.dataset.live = "subscribed";
+        // What changed before the subscription (or while the socket was down) was never pushed: every view
+        // reads its data again once, now that later changes will reach it.
+        const resync = { type: "resync", videoId: null, channelId: null, status: null, raw: message, resync: true };
+        for (const listener of listeners) listener(resync);
+      }
       return;
     }
     const update = normalize(message);

@@ -58,6 +58,6 @@ export async function channelView(channelId, query) {
   };
   await show();
   return subscribe((update) => {
-    if (update.channelId === channelId) show();
+    if (update.resync || update.channelId === channelId) show();
   });
 }

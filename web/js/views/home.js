@@ -28,8 +28,8 @@ export async function homeView(query = new URLSearchParams()) {
 
   // A channel going live or a video being published shows up without a reload.
   return subscribe((update) => {
-    if (/broadcast|live|channel/i.test(update.type)) loadLive();
-    if (/publish|video|title/i.test(update.type) && pageIndex === 0) loadVideos();
+    if (update.resync || /broadcast|live|channel/i.test(update.type)) loadLive();
+    if ((update.resync || /publish|video|title/i.test(update.type)) && pageIndex === 0) loadVideos();
   });
 }
 

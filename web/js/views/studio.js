@@ -55,8 +55,8 @@ export async function studioView() {
   await loadChannels();
   await loadVideos();
   return subscribe((update) => {
-    if (update.channelId) loadChannels();
-    if (update.videoId) loadVideos();
+    if (update.resync || update.channelId) loadChannels();
+    if (update.resync || update.videoId) loadVideos();
   });
 }
 
@@ -178,7 +178,7 @@ export async function channelSetupView(channelId) {
         },
       }, "Delete channel")));
   const unsubscribe = subscribe(async (update) => {
-    if (update.channelId !== channel.id) return;
+    if (!update.resync && update.channelId !== channel.id) return;
     try {
       resume.update(readChannel(await api.channel(channel.id)));
     } catch {

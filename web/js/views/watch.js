@@ -51,7 +51,7 @@ export async function watchView(videoId) {
   };
   await show();
   const unsubscribe = subscribe((update) => {
-    if (update.videoId === videoId) show();
+    if (update.videoId === videoId) show();  // not on resync: it would restart the player
   });
   return () => {
     unsubscribe();
@@ -142,7 +142,7 @@ export async function liveView(channelId) {
   };
   await show();
   const unsubscribe = subscribe((update) => {
-    if (update.channelId === channelId) show();
+    if (update.resync || update.channelId === channelId) show();
   });
   return () => {
     unsubscribe();

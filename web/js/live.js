@@ -62,8 +62,8 @@ async function connect() {
     if (["subscribed", "unsubscribed", "pong", "error"].includes(message.type)) {
       if (message.type === "subscribed") {
         document.documentElement.dataset.live = "subscribed";
-        // What changed before the subscription (or while the socket was down) was never pushed: every view
-        // reads its data again once, now that later changes will reach it.
+        // What changed before the subscription (or while the socket was down) was never pushed: the views
+        // that show state without holding the user's input read it again, now that later changes reach them.
         const resync = { type: "resync", videoId: null, channelId: null, status: null, raw: message, resync: true };
         for (const listener of listeners) listener(resync);
       }

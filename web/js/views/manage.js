@@ -58,7 +58,7 @@ export async function manageVideoView(videoId) {
   };
   await draw();
   const unsubscribe = subscribe((update) => {
-    if (!update.resync && update.videoId !== videoId) return;
+    if (update.videoId !== videoId) return;  // not on resync: redrawing would drop a title being chosen
     if (update.type === "video.plugin") {
       const data = update.raw.data || {};
       progress.set(data.plugin, { state: data.state, hook: data.hook || progress.get(data.plugin)?.hook });

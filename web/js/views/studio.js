@@ -55,8 +55,8 @@ export async function studioView() {
   await loadChannels();
   await loadVideos();
   return subscribe((update) => {
-    if (update.resync || update.channelId) loadChannels();
-    if (update.resync || update.videoId) loadVideos();
+    if (update.channelId) loadChannels();  // not on resync: the page holds the new channel's form
+    if (update.videoId) loadVideos();
   });
 }
 

@@ -250,7 +250,7 @@ def _dynamodb_top_level_projection() -> None:
     """moto projects an item by converting the whole item to plain JSON once per projected path, then back:
     `ProjectionExpression: "video_id, version"` cost more than returning the item whole. Paths of top-level
     attributes only (the common case) take the attributes as they are; nested paths keep moto's way."""
-    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+    from moto.dynamodb.models.dynamo_type import Item
 
     item_class: Any = Item
     original = item_class.project
@@ -259,17 +259,24 @@ def _dynamodb_top_level_projection() -> None:
         names = [path[0] for path in projection_expressions if len(path) == 1 and "[" not in path[0]]
         if len(names) != len(projection_expressions):
             return original(self, projection_expressions)
-        projected = item_class.__new__(item_class)
-        projected.hash_key, projected.range_key = self.hash_key, self.range_key
-        attrs = LimitedSizeDict.__new__(LimitedSizeDict)  # the attributes passed its size check when written
-        dict.__init__(attrs)
-        for name in names:
-            if name in self.attrs:
-                dict.__setitem__(attrs, name, self.attrs[name])  # the query's own copy: not the stored item
-        projected.attrs = attrs
-        return projected
+        # The query's own copy: not the stored item.
+        return _item_over(self, {name: self.attrs[name] for name in names if name in self.attrs})
 
     item_class.project = project
+
+
+def _item_over(item: Any, attrs: dict[str, Any]) -> Any:
+    """A new moto Item with `item`'s keys over `attrs` (the same attribute values, not copies). Its size
+    is not checked again: the attributes passed that check when they were written."""
+    from moto.dynamodb.models.dynamo_type import LimitedSizeDict
+
+    item_class: Any = type(item)
+    made = item_class.__new__(item_class)
+    made.hash_key, made.range_key = item.hash_key, item.range_key
+    made.attrs = LimitedSizeDict.__new__(LimitedSizeDict)
+    dict.__init__(made.attrs)
+    dict.update(made.attrs, attrs)
+    return made
 
 
 _reading = threading.local()
@@ -284,18 +291,12 @@ def _dynamodb_read_copies() -> None:
     import copy
 
     from moto.dynamodb.models import table as table_module
-    from moto.dynamodb.models.dynamo_type import Item, LimitedSizeDict
+    from moto.dynamodb.models.dynamo_type import Item
 
     item_class: Any = Item
 
     def shallow(item: Any) -> Any:
-        copied = item_class.__new__(item_class)
-        copied.hash_key, copied.range_key = item.hash_key, item.range_key
-        attrs = LimitedSizeDict.__new__(LimitedSizeDict)
-        dict.__init__(attrs)
-        dict.update(attrs, item.attrs)
-        copied.attrs = attrs
-        return copied
+        return _item_over(item, item.attrs)
 
     class Copies:
         """`copy` as the table module sees it."""

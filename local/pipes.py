@@ -90,7 +90,6 @@ class PipesService:
             pipes = list(self._pipes.values())
         for pipe in pipes:
             pipe.stop_event.set()
-        self.cloud.gateway.wakeups.wake_all()
         for pipe in pipes:
             self._stop_poller(pipe)
 

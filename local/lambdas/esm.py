@@ -269,7 +269,6 @@ class EventSourceMappings:
             mappings = list(self._mappings.values())
         for mapping in mappings:
             mapping.stop_event.set()
-        self._service.cloud.gateway.wakeups.wake_all()
         for mapping in mappings:
             self._stop_poller(mapping)
 
